@@ -29,6 +29,7 @@ class RunResult:
     notifications: list[Notification] = field(default_factory=list)
     files_checked: int = 0
     sources: dict = field(default_factory=dict)  # rel_path -> SourceFile (for reporters/fixes)
+    missing_paths: list = field(default_factory=list)  # command-line paths that do not exist
 
     @property
     def active(self) -> list[Finding]:
@@ -173,7 +174,7 @@ def _internal_error(rel_path: str, stage: str, error: Exception) -> Notification
 def run(paths: list[str], config: Config) -> RunResult:
     """Check files and directories on disk."""
     discovery = discover(paths, config)
-    result = RunResult(root=discovery.root)
+    result = RunResult(root=discovery.root, missing_paths=list(discovery.missing_paths))
     result.notifications.extend(discovery.notifications)
     sources: list[SourceFile] = []
     for file in discovery.files:

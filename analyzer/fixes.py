@@ -43,7 +43,8 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
         start = _offset(text, offsets, s.line, s.col)
         end = _offset(text, offsets, s.end_line, s.end_col)
         ranges.append((start, end, edit.new_text))
-    ranges.sort(key=lambda r: (r[0], r[1]))
+    # Two fixes may make the same edit (both add `import asyncio`): apply it once.
+    ranges = sorted(set(ranges), key=lambda r: (r[0], r[1], r[2]))
     out, position = [], 0
     for start, end, new_text in ranges:
         if start < position:
@@ -80,3 +81,54 @@ def unified_diff(path: str, old: str, new: str) -> str:
             old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
         )
     )
+
+
+def plan_fixes(result) -> tuple[dict, list]:
+    """Safe fixes of the run's active findings, per file.
+
+    Returns ({rel_path: (source, new_text, [fixed findings])}, [refusals]) where a
+    refusal is (rel_path, reason): a file whose fixed text would not parse as
+    well as the original is left alone.
+    """
+    import grammars
+
+    by_path: dict[str, list] = {}
+    for finding in result.active:
+        if finding.fix is not None and finding.fix.safe:
+            by_path.setdefault(finding.span.path, []).append(finding)
+    planned, refused = {}, []
+    for rel_path, findings in sorted(by_path.items()):
+        source = result.sources.get(rel_path)
+        if source is None:
+            continue
+        edits, applied, taken = [], [], []
+        for finding in findings:
+            # Findings whose edits overlap an earlier finding's wait for the next run.
+            new_edits = [e for e in finding.fix.edits if e not in edits]
+            ranges = [_range_key(e) for e in new_edits]
+            if any(_overlaps(r, t) for r in ranges for t in taken):
+                continue
+            taken.extend(ranges)
+            edits.extend(finding.fix.edits)
+            applied.append(finding)
+        new_text = apply_edits(source.text, edits)
+        if new_text == source.text:
+            continue
+        tree = grammars.parse(source.language, new_text.encode("utf-8"))
+        if tree.root_node.has_error and not source.partial:
+            refused.append((rel_path, "the fixed file would not parse; no fix written"))
+            continue
+        planned[rel_path] = (source, new_text, applied)
+    return planned, refused
+
+
+def _range_key(edit: TextEdit):
+    s = edit.span
+    return ((s.line, s.col), (s.end_line, s.end_col))
+
+
+def _overlaps(a, b) -> bool:
+    (a_start, a_end), (b_start, b_end) = a, b
+    if a_start == a_end or b_start == b_end:  # an insertion clashes only inside the other range
+        return b_start < a_start < b_end or a_start < b_start < a_end or (a_start == b_start and a_end == b_end)
+    return a_start < b_end and b_start < a_end

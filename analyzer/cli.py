@@ -1,0 +1,196 @@
+"""`perfscan` command line.
+
+Exit status (ruff's convention): 0 no findings, 1 findings, 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from . import __version__
+from .config import Config, ConfigError, find_pyproject, load_config, split_codes, validate_selectors
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> "NoReturn":  # noqa: F821
+    click.echo(f"perfscan: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="perfscan", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find what makes Python backends and React frontends slow."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
+@click.option("--select", multiple=True, help="Rule codes, names or prefixes to enable (comma-separated; replaces the config's).")
+@click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to disable (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra gitignore-style path patterns to skip.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="pyproject.toml to read [tool.perfscan] from (default: the nearest one).")
+@click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files.")
+@click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff; change nothing.")
+@click.option("--no-source", is_flag=True, help="Text format: one line per finding, without the source excerpt.")
+def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, exit_zero, fix, diff, no_source):
+    """Check PATHS (default: the current directory)."""
+    from rules import all_rules
+
+    from .engine import run
+    from .fixes import plan_fixes, unified_diff
+    from .reporters.text import format_notification, render_text
+
+    paths = list(paths) or ["."]
+    try:
+        config_file = config_path or find_pyproject(paths[0] if os.path.exists(paths[0]) else ".")
+        if config_path and not os.path.isfile(config_path):
+            raise ConfigError(f"config file does not exist: {config_path}")
+        config = load_config(config_file).merged(
+            select=split_codes(select),
+            ignore=split_codes(ignore),
+            exclude=tuple(exclude),
+            max_file_size=max_file_size,
+            respect_gitignore=False if no_gitignore else None,
+        )
+        known = all_rules()
+        validate_selectors(config.select, known, "select")
+        validate_selectors(config.ignore, known, "ignore")
+    except ConfigError as error:
+        _fail(str(error))
+
+    try:
+        result = run(paths, config)
+    except Exception:  # a bug of ours: say so, exit 2
+        traceback.print_exc()
+        _fail("internal error; please report it with the traceback above")
+
+    for note in result.notifications:
+        if note.kind != "too-large" or note.level != "note" or output_format == "text":
+            click.echo(format_notification(note), err=True)
+
+    fixed_ids: set[int] = set()
+    if fix or diff:
+        planned, refused = plan_fixes(result)
+        for rel_path, reason in refused:
+            click.echo(f"perfscan: warning: {rel_path}: {reason}", err=True)
+        for rel_path, (source, new_text, applied) in planned.items():
+            if diff:
+                click.echo(unified_diff(rel_path, source.text, new_text), nl=False)
+            else:
+                try:
+                    with open(source.path, "w", encoding="utf-8", newline="") as handle:
+                        handle.write(new_text)
+                except OSError as error:
+                    click.echo(f"perfscan: error: {rel_path}: cannot write fix: {error.strerror or error}", err=True)
+                    continue
+                fixed_ids.update(id(f) for f in applied)
+        if fix:
+            count = len(fixed_ids)
+            click.echo(f"Fixed {count} finding{'s' * (count != 1)}.", err=True)
+        if diff:
+            # A preview changes nothing: the exit status says whether fixes are pending.
+            sys.exit(EXIT_FINDINGS if planned and not exit_zero else EXIT_CLEAN)
+
+    remaining = [f for f in result.active if id(f) not in fixed_ids]
+    result.findings = [f for f in result.findings if id(f) not in fixed_ids]
+
+    if output_format == "json":
+        from .reporters.json import render_json
+
+        report = render_json(result)
+    elif output_format == "sarif":
+        from .reporters.sarif import render_sarif
+        from .engine import select_rules
+
+        report = render_sarif(result, select_rules(config))
+    else:
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        report = render_text(result, color=color, show_source=not no_source)
+
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(report)
+        except OSError as error:
+            _fail(f"cannot write {output}: {error.strerror or error}")
+        if output_format != "text":
+            click.echo(f"Wrote {len(remaining)} finding{'s' * (len(remaining) != 1)} to {output}.", err=True)
+    else:
+        click.echo(report, nl=False)
+
+    if result.missing_paths:
+        sys.exit(EXIT_ERROR)
+    if any(n.kind == "internal-error" for n in result.notifications):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN)
+
+
+@cli.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def rules_command(output_format):
+    """List the rules."""
+    import json
+
+    from rules import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "languages": sorted(r.languages),
+                "level": r.level,
+                "tags": list(r.tags),
+                "summary": r.summary,
+                "fixable": bool(getattr(r, "fixable", False)),
+                "help_uri": r.help_uri(),
+            }
+            for r in rules
+        ]
+        click.echo(json.dumps(data, indent=2))
+    elif output_format == "markdown":
+        click.echo(rule_table_markdown(rules), nl=False)
+    else:
+        width = max((len(r.name) for r in rules), default=0)
+        for r in rules:
+            languages = ",".join(sorted(r.languages))
+            click.echo(f"{r.code}  {r.name:<{width}}  {r.level:<7}  {languages:<6}  {r.summary}")
+
+
+def rule_table_markdown(rules) -> str:
+    lines = ["| Code | Name | Language | Level | What it finds |", "| --- | --- | --- | --- | --- |"]
+    for r in rules:
+        lines.append(f"| {r.code} | `{r.name}` | {', '.join(sorted(r.languages))} | {r.level} | {r.summary} |")
+    return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.argument("code")
+def explain(code):
+    """Show the documentation of rule CODE (a code like PF201 or a name)."""
+    from rules import rule_by_code_or_name
+
+    rule = rule_by_code_or_name(code)
+    if rule is None:
+        _fail(f"no rule {code!r} (see `perfscan rules`)")
+    click.echo(rule.markdown(), nl=False)
+
+
+def main() -> None:
+    # click exits 2 on usage errors by itself, which is our convention too.
+    cli(prog_name="perfscan")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,103 @@
+"""Text output for people, in the shape ruff made familiar:
+
+    backend/app/routes/users.py:14:16: PF201 `requests.get` blocks the event loop ...
+       |
+    14 |     response = requests.get(url)
+       |                ^^^^^^^^^^^^^^^^^
+       = fix available: replace with `await asyncio.sleep(...)`
+
+followed by a summary line. Suppressed findings are not shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import click
+
+from ..findings import Finding, Notification
+
+_LINK = re.compile(r"\[([^\]]+)\]\((\d+)\)")
+
+
+def plain_message(message: str) -> str:
+    """`[the memo definition](1)` -> `the memo definition`: links are for SARIF viewers."""
+    return _LINK.sub(r"\1", message)
+
+
+_LEVEL_COLOR = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def _caret_line(line_text: str, col: int, end_col: int, single_line: bool) -> str:
+    start = max(col - 1, 0)
+    end = end_col - 1 if single_line and end_col > col else len(line_text.rstrip())
+    width = max(end - start, 1)
+    # Keep tabs so the carets line up under the source text.
+    prefix = "".join(c if c == "\t" else " " for c in line_text[:start])
+    return prefix + "^" * width
+
+
+def format_finding(finding: Finding, color: bool = False, show_source: bool = True) -> str:
+    s = finding.span
+    style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
+    location = style(f"{s.path}:{s.line}:{s.col}:", bold=True)
+    code = style(finding.code, fg=_LEVEL_COLOR.get(finding.level, None), bold=True)
+    fixable = " [*]" if finding.fix is not None and finding.fix.safe else ""
+    lines = [f"{location} {code}{fixable} {plain_message(finding.message)}"]
+    if show_source and finding.snippet:
+        source_line = finding.snippet.split("\n")[0]
+        gutter = len(str(s.line))
+        pad = " " * gutter
+        lines.append(f"{pad} |")
+        lines.append(f"{s.line} | {source_line}")
+        carets = _caret_line(source_line, s.col, s.end_col, s.line == s.end_line)
+        lines.append(f"{pad} | {style(carets, fg=_LEVEL_COLOR.get(finding.level))}")
+        for related in finding.related:
+            r = related.span
+            lines.append(f"{pad} = {plain_message(related.message)}: {r.path}:{r.line}:{r.col}")
+        if finding.flow:
+            lines.append(f"{pad} = call chain:")
+            for step in finding.flow:
+                lines.append(f"{pad}     {step.span.path}:{step.span.line}:{step.span.col}: {step.message}")
+        if finding.fix is not None:
+            kind = "fix" if finding.fix.safe else "unsafe fix"
+            lines.append(f"{pad} = {kind} available: {finding.fix.description}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def format_notification(note: Notification) -> str:
+    where = note.path or ""
+    if note.path and note.line:
+        where += f":{note.line}" + (f":{note.col}" if note.col else "")
+    prefix = f"{where}: " if where else ""
+    return f"perfscan: {note.level}: {prefix}{note.message}"
+
+
+def summary_line(findings: list[Finding], suppressed: int, files_checked: int) -> str:
+    if not findings:
+        text = f"No performance findings in {files_checked} file{'s' * (files_checked != 1)}."
+    else:
+        levels = Counter(f.level for f in findings)
+        parts = [f"{levels[level]} {level}{'s' * (levels[level] != 1)}" for level in ("error", "warning", "note") if levels[level]]
+        files = len({f.span.path for f in findings})
+        text = (
+            f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({', '.join(parts)}) "
+            f"in {files} of {files_checked} checked file{'s' * (files_checked != 1)}."
+        )
+        fixable = sum(1 for f in findings if f.fix is not None and f.fix.safe)
+        if fixable:
+            text += f"\n[*] {fixable} fixable with `perfscan check --fix` (preview with `--diff`)."
+    if suppressed:
+        text += f"\n{suppressed} suppressed by inline comments."
+    return text
+
+
+def render_text(result, color: bool = False, show_source: bool = True) -> str:
+    active = result.active
+    out = [format_finding(f, color=color, show_source=show_source) for f in active]
+    if out and not show_source:
+        out.append("")
+    out.append(summary_line(active, len(result.findings) - len(active), result.files_checked))
+    return "\n".join(out) + "\n"
