@@ -154,7 +154,8 @@ def test_line_hash_includes_byte_order_mark_of_the_file_on_disk(tmp_path):
     result = check_sources([source], str(tmp_path), Config(), rules=RULES)
     log = json.loads(render_sarif(result, RULES))
     [result_json] = results_of(log)
-    assert result_json["partialFingerprints"]["primaryLocationLineHash"] == line_hashes("\ufeff" + text)[1]
+    expected = line_hashes("\ufeff" + text)[1]
+    assert result_json["partialFingerprints"]["primaryLocationLineHash"] == expected
     assert log["runs"][0]["artifacts"][0]["length"] == len(text.encode()) + 3
 
 
@@ -286,6 +287,21 @@ def test_internal_error_marks_execution_unsuccessful():
     assert invocation["toolExecutionNotifications"][0]["descriptor"]["id"] == "internal-error"
 
 
+def test_results_over_github_limit_are_cut_with_a_notification(monkeypatch):
+    from analyzer.reporters import sarif
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 2)
+    run = render()["runs"][0]
+    locations = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    kept = [(loc["artifactLocation"]["uri"], loc["region"]["startLine"]) for loc in locations]
+    # Active findings before the suppressed one, then file order.
+    assert kept == [("app/main.py", 4), ("app/main.py", 6)]
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["descriptor"]["id"] == "results-truncated"
+    assert note["message"]["text"].startswith("2 of 4 results were left out")
+    assert [a["location"]["uri"] for a in run["artifacts"]] == ["app/main.py"]
+
+
 def test_empty_run_keeps_results_and_rules_arrays():
     log = render({"a.py": "x = 1\n"}, rules=[])
     run = log["runs"][0]
@@ -296,7 +312,8 @@ def test_empty_run_keeps_results_and_rules_arrays():
 
 def test_output_is_deterministic():
     first = render_sarif(check_text(FILES, rules=RULES), RULES)
-    second = render_sarif(check_text(dict(reversed(list(FILES.items()))), rules=list(reversed(RULES))), RULES)
+    reordered = dict(reversed(list(FILES.items())))
+    second = render_sarif(check_text(reordered, rules=list(reversed(RULES))), RULES)
     assert first == second
     assert first.endswith("}\n")
 

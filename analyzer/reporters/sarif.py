@@ -435,7 +435,9 @@ class _SarifBuilder:
             locations = [
                 om.Location(
                     physical_location=om.PhysicalLocation(
-                        artifact_location=om.ArtifactLocation(uri=relative_uri(note.path), uri_base_id=SRCROOT),
+                        artifact_location=om.ArtifactLocation(
+                            uri=relative_uri(note.path), uri_base_id=SRCROOT
+                        ),
                         region=region,
                     )
                 )
