@@ -302,6 +302,15 @@ def test_results_over_github_limit_are_cut_with_a_notification(monkeypatch):
     assert [a["location"]["uri"] for a in run["artifacts"]] == ["app/main.py"]
 
 
+def test_snippets_dropped_when_over_github_upload_size(monkeypatch):
+    from analyzer.reporters import sarif
+
+    monkeypatch.setattr(sarif, "MAX_UPLOAD_GZIP_BYTES", 100)
+    location = results_of(render())[0]["locations"][0]["physicalLocation"]
+    assert "snippet" not in location["region"] and "contextRegion" not in location
+    assert location["region"]["startLine"] == 4
+
+
 def test_empty_run_keeps_results_and_rules_arrays():
     log = render({"a.py": "x = 1\n"}, rules=[])
     run = log["runs"][0]

@@ -9,6 +9,7 @@ GitHub's upload limits (see /work/shared/sarif/validate.sh).
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import pathlib
@@ -40,6 +41,7 @@ MAX_FLOW_LOCATIONS = 1000
 MAX_TAGS = 10
 MAX_DESCRIPTION = 1024
 MAX_SNIPPET_CHARS = 2000
+MAX_UPLOAD_GZIP_BYTES = 10 * 1024 * 1024
 
 # Properties kept even when None-like or equal to the schema default: GitHub reads
 # a missing result level as "warning", and it requires `results` and `rules`.
@@ -224,8 +226,9 @@ class _Sources:
 
 
 class _SarifBuilder:
-    def __init__(self, result: RunResult, rules: Iterable):
+    def __init__(self, result: RunResult, rules: Iterable, with_snippets: bool = True):
         self.result = result
+        self.with_snippets = with_snippets
         self.sources = _Sources(result)
         self.rules = self._unique_rules(rules)
         self.rule_index = {rule.code: i for i, rule in enumerate(self.rules)}
@@ -263,7 +266,7 @@ class _SarifBuilder:
             end_line=span.end_line,
             end_column=span.end_col,
         )
-        if with_snippet:
+        if with_snippet and self.with_snippets:
             text = self.sources.text_of(span)
             if text:
                 region.snippet = om.ArtifactContent(text=_truncate(text, MAX_SNIPPET_CHARS))
@@ -294,7 +297,7 @@ class _SarifBuilder:
         physical = om.PhysicalLocation(
             artifact_location=self._artifact_location(span.path),
             region=self._region(span),
-            context_region=self._context_region(span) if context else None,
+            context_region=self._context_region(span) if context and self.with_snippets else None,
         )
         return om.Location(
             id=location_id,
@@ -512,12 +515,22 @@ def _paths_of(findings: list[Finding]) -> set[str]:
     return paths
 
 
-def build_sarif(result: RunResult, rules: Iterable) -> dict:
+def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True) -> dict:
     """The SARIF log as plain JSON values."""
-    return to_json(_SarifBuilder(result, rules).build())
+    rules = list(rules)
+    return to_json(_SarifBuilder(result, rules, with_snippets=with_snippets).build())
+
+
+def _dump(log: dict) -> str:
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
 def render_sarif(result: RunResult, rules: Iterable) -> str:
     """SARIF 2.1.0 JSON text for `result`; `rules` are the enabled rules (all become
     tool.driver.rules). Same input, same bytes."""
-    return json.dumps(build_sarif(result, rules), indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+    rules = list(rules)
+    text = _dump(build_sarif(result, rules))
+    # GitHub rejects uploads over 10 MB gzipped: snippets are the part it can do without.
+    if len(text) > MAX_UPLOAD_GZIP_BYTES and len(gzip.compress(text.encode())) > MAX_UPLOAD_GZIP_BYTES:
+        text = _dump(build_sarif(result, rules, with_snippets=False))
+    return text
