@@ -1,12 +1,1020 @@
-"""Placeholder: replaced by the real python facts."""
+"""Per-file facts for Python: one semantic model shared by every Python rule.
+
+Built once per file from the tree-sitter tree, with one query pass
+(`grammars/queries/python/facts.scm`) collecting every candidate node, then
+three short passes over those candidates (never over the whole tree):
+
+1. scopes and names that need no resolution: functions, lambdas, classes,
+   imports, `global` declarations;
+2. bindings that need resolution, in source order: parameter annotations and
+   `Depends(...)` defaults, assignments, `with ... as`, loop targets;
+3. decorators and routes, then calls (resolved callee, scope, awaited, loops,
+   offloading).
+
+Names resolve to *qualified names*: `requests.get`, `builtins.open`,
+`requests.Session.get` (a method called on an instance), `pkg.mod.Class.method`.
+Resolution is lexical and deliberately conservative: when a name may be bound
+to different things (an import and later a list), it resolves to nothing, so a
+rule stays silent rather than guessing.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Optional
+
+import grammars
+
+FUNCTION_TYPES = ("function_definition", "lambda")
+COMPREHENSION_TYPES = ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression")
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+# Calls that run their function argument on a worker thread, and which
+# positional argument is that function.
+OFFLOADERS = {
+    "asyncio.to_thread": 0,
+    "starlette.concurrency.run_in_threadpool": 0,
+    "fastapi.concurrency.run_in_threadpool": 0,
+    "anyio.to_thread.run_sync": 0,
+    "asgiref.sync.sync_to_async": 0,
+}
+# `loop.run_in_executor(executor, fn, *args)`: the loop object is rarely typed,
+# so any `.run_in_executor` method counts.
+RUN_IN_EXECUTOR = "run_in_executor"
+
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
+TYPE_WRAPPERS = frozenset({"typing.Optional", "typing_extensions.Optional"})
+TYPE_UNIONS = frozenset({"typing.Union", "typing_extensions.Union"})
+TYPE_ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+
+
+# -- routes: table-driven so other frameworks are one entry each -------------
+
+
+@dataclass(frozen=True)
+class RouteStyle:
+    """How one framework declares routes with `@<owner>.<attribute>(path, ...)`."""
+
+    framework: str
+    owner_types: frozenset  # qualified types of the app/router object
+    # decorator attribute -> HTTP methods; None: read them from `methods=[...]`
+    attributes: dict
+    default_methods: tuple = ("GET",)
+    path_keyword: str = "path"
+
+
+ROUTE_STYLES: tuple[RouteStyle, ...] = (
+    RouteStyle(
+        framework="fastapi",
+        owner_types=frozenset({"fastapi.FastAPI", "fastapi.APIRouter", "fastapi.routing.APIRouter", "fastapi.applications.FastAPI"}),
+        attributes={
+            "get": ("GET",),
+            "post": ("POST",),
+            "put": ("PUT",),
+            "patch": ("PATCH",),
+            "delete": ("DELETE",),
+            "options": ("OPTIONS",),
+            "head": ("HEAD",),
+            "trace": ("TRACE",),
+            "api_route": None,
+            "websocket": ("WEBSOCKET",),
+        },
+    ),
+)
+ROUTE_ATTRIBUTES = frozenset(a for style in ROUTE_STYLES for a in style.attributes)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route handler declared by a decorator.
+
+    `owner` is the qualified name of the app/router object (`pkg.main.app`);
+    `confirmed` is False when that object is imported from another project
+    module and its type is not known in this file (the project index can
+    confirm it with `confirm_route`).
+    """
+
+    framework: Optional[str]
+    methods: tuple
+    path: str
+    owner: Optional[str]
+    confirmed: bool = True
+
+    @property
+    def display(self) -> str:
+        """`GET /users/{user_id}` (several methods joined with `|`)."""
+        return f"{'|'.join(self.methods)} {self.path}"
+
+    def as_dict(self) -> dict:
+        return {
+            "framework": self.framework,
+            "methods": list(self.methods),
+            "path": self.path,
+            "display": self.display,
+            "owner": self.owner,
+            "confirmed": self.confirmed,
+        }
+
+
+# -- records ----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Param:
+    """A parameter: `annotation` node and its resolved `type`, `default` node,
+    and for `Depends(f)` (default or inside `Annotated[...]`) the qualified
+    name of `f` in `depends`."""
+
+    name: str
+    node: object
+    kind: str = "positional"  # positional | vararg | kwarg
+    annotation: object = None
+    type: Optional[str] = None
+    default: object = None
+    depends: Optional[str] = None
+
+
+@dataclass(eq=False)
+class Decorator:
+    """`@expr`: `callee` is what the decorator names or calls (`app.get`
+    resolves to `pkg.main.app.get`, or `fastapi.FastAPI.get` when `app` is a
+    known instance); `owner`/`owner_type` describe the object before the last
+    attribute (`app`)."""
+
+    node: object
+    expression: object
+    callee: Optional[str] = None
+    attribute: Optional[str] = None
+    owner: Optional[str] = None
+    owner_type: Optional[str] = None
+
+
+@dataclass(eq=False)
+class Loop:
+    """A loop around a call in the same scope: `for`/`while`/comprehension."""
+
+    node: object
+    kind: str  # for | while | comprehension
+    targets: tuple = ()
+
+
+@dataclass(eq=False)
+class CallFact:
+    """One call. `callee` is the resolved qualified name (or None); `function`
+    is the call's function expression node. `offloaded_by` names the
+    offloading call (`asyncio.to_thread`...) this call is a direct argument of:
+    such a call is still evaluated on the event loop, before offloading.
+    `offloads` is set on offloading calls: the function they run on a thread."""
+
+    node: object
+    function: object
+    callee_text: str
+    callee: Optional[str]
+    scope: Optional["FunctionFact"]
+    awaited: bool = False
+    loops: tuple = ()
+    offloaded_by: Optional[str] = None
+    offloads: Optional[str] = None
+
+    @property
+    def offloaded(self) -> bool:
+        return self.offloaded_by is not None
+
+
+@dataclass(eq=False)
+class FunctionFact:
+    """A `def`, `async def` or `lambda`: its own scope."""
+
+    name: str
+    qualname: str
+    node: object
+    is_async: bool
+    is_lambda: bool
+    parent: Optional["FunctionFact"]
+    class_name: Optional[str]  # enclosing class, when a method (directly in the class body)
+    params: list = field(default_factory=list)
+    decorators: list = field(default_factory=list)
+    has_await: bool = False  # await / async for / async with in its own body
+    route: Optional[Route] = None
+    calls: list = field(default_factory=list)
+
+    @property
+    def body(self):
+        return self.node.child_by_field_name("body")
+
+    def param(self, name: str) -> Optional[Param]:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a name is bound to at `pos`: a qualified `target` (module,
+    function, class, alias) or an instance of qualified `type`; neither when
+    the value is unknown (which still shadows outer names)."""
+
+    pos: int
+    target: Optional[str] = None
+    type: Optional[str] = None
+
+
+_MISSING = object()  # name bound nowhere: may be a builtin
+
+
+def module_name_for(rel_path: str) -> tuple[str, bool]:
+    """`backend/app/routes/users.py` -> ("backend.app.routes.users", False);
+    `pkg/__init__.py` -> ("pkg", True)."""
+    path = rel_path.replace("\\", "/")
+    if path.endswith(".py"):
+        path = path[:-3]
+    parts = [p for p in path.split("/") if p and p != "."]
+    is_package = bool(parts) and parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    return ".".join(parts), is_package
+
+
+def _last(qualname: Optional[str]) -> str:
+    return qualname.rsplit(".", 1)[-1] if qualname else ""
+
+
+def _looks_like_class(qualname: str) -> bool:
+    name = _last(qualname)
+    return bool(name) and name[0].isupper()
+
 
 class PythonFacts:
+    """The facts of one Python file. Build with `PythonFacts.build(source)`.
+
+    Public attributes: `module`, `is_package`, `imports` (module-level local
+    name -> qualified name), `functions` (FunctionFact, in source order),
+    `calls` (CallFact, in source order, module-level ones with scope None),
+    `classes` (qualname -> class node), `objects` (module-level name -> type
+    for names bound once to an instance, e.g. `app` -> `fastapi.FastAPI`).
+    """
+
     def __init__(self, source):
         self.source = source
+        self.module, self.is_package = module_name_for(source.rel_path)
+        self.imports: dict[str, str] = {}
+        self.functions: list[FunctionFact] = []
+        self.calls: list[CallFact] = []
+        self.classes: dict[str, object] = {}
+        self.objects: dict[str, str] = {}
+        self._functions_by_id: dict[int, FunctionFact] = {}
+        self._class_qualnames: dict[int, str] = {}
+        self._parent_key: dict[int, Optional[int]] = {}  # scope key -> enclosing scope key
+        self._bindings: dict[Optional[int], dict[str, list[Binding]]] = {}
+        self._globals: dict[int, set] = {}
+        self._attribute_types: dict[tuple[str, str], Optional[str]] = {}
+        self._calls_by_id: dict[int, CallFact] = {}
+        self._router_prefixes: dict[str, str] = {}
+
+    # -- building -----------------------------------------------------------
 
     @classmethod
-    def build(cls, source):
-        return cls(source)
+    def build(cls, source) -> "PythonFacts":
+        facts = cls(source)
+        root = source.tree.root_node
+        found = grammars.captures("python", "facts", root)
+        by_position = lambda name: sorted(found.get(name, ()), key=lambda n: n.start_byte)  # noqa: E731
+        facts._collect_scopes(by_position("class"), by_position("function") + by_position("lambda"))
+        for node in by_position("global"):
+            facts._add_global(node)
+        for node in by_position("import"):
+            facts._add_import(node)
+        facts._collect_bindings(found)
+        for function in facts.functions:
+            facts._collect_decorators(function)
+        facts._collect_awaits(by_position("await"), by_position("for"), by_position("with_item"), by_position("for_in"))
+        facts._collect_calls(by_position("call"))
+        facts._collect_objects()
+        return facts
 
-    def summary(self):
-        return {}
+    def _text(self, node) -> str:
+        return self.source.node_text(node)
+
+    def _binding_key(self, node) -> Optional[int]:
+        """The scope a name bound at `node` lives in: a function/lambda body,
+        a class body, or the module (None). Parameter defaults, annotations
+        and decorators belong to the enclosing scope, as in Python."""
+        child, parent = node, node.parent
+        while parent is not None:
+            if parent.type in FUNCTION_TYPES or parent.type == "class_definition":
+                body = parent.child_by_field_name("body")
+                if body is not None and body.id == child.id:
+                    return parent.id
+            child, parent = parent, parent.parent
+        return None
+
+    def _bind(self, key: Optional[int], name: str, binding: Binding) -> None:
+        if key is not None and name in self._globals.get(key, ()):
+            key = None
+        self._bindings.setdefault(key, {}).setdefault(name, []).append(binding)
+
+    def _collect_scopes(self, classes, functions) -> None:
+        for node in classes:
+            key = self._binding_key(node)
+            self._parent_key[node.id] = key
+            name_node = node.child_by_field_name("name")
+            name = self._text(name_node) if name_node else "<class>"
+            qualname = f"{self._qualname_prefix(key)}.{name}"
+            self._class_qualnames[node.id] = qualname
+            self.classes[qualname] = node
+            self._bind(key, name, Binding(node.start_byte, target=qualname))
+        for node in sorted(functions, key=lambda n: n.start_byte):
+            key = self._binding_key(node)
+            self._parent_key[node.id] = key
+            is_lambda = node.type == "lambda"
+            name_node = node.child_by_field_name("name")
+            name = "<lambda>" if is_lambda else (self._text(name_node) if name_node else "<def>")
+            qualname = f"{self._qualname_prefix(key)}.{name}"
+            parent = self._enclosing_function(key)
+            class_name = _last(self._class_qualnames[key]) if key in self._class_qualnames else None
+            record = FunctionFact(
+                name=name,
+                qualname=qualname,
+                node=node,
+                is_async=not is_lambda and node.children[0].type == "async",
+                is_lambda=is_lambda,
+                parent=parent,
+                class_name=class_name,
+            )
+            self.functions.append(record)
+            self._functions_by_id[node.id] = record
+            if not is_lambda:
+                self._bind(key, name, Binding(node.start_byte, target=qualname))
+
+    def _qualname_prefix(self, key: Optional[int]) -> str:
+        if key is None:
+            return self.module
+        if key in self._class_qualnames:
+            return self._class_qualnames[key]
+        return self._functions_by_id[key].qualname
+
+    def _enclosing_function(self, key: Optional[int]) -> Optional[FunctionFact]:
+        while key is not None:
+            if key in self._functions_by_id:
+                return self._functions_by_id[key]
+            key = self._parent_key.get(key)
+        return None
+
+    def _add_global(self, node) -> None:
+        key = self._binding_key(node)
+        if key is not None:
+            names = {self._text(c) for c in node.named_children if c.type == "identifier"}
+            self._globals.setdefault(key, set()).update(names)
+
+    def _resolve_relative(self, node) -> str:
+        """`..core.db` in module `a.b.c` -> `a.core.db` (packages count themselves)."""
+        prefix = next((c for c in node.named_children if c.type == "import_prefix"), None)
+        dots = len(self._text(prefix)) if prefix is not None else 0
+        rest = next((c for c in node.named_children if c.type == "dotted_name"), None)
+        parts = self.module.split(".") if self.module else []
+        base = parts if self.is_package else parts[:-1]
+        if dots > 1:
+            base = base[: len(base) - (dots - 1)] if dots - 1 <= len(base) else []
+        names = base + ([self._text(rest)] if rest is not None else [])
+        return ".".join(names)
+
+    def _add_import(self, node) -> None:
+        key = self._binding_key(node)
+        pos = node.start_byte
+        if node.type == "import_statement":
+            for item in node.children_by_field_name("name"):
+                if item.type == "aliased_import":
+                    target = self._text(item.child_by_field_name("name"))
+                    local = self._text(item.child_by_field_name("alias"))
+                else:
+                    target = self._text(item)
+                    local = target.split(".", 1)[0]
+                    target = local  # `import a.b` binds `a` to the package `a`
+                self._add_import_binding(key, local, target, pos)
+            return
+        module_node = node.child_by_field_name("module_name")
+        if module_node is None:
+            return
+        if module_node.type == "relative_import":
+            base = self._resolve_relative(module_node)
+        else:
+            base = self._text(module_node)
+        for item in node.children_by_field_name("name"):
+            if item.type == "aliased_import":
+                name = self._text(item.child_by_field_name("name"))
+                local = self._text(item.child_by_field_name("alias"))
+            else:
+                name = self._text(item)
+                local = name
+            target = f"{base}.{name}" if base else name
+            self._add_import_binding(key, local, target, pos)
+
+    def _add_import_binding(self, key, local: str, target: str, pos: int) -> None:
+        self._bind(key, local, Binding(pos, target=target))
+        if key is None:
+            self.imports[local] = target
+
+    # -- pass 2: bindings needing resolution, in source order -----------------
+
+    def _collect_bindings(self, found) -> None:
+        work = []
+        for function in self.functions:
+            work.append((function.node.start_byte, 0, "params", function))
+        for kind in ("assignment", "rebind", "walrus", "with_item", "for", "except"):
+            for node in found.get(kind, ()):
+                work.append((node.start_byte, 1, kind, node))
+        work.sort(key=lambda item: (item[0], item[1]))
+        for _, _, kind, item in work:
+            getattr(self, f"_bind_{kind}")(item)
+
+    def _bind_params(self, function: FunctionFact) -> None:
+        node = function.node
+        params_node = node.child_by_field_name("parameters")
+        outer_key = self._parent_key.get(node.id)
+        own_key = node.id
+        is_method = function.class_name is not None and not function.is_lambda
+        decorators = self._decorator_names(node)
+        for index, param_node in enumerate(params_node.named_children if params_node else ()):
+            param = self._param(param_node, outer_key)
+            if param is None:
+                continue
+            function.params.append(param)
+            binding = Binding(-1, type=param.type)
+            if is_method and index == 0 and "staticmethod" not in decorators:
+                class_qualname = self._class_qualnames[self._parent_key[node.id]]
+                if "classmethod" in decorators:
+                    binding = Binding(-1, target=class_qualname)
+                else:
+                    binding = Binding(-1, type=class_qualname)
+                    param.type = param.type or class_qualname
+            self._bind(own_key, param.name, binding)
+
+    def _decorator_names(self, node) -> set:
+        parent = node.parent
+        if parent is None or parent.type != "decorated_definition":
+            return set()
+        names = set()
+        for decorator in parent.children:
+            if decorator.type == "decorator" and decorator.named_children:
+                names.add(_last(self._text(decorator.named_children[0])))
+        return names
+
+    def _param(self, node, outer_key) -> Optional[Param]:
+        kind = "positional"
+        annotation = default = None
+        if node.type == "identifier":
+            name_node = node
+        elif node.type in ("typed_parameter",):
+            name_node = node.named_children[0]
+            annotation = node.child_by_field_name("type")
+        elif node.type in ("default_parameter", "typed_default_parameter"):
+            name_node = node.child_by_field_name("name")
+            annotation = node.child_by_field_name("type")
+            default = node.child_by_field_name("value")
+        elif node.type in ("list_splat_pattern", "dictionary_splat_pattern"):
+            name_node = node
+        else:
+            return None  # `*` and `/` separators
+        if name_node.type == "list_splat_pattern":
+            kind, name_node = "vararg", name_node.named_children[0]
+        elif name_node.type == "dictionary_splat_pattern":
+            kind, name_node = "kwarg", name_node.named_children[0]
+        param = Param(name=self._text(name_node), node=node, kind=kind, annotation=annotation, default=default)
+        if annotation is not None:
+            param.type, param.depends = self._annotation(annotation, outer_key)
+        if default is not None and default.type == "call" and param.depends is None:
+            param.depends = self._depends_target(default, outer_key)
+        return param
+
+    def _depends_target(self, call, key) -> Optional[str]:
+        callee = self._qualify(call.child_by_field_name("function"), key, call.start_byte)
+        if callee is None or callee[0] != "ref" or callee[1] not in DEPENDS:
+            return None
+        args = call.child_by_field_name("arguments")
+        for arg in args.named_children if args else ():
+            value = arg
+            if arg.type == "keyword_argument":
+                if self._text(arg.child_by_field_name("name")) != "dependency":
+                    continue
+                value = arg.child_by_field_name("value")
+            resolved = self._qualify(value, key, call.start_byte)
+            return resolved[1] if resolved and resolved[0] == "ref" else None
+        return None
+
+    def _annotation(self, node, key) -> tuple[Optional[str], Optional[str]]:
+        """(qualified type, Depends target) of an annotation: unwraps
+        `Optional[X]`, `X | None`, `Union[X, None]`, `Annotated[X, Depends(f)]`
+        and string annotations."""
+        if node is None:
+            return None, None
+        if node.type == "type":
+            return self._annotation(node.named_children[0] if node.named_children else None, key)
+        if node.type in ("identifier", "attribute"):
+            resolved = self._qualify(node, key, node.start_byte)
+            return (resolved[1] if resolved and resolved[0] == "ref" else None), None
+        if node.type == "string":
+            content = "".join(self._text(c) for c in node.named_children if c.type == "string_content").strip()
+            if content.replace(".", "").replace("_", "").isalnum():
+                head, _, rest = content.partition(".")
+                binding = self._lookup(head, key, node.start_byte)
+                if isinstance(binding, Binding) and binding.target:
+                    return (binding.target + ("." + rest if rest else "")), None
+            return None, None
+        if node.type == "binary_operator":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if right is not None and right.type == "none":
+                return self._annotation(left, key)
+            if left is not None and left.type == "none":
+                return self._annotation(right, key)
+            return None, None
+        if node.type in ("generic_type", "subscript"):
+            if node.type == "generic_type":
+                head = node.named_children[0]
+                params = next((c for c in node.named_children if c.type == "type_parameter"), None)
+                args = [c for c in params.named_children] if params is not None else []
+            else:
+                head = node.child_by_field_name("value")
+                args = node.children_by_field_name("subscript")
+            resolved = self._qualify(head, key, node.start_byte)
+            head_name = resolved[1] if resolved and resolved[0] == "ref" else "typing." + self._text(head)
+            if not args:
+                return None, None
+            if head_name in TYPE_WRAPPERS:
+                return self._annotation(args[0], key)
+            if head_name in TYPE_UNIONS:
+                real = [a for a in args if self._text(a) != "None"]
+                return self._annotation(real[0], key) if len(real) == 1 else (None, None)
+            if head_name in TYPE_ANNOTATED:
+                type_name, _ = self._annotation(args[0], key)
+                depends = None
+                for meta in args[1:]:
+                    inner = meta.named_children[0] if meta.type == "type" and meta.named_children else meta
+                    if inner.type == "call":
+                        depends = depends or self._depends_target(inner, key)
+                return type_name, depends
+            return None, None
+        return None, None
+
+    def _target_names(self, node):
+        """Identifiers bound by an assignment target (tuples, lists, stars)."""
+        if node is None:
+            return
+        if node.type == "identifier":
+            yield node
+        elif node.type in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "list_splat_pattern",
+                           "parenthesized_expression", "as_pattern_target"):
+            for child in node.named_children:
+                yield from self._target_names(child)
+
+    def _value(self, node, key, pos) -> tuple[Optional[str], Optional[str]]:
+        """(target, type) that a name gets when assigned `node`."""
+        if node is None:
+            return None, None
+        resolved = self._qualify(node, key, pos)
+        if resolved is None:
+            return None, None
+        kind, name = resolved
+        return (name, None) if kind == "ref" else (None, name)
+
+    def _bind_assignment(self, node) -> None:
+        key = self._binding_key(node)
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        annotation = node.child_by_field_name("type")
+        if left is None:
+            return
+        if left.type == "identifier":
+            target, type_ = self._value(right, key, node.start_byte)
+            if annotation is not None:
+                type_ = self._annotation(annotation, key)[0] or type_
+                target = None if type_ else target
+            if right is None and annotation is None:
+                return
+            self._bind(key, self._text(left), Binding(node.start_byte, target=target, type=type_))
+            if key is None and right is not None and right.type == "call" and type_:
+                self._remember_router_prefix(self._text(left), type_, right)
+            return
+        if left.type == "attribute":
+            self._bind_attribute(left, right, annotation, key, node.start_byte)
+            return
+        for name in self._target_names(left):
+            self._bind(key, self._text(name), Binding(node.start_byte))
+        if right is not None and right.type == "assignment":
+            pass  # chained `a = b = value`: the inner assignment is its own capture
+
+    def _remember_router_prefix(self, name: str, type_: str, call) -> None:
+        if any(type_ in style.owner_types for style in ROUTE_STYLES):
+            prefix = _string_value(self, _call_arguments(call)[1].get("prefix"))
+            if prefix:
+                self._router_prefixes[f"{self.module}.{name}"] = prefix
+
+    def _bind_attribute(self, left, right, annotation, key, pos) -> None:
+        """`self.session = requests.Session()` in a method: remember the
+        attribute's type for `self.session.get(...)` elsewhere in the class."""
+        owner = self._qualify(left.child_by_field_name("object"), key, pos)
+        if owner is None or owner[0] != "inst" or owner[1] not in self.classes:
+            return
+        _, type_ = self._value(right, key, pos)
+        if annotation is not None:
+            type_ = self._annotation(annotation, key)[0] or type_
+        slot = (owner[1], self._text(left.child_by_field_name("attribute")))
+        if slot in self._attribute_types and self._attribute_types[slot] != type_:
+            self._attribute_types[slot] = None  # assigned different things: unknown
+        else:
+            self._attribute_types[slot] = type_
+
+    def _bind_rebind(self, node) -> None:
+        left = node.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            self._bind(self._binding_key(node), self._text(left), Binding(node.start_byte))
+
+    def _bind_walrus(self, node) -> None:
+        key = self._binding_key(node)
+        name = node.child_by_field_name("name")
+        target, type_ = self._value(node.child_by_field_name("value"), key, node.start_byte)
+        if name is not None:
+            self._bind(key, self._text(name), Binding(node.start_byte, target=target, type=type_))
+
+    def _bind_with_item(self, node) -> None:
+        value = node.child_by_field_name("value")
+        if value is None or value.type != "as_pattern":
+            return
+        key = self._binding_key(node)
+        expression = value.named_children[0]
+        alias = value.child_by_field_name("alias")
+        names = list(self._target_names(alias))
+        _, type_ = self._value(expression, key, node.start_byte)
+        if len(names) == 1 and alias.named_children and alias.named_children[0].type == "identifier":
+            # `with X() as n`: most context managers return themselves from __enter__.
+            self._bind(key, self._text(names[0]), Binding(node.start_byte, type=type_))
+            return
+        for name in names:
+            self._bind(key, self._text(name), Binding(node.start_byte))
+
+    def _bind_for(self, node) -> None:
+        key = self._binding_key(node)
+        for name in self._target_names(node.child_by_field_name("left")):
+            self._bind(key, self._text(name), Binding(node.start_byte))
+
+    def _bind_except(self, node) -> None:
+        key = self._binding_key(node)
+        for child in node.named_children:
+            if child.type == "as_pattern":
+                for name in self._target_names(child.child_by_field_name("alias")):
+                    self._bind(key, self._text(name), Binding(node.start_byte))
+
+    # -- name resolution ------------------------------------------------------
+
+    def _lookup(self, name: str, key: Optional[int], pos: int):
+        """The binding `name` has at byte `pos` in scope `key`: a Binding, None
+        (bound, but ambiguous or unknown), or _MISSING (bound nowhere)."""
+        first = True
+        while True:
+            bindings = self._bindings.get(key, {}).get(name)
+            if bindings:
+                if first:
+                    before = [b for b in bindings if b.pos < pos]
+                    return before[-1] if before else None
+                # From an inner scope the outer name may have any of its values.
+                head = bindings[0]
+                if all(b.target == head.target and b.type == head.type for b in bindings):
+                    return head
+                return None
+            if key is None:
+                return _MISSING
+            key = self._parent_key.get(key)
+            # Class bodies are not visible from the functions inside them.
+            while key is not None and key in self._class_qualnames:
+                key = self._parent_key.get(key)
+            first = False
+
+    def _qualify(self, node, key: Optional[int], pos: int) -> Optional[tuple[str, str]]:
+        """("ref", qualified name) when `node` names something, ("inst", type)
+        when it is an instance of a known type, or None."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind == "identifier":
+            name = self._text(node)
+            binding = self._lookup(name, key, pos)
+            if binding is _MISSING:
+                return ("ref", f"builtins.{name}") if name in BUILTIN_NAMES else None
+            if binding is None:
+                return None
+            if binding.target:
+                return "ref", binding.target
+            if binding.type:
+                return "inst", binding.type
+            return None
+        if kind == "attribute":
+            base = self._qualify(node.child_by_field_name("object"), key, pos)
+            attribute = node.child_by_field_name("attribute")
+            if base is None or attribute is None:
+                return None
+            name = self._text(attribute)
+            if base[0] == "inst":
+                slot_type = self._attribute_types.get((base[1], name))
+                if slot_type:
+                    return "inst", slot_type
+            return "ref", f"{base[1]}.{name}"
+        if kind == "call":
+            callee = self._qualify(node.child_by_field_name("function"), key, pos)
+            if callee and callee[0] == "ref" and (callee[1] in self.classes or _looks_like_class(callee[1])):
+                return "inst", callee[1]
+            return None
+        if kind == "parenthesized_expression" and node.named_children:
+            return self._qualify(node.named_children[0], key, pos)
+        return None
+
+    def resolve(self, node, scope: Optional[FunctionFact] = None) -> Optional[str]:
+        """The qualified name `node` refers to (`rq.get` -> `requests.get`,
+        `s.get` with `s = requests.Session()` -> `requests.Session.get`), or
+        None. The scope is found from the node; `scope` is accepted for
+        symmetry with `scope_at`."""
+        resolved = self._qualify(node, self._binding_key(node), node.start_byte)
+        return resolved[1] if resolved and resolved[0] == "ref" else None
+
+    def type_of(self, node) -> Optional[str]:
+        """The qualified type of the instance `node` evaluates to, if known."""
+        resolved = self._qualify(node, self._binding_key(node), node.start_byte)
+        return resolved[1] if resolved and resolved[0] == "inst" else None
+
+    def scope_at(self, node) -> Optional[FunctionFact]:
+        """The innermost function/lambda whose body contains `node` (None at
+        module or class level; defaults and decorators are outside)."""
+        key = self._binding_key(node)
+        while key is not None and key not in self._functions_by_id:
+            key = self._parent_key.get(key)
+        return self._functions_by_id.get(key) if key is not None else None
+
+    # -- pass 3: decorators, routes, awaits, calls ----------------------------
+
+    def _collect_decorators(self, function: FunctionFact) -> None:
+        parent = function.node.parent
+        if parent is None or parent.type != "decorated_definition":
+            return
+        key = self._parent_key.get(function.node.id)
+        for node in parent.children:
+            if node.type != "decorator" or not node.named_children:
+                continue
+            expression = node.named_children[0]
+            target = expression.child_by_field_name("function") if expression.type == "call" else expression
+            decorator = Decorator(node=node, expression=expression)
+            resolved = self._qualify(target, key, node.start_byte)
+            if resolved is not None:
+                decorator.callee = resolved[1] if resolved[0] == "ref" else None
+            if target is not None and target.type == "attribute":
+                decorator.attribute = self._text(target.child_by_field_name("attribute"))
+                owner = self._qualify(target.child_by_field_name("object"), key, node.start_byte)
+                if owner is not None:
+                    if owner[0] == "ref":
+                        decorator.owner = owner[1]
+                    else:
+                        decorator.owner_type = owner[1]
+                        decorator.owner = self._owner_name(target.child_by_field_name("object"), key)
+                        decorator.callee = f"{owner[1]}.{decorator.attribute}"
+            function.decorators.append(decorator)
+            if function.route is None and expression.type == "call":
+                function.route = detect_route(self, decorator)
+
+    def _owner_name(self, node, key) -> Optional[str]:
+        if node.type == "identifier":
+            return f"{self.module}.{self._text(node)}"
+        return None
+
+    def route_path_prefix(self, owner: Optional[str]) -> str:
+        """`APIRouter(prefix="/users")` bound at module level: its prefix."""
+        return self._router_prefixes.get(owner or "", "")
+
+    def _collect_awaits(self, awaits, fors, with_items, for_ins) -> None:
+        marks = list(awaits)
+        marks += [n for n in fors if n.children and n.children[0].type == "async"]
+        marks += [n for n in for_ins if n.children and n.children[0].type == "async"]
+        for item in with_items:
+            statement = item.parent.parent if item.parent is not None else None
+            if statement is not None and statement.type == "with_statement" and statement.children[0].type == "async":
+                marks.append(statement)
+        for node in marks:
+            scope = self.scope_at(node)
+            if scope is not None:
+                scope.has_await = True
+
+    def _collect_calls(self, calls) -> None:
+        for node in calls:
+            function = node.child_by_field_name("function")
+            key = self._binding_key(node)
+            resolved = self._qualify(function, key, node.start_byte) if function is not None else None
+            callee = resolved[1] if resolved else None
+            if resolved and resolved[0] == "inst":
+                callee = None  # calling an instance (`__call__`): unknown
+            scope, loops = self._scope_and_loops(node)
+            fact = CallFact(
+                node=node,
+                function=function,
+                callee_text=self._text(function) if function is not None else "",
+                callee=callee,
+                scope=scope,
+                awaited=_is_awaited(node),
+                loops=tuple(loops),
+            )
+            self.calls.append(fact)
+            self._calls_by_id[node.id] = fact
+            if scope is not None:
+                scope.calls.append(fact)
+        for fact in self.calls:
+            offload_index = self._offload_index(fact)
+            if offload_index is None:
+                continue
+            args = fact.node.child_by_field_name("arguments")
+            positional = [a for a in (args.named_children if args else ()) if a.type not in ("keyword_argument", "comment")]
+            if offload_index < len(positional):
+                fact.offloads = self.resolve(positional[offload_index])
+            for arg in args.named_children if args else ():
+                value = arg.child_by_field_name("value") if arg.type == "keyword_argument" else arg
+                while value is not None and value.type == "parenthesized_expression" and value.named_children:
+                    value = value.named_children[0]
+                inner = self._calls_by_id.get(value.id) if value is not None else None
+                if inner is not None:
+                    inner.offloaded_by = fact.callee or fact.callee_text
+
+    def _offload_index(self, fact: CallFact) -> Optional[int]:
+        if fact.callee in OFFLOADERS:
+            return OFFLOADERS[fact.callee]
+        if fact.function is not None and fact.function.type == "attribute":
+            attribute = fact.function.child_by_field_name("attribute")
+            if attribute is not None and self._text(attribute) == RUN_IN_EXECUTOR:
+                return 1
+        return None
+
+    def _scope_and_loops(self, node) -> tuple[Optional[FunctionFact], list]:
+        """One walk up from a call: the loops around it in its own scope, then its scope."""
+        loops = []
+        child, parent = node, node.parent
+        while parent is not None:
+            kind = parent.type
+            if kind in FUNCTION_TYPES:
+                body = parent.child_by_field_name("body")
+                if body is not None and body.id == child.id:
+                    return self._functions_by_id.get(parent.id), loops
+            elif kind == "for_statement":
+                body = parent.child_by_field_name("body")
+                if body is not None and body.id == child.id:
+                    targets = tuple(self._text(n) for n in self._target_names(parent.child_by_field_name("left")))
+                    loops.append(Loop(parent, "for", targets))
+            elif kind == "while_statement":
+                if child.type != "else_clause":
+                    loops.append(Loop(parent, "while"))
+            elif kind in COMPREHENSION_TYPES:
+                clauses = [c for c in parent.named_children if c.type == "for_in_clause"]
+                # The first clause's iterable is evaluated once, outside the loop.
+                if not (clauses and clauses[0].id == child.id):
+                    targets = tuple(
+                        self._text(n) for c in clauses for n in self._target_names(c.child_by_field_name("left"))
+                    )
+                    loops.append(Loop(parent, "comprehension", targets))
+            child, parent = parent, parent.parent
+        return None, loops
+
+    def _collect_objects(self) -> None:
+        for name, bindings in self._bindings.get(None, {}).items():
+            types = {b.type for b in bindings}
+            if len(types) == 1 and None not in types and all(b.target is None for b in bindings):
+                self.objects[name] = types.pop()
+
+    # -- export -----------------------------------------------------------------
+
+    def call_position(self, call: CallFact) -> tuple:
+        span = self.source.span(call.node)
+        return (span.line, span.col, span.end_line, span.end_col)
+
+    def summary(self) -> dict:
+        """Plain data for the project index: module, imports, module-level
+        objects with known types (`app` -> `fastapi.FastAPI`), and per function
+        its qualname, async-ness, route and calls as
+        (callee, line, col, end_line, end_col, awaited, offloaded)."""
+        functions = []
+        for function in self.functions:
+            functions.append(
+                {
+                    "qualname": function.qualname,
+                    "is_async": function.is_async,
+                    "route": function.route.as_dict() if function.route else None,
+                    "calls": [
+                        (call.callee, *self.call_position(call), call.awaited, call.offloaded)
+                        for call in function.calls
+                        if call.callee is not None
+                    ],
+                    "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
+                }
+            )
+        return {
+            "module": self.module,
+            "is_package": self.is_package,
+            "imports": dict(self.imports),
+            "objects": dict(self.objects),
+            "functions": functions,
+        }
+
+
+def _is_awaited(node) -> bool:
+    parent = node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    return parent is not None and parent.type == "await"
+
+
+def _string_value(facts: PythonFacts, node) -> Optional[str]:
+    if node is None or node.type != "string":
+        return None
+    if any(c.type == "interpolation" for c in node.named_children):
+        return None
+    return "".join(facts._text(c) for c in node.named_children if c.type == "string_content")
+
+
+def _call_arguments(call):
+    args = call.child_by_field_name("arguments")
+    positional, keywords = [], {}
+    for arg in args.named_children if args else ():
+        if arg.type == "keyword_argument":
+            name = arg.child_by_field_name("name")
+            if name is not None:
+                keywords[name.text.decode("utf-8", "replace")] = arg.child_by_field_name("value")
+        elif arg.type != "comment":
+            positional.append(arg)
+    return positional, keywords
+
+
+def detect_route(facts: PythonFacts, decorator: Decorator) -> Optional[Route]:
+    """A route from `@<owner>.<attribute>(path, ...)`, using ROUTE_STYLES.
+
+    The owner must be a known app/router instance of this file, or a name
+    imported from elsewhere (then `confirmed=False` and `framework` is the only
+    style using that attribute, or None when several do)."""
+    if decorator.attribute not in ROUTE_ATTRIBUTES or decorator.expression.type != "call":
+        return None
+    if decorator.owner_type is not None:
+        styles = [s for s in ROUTE_STYLES if decorator.owner_type in s.owner_types]
+        confirmed = True
+    elif decorator.owner is not None and not decorator.owner.startswith("builtins."):
+        styles = [s for s in ROUTE_STYLES if decorator.attribute in s.attributes]
+        confirmed = False
+        if not facts.module or decorator.owner.split(".", 1)[0] in _KNOWN_LIBRARY_ROOTS:
+            return None
+    else:
+        return None
+    styles = [s for s in styles if decorator.attribute in s.attributes]
+    if not styles:
+        return None
+    style = styles[0]
+    positional, keywords = _call_arguments(decorator.expression)
+    path_node = positional[0] if positional else keywords.get(style.path_keyword)
+    path = _string_value(facts, path_node)
+    if path is None:
+        path = facts._text(path_node) if path_node is not None else "?"
+    path = facts.route_path_prefix(decorator.owner) + path
+    methods = style.attributes[decorator.attribute]
+    if methods is None:
+        methods_node = keywords.get("methods")
+        values = [
+            _string_value(facts, n) for n in (methods_node.named_children if methods_node is not None else ())
+        ]
+        methods = tuple(v.upper() for v in values if v) or style.default_methods
+    return Route(
+        framework=style.framework if (confirmed or len(styles) == 1) else None,
+        methods=tuple(methods),
+        path=path,
+        owner=decorator.owner,
+        confirmed=confirmed,
+    )
+
+
+# Owners under these roots are libraries, never a project's app object.
+_KNOWN_LIBRARY_ROOTS = frozenset({"requests", "httpx", "functools", "pytest", "builtins", "typing", "asyncio"})
+
+
+def confirm_route(route: Optional[Route], index) -> Optional[Route]:
+    """A route whose owner is imported from another module, checked against
+    the project index (`objects` of every Python summary). Returns the route
+    (confirmed) or None when the owner is not a known app/router."""
+    if route is None or route.confirmed:
+        return route
+    objects = index.get_derived("python.objects", _build_object_types)
+    owner = route.owner or ""
+    type_ = objects.get(owner)
+    if type_ is None:
+        # Absolute imports may be rooted below the repository root (`app.main`
+        # for `backend/app/main.py`): accept a unique suffix match.
+        matches = {t for name, t in objects.items() if name.endswith("." + owner)}
+        type_ = matches.pop() if len(matches) == 1 else None
+    for style in ROUTE_STYLES:
+        if type_ in style.owner_types:
+            return Route(style.framework, route.methods, route.path, route.owner, True)
+    return None
+
+
+def _build_object_types(index) -> dict:
+    objects = {}
+    for summary in index.python.values():
+        module = summary.get("module", "")
+        for name, type_ in summary.get("objects", {}).items():
+            objects[f"{module}.{name}" if module else name] = type_
+    return objects
