@@ -215,6 +215,9 @@ def test_results_have_rule_index_level_relative_uri_and_region():
     region = results[2]["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"], region["endLine"], region["endColumn"]) == (6, 14, 6, 24)
     assert region["snippet"]["text"] == "time.sleep"
+    context = results[0]["locations"][0]["physicalLocation"]["contextRegion"]
+    assert (context["startLine"], context["endLine"]) == (3, 5)
+    assert context["snippet"]["text"] == "\n".join(MAIN.split("\n")[2:5])
     assert results[0]["message"]["text"] == "`time.sleep` blocks the event loop; see [the import](1)."
 
 
