@@ -54,7 +54,9 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        # Lines end at "\n" only, as tree-sitter counts them (str.splitlines would
+        # also break at form feeds and U+2028); a trailing "\r" is not content.
+        return [line[:-1] if line.endswith("\r") else line for line in self.text.split("\n")]
 
     @cached_property
     def byte_lines(self) -> list[bytes]:
