@@ -1,12 +1,908 @@
-"""Placeholder: replaced by the real tsx facts."""
+"""Per-file facts for TypeScript / TSX / JavaScript: the model every React rule reads.
+
+Built once per file from a few tree-sitter queries (`grammars/queries/tsx/facts.scm`
+for both grammars, `jsx.scm` only for the tsx grammar), then kept as plain
+objects:
+
+- `imports` / `exports` / `star_reexports`: the module interface;
+- `components` (function, arrow, `memo`/`forwardRef`-wrapped, class) and
+  `hooks` (custom `useX` functions), each an `Owner`;
+- `render_owner(node)`: which component or hook's render a node runs in;
+- `lookup(name, at)` / `root_binding(expr)`: what a local name is bound to
+  (prop, state, context, store selection, fresh array, ...);
+- `hook_calls` (with dependency arrays) and `jsx_elements` (tag, attributes,
+  DOM or component).
+
+Nothing here walks the whole tree again: candidates come from the queries and
+everything else follows parent links from them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import grammars
+
+from ..source import SourceFile
+
+FUNCTION_TYPES = frozenset(
+    {"function_declaration", "generator_function_declaration", "function_expression", "arrow_function", "method_definition"}
+)
+# Wrappers that keep an expression's value: `(x)`, `x as T`, `x!`, `x satisfies T`.
+TRANSPARENT_TYPES = frozenset({"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"})
+
+# Array methods whose callback runs synchronously, before the call returns.
+ITERATION_METHODS = frozenset(
+    {"map", "filter", "forEach", "reduce", "reduceRight", "some", "every", "find", "findIndex", "findLast",
+     "findLastIndex", "flatMap", "sort", "toSorted"}
+)
+# Calls whose result is a new array the caller owns.
+FRESH_ARRAY_METHODS = frozenset(
+    {"slice", "map", "filter", "concat", "flatMap", "flat", "toSorted", "toReversed", "toSpliced", "with", "split",
+     "keys", "values", "entries", "from", "of", "match", "matchAll"}
+)
+FRESH_ARRAY_STATICS = frozenset({"Array.from", "Array.of", "Object.keys", "Object.values", "Object.entries"})
+# In-place array methods that return their receiver: `const s = xs.sort()` aliases `xs`.
+SELF_RETURNING_METHODS = frozenset({"sort", "reverse", "fill", "copyWithin"})
+HOOKS_WITH_DEPS = frozenset({"useEffect", "useLayoutEffect", "useInsertionEffect", "useMemo", "useCallback", "useImperativeHandle"})
+STORE_HOOKS = frozenset({"useSelector", "useAppSelector", "useTypedSelector", "useStore", "useAtomValue", "useRecoilValue"})
+HOOK_NAME = re.compile(r"^use[A-Z0-9]")
+# zustand-style stores: `useCartStore(selector)`, `useStore()`: any hook whose name ends in `Store`.
+STORE_HOOK_NAME = re.compile(r"^use\w*Store$")
+
+# Binding kinds (Binding.kind).
+PROP = "prop"  # one prop: destructured, `props.x`, `this.props.x`
+PROPS = "props"  # the props object (or a `...rest` of it)
+STATE = "state"  # useState value, `this.state.x`
+STATE_OBJECT = "state_object"  # `this.state`
+SETTER = "setter"
+REDUCER_STATE = "reducer_state"
+DISPATCH = "dispatch"
+CONTEXT = "context"
+REF = "ref"
+STORE = "store"  # store selector result
+MEMO = "memo"  # useMemo result
+CALLBACK = "callback"  # useCallback result
+HOOK_RESULT = "hook_result"  # any other hook's result
+HOOK_PARAM = "hook_param"  # a custom hook's parameter: the caller's data
+PARAM = "param"  # a parameter of an ordinary function
+FRESH_ARRAY = "fresh_array"
+FRESH_OBJECT = "fresh_object"
+FUNCTION = "function"  # arrow/function expression or function declared in a body
+BOUND_FUNCTION = "bound_function"
+LITERAL = "literal"
+MODULE = "module"  # a module-level const/let/function (value_kind says what)
+IMPORT = "import"
+UNKNOWN = "unknown"
+
+# Data the component reads but does not own: mutating it in place is someone else's bug.
+NOT_OWNED_KINDS = frozenset({PROP, PROPS, STATE, STATE_OBJECT, REDUCER_STATE, CONTEXT, STORE, HOOK_RESULT, HOOK_PARAM})
+
+
+@dataclass(eq=False)
+class Owner:
+    """A component or custom hook: code in its render runs on every render.
+
+    kind: "function" | "class" | "hook". `node` is the function node (for a
+    class, the class node; `render` is its render method). `memoized` is true
+    when the component is wrapped in `memo(...)` / `React.memo(...)` (also via
+    `export default memo(Row)`, where `memo_node` is that call and the local
+    name `Row` itself is the unwrapped function) or extends PureComponent.
+    """
+
+    name: str
+    kind: str
+    node: object
+    render: object = None  # function node whose body is the render (class: render method)
+    memoized: bool = False
+    memo_node: object = None
+    forward_ref: bool = False
+    params: tuple = ()
+
+    @property
+    def is_hook(self) -> bool:
+        return self.kind == "hook"
+
+
+@dataclass(eq=False)
+class Binding:
+    """What a local name (or an expression's data) is bound to.
+
+    `source` names the data's origin: the prop name for props, the state
+    variable, the hook name for hook results, the context expression for
+    context. `part` is true when the binding is a piece of the origin's data
+    (`props.user.tags`, an element of a prop array), `origin` the binding it
+    was derived from. `value_kind` says, for module-level names and imports,
+    what the value is (`fresh_array`, `function`, ...).
+    """
+
+    kind: str
+    name: str
+    node: object = None
+    source: str = ""
+    value: object = None
+    owner: Optional[Owner] = None
+    origin: Optional["Binding"] = None
+    part: bool = False
+    value_kind: str = ""
+    via: str = ""  # context: the context expression (`UsersContext`); store/hook results: the hook name
+
+    def derived(self, name: str, part: bool = True) -> "Binding":
+        return Binding(self.kind, name, self.node, self.source, self.value, self.owner, self, part or self.part,
+                       self.value_kind, self.via)
+
+
+@dataclass(eq=False)
+class HookCall:
+    """A React hook call during render; `callback`/`deps` are argument nodes or None."""
+
+    name: str
+    node: object
+    owner: Optional[Owner]
+    callback: object = None
+    deps: object = None
+
+
+@dataclass(eq=False)
+class JsxElement:
+    """An opening or self-closing JSX element: `attributes` = [(name, value node or None)]; spreads are ("...", expr)."""
+
+    node: object
+    tag: str
+    attributes: list
+    is_dom: bool
+    owner: Optional[Owner]
+
+
+@dataclass(frozen=True)
+class Export:
+    """`local` is the local name (None for re-exports); `source`/`imported` describe a re-export."""
+
+    name: str
+    local: Optional[str]
+    node: object = None
+    source: Optional[str] = None
+    imported: Optional[str] = None
+    memo_node: object = None  # `export default memo(Row)`: the memo call
+
+
+_WRAPPER_PATH_TYPES = frozenset({"arguments", "call_expression"}) | TRANSPARENT_TYPES
+
+
+def unwrap(node):
+    while node is not None and node.type in TRANSPARENT_TYPES:
+        node = node.named_children[0] if node.named_children else None
+    return node
+
 
 class TsxFacts:
-    def __init__(self, source):
+    def __init__(self, source: SourceFile):
         self.source = source
+        self.imports: dict[str, tuple[str, str]] = {}
+        self.exports: dict[str, Export] = {}
+        self.star_reexports: list[str] = []
+        self.components: list[Owner] = []
+        self.hooks: list[Owner] = []
+        self.hook_calls: list[HookCall] = []
+        self.jsx_elements: list[JsxElement] = []
+        # Every call expression, in document order (rules filter these instead of walking).
+        self.calls: list = []
+        self.module_scope: dict[str, Binding] = {}
+        self._scopes: dict[int, dict[str, Binding]] = {}  # function node id -> names bound in it
+        self._owner_by_function: dict[int, Owner] = {}
+        self._render_cache: dict[int, Optional[Owner]] = {}
+        self._class_components: dict[int, Owner] = {}  # class node id -> owner
+
+    # -- public queries ---------------------------------------------------------
+
+    def text(self, node) -> str:
+        return self.source.node_text(node)
+
+    def component(self, name: str) -> Optional[Owner]:
+        return next((c for c in self.components if c.name == name), None)
+
+    def enclosing_function(self, node):
+        node = node.parent
+        while node is not None and node.type not in FUNCTION_TYPES:
+            node = node.parent
+        return node
+
+    def render_owner(self, node) -> Optional[Owner]:
+        """The component or hook during whose render `node` runs, or None.
+
+        Render: a component/hook body, a class's render(), useMemo callbacks,
+        IIFEs and synchronous array-iteration callbacks inside render. Not
+        render: handlers, effect/useCallback callbacks, functions declared in
+        the body, promise callbacks, timers.
+        """
+        function = node if node.type in FUNCTION_TYPES else self.enclosing_function(node)
+        if function is None:
+            return None
+        return self._function_render_owner(function)
+
+    def runs_during_render(self, node) -> bool:
+        return self.render_owner(node) is not None
+
+    def lookup(self, name: str, at) -> Optional[Binding]:
+        """The binding of `name` visible at node `at` (innermost function scope outwards)."""
+        function = at if at.type in FUNCTION_TYPES else self.enclosing_function(at)
+        while function is not None:
+            scope = self._scopes.get(function.id)
+            if scope and name in scope:
+                return scope[name]
+            function = self.enclosing_function(function)
+        return self.module_scope.get(name)
+
+    def root_binding(self, expr, scope=None) -> Optional[Binding]:
+        """The binding that owns the data `expr` evaluates to.
+
+        `users`, `props.users`, `this.props.users` -> the `users` prop;
+        `state.list.items` -> `state` (part of it); `[...xs]`, `xs.slice()` ->
+        a fresh array. `scope` is a node to resolve names at (default: `expr`).
+        """
+        return self._classify(expr, scope if scope is not None else expr)
+
+    def summary(self) -> dict:
+        """What other files need: exports (with component/memo info), star re-exports, imports."""
+        exports = {}
+        for name, export in self.exports.items():
+            entry: dict = {"local": export.local}
+            if export.source is not None:
+                entry["reexport"] = (export.source, export.imported)
+            component = self.component(export.local) if export.local else None
+            if component is not None:
+                memo = export.memo_node if export.memo_node is not None else component.memo_node
+                anchor = memo if memo is not None else component.node
+                point = anchor.start_point
+                entry["component"] = {
+                    "name": component.name,
+                    "kind": component.kind,
+                    "memoized": component.memoized or export.memo_node is not None,
+                    "line": point[0] + 1,
+                    "col": self.source.column(point[0], point[1]),
+                }
+            exports[name] = entry
+        return {
+            "exports": exports,
+            "star_reexports": list(self.star_reexports),
+            "imports": {local: list(spec) for local, spec in self.imports.items()},
+        }
+
+    # -- building ---------------------------------------------------------------
 
     @classmethod
-    def build(cls, source):
-        return cls(source)
+    def build(cls, source: SourceFile) -> "TsxFacts":
+        facts = cls(source)
+        facts._build()
+        return facts
 
-    def summary(self):
-        return {}
+    def _build(self) -> None:
+        root = self.source.tree.root_node
+        lang = self.source.language
+        found = grammars.captures(lang, "facts", root)
+        by_position = lambda nodes: sorted(nodes, key=lambda n: n.start_byte)  # noqa: E731
+        functions = by_position(found.get("function", []))
+        classes = by_position(found.get("class", []))
+        declarators = by_position(found.get("declarator", []))
+        self.calls = by_position(found.get("call", []))
+        jsx_nodes = by_position(grammars.captures(lang, "jsx", root).get("element", [])) if lang == "tsx" else []
+
+        for node in found.get("import", []):
+            self._read_import(node)
+
+        # Which functions render JSX or call hooks: a capitalized function doing either is a component.
+        renders_jsx: set[int] = set()
+        for node in jsx_nodes:
+            # Every enclosing function "contains JSX" (`rows.map(r => <Row/>)` inside a component);
+            # stop at the first one already marked: its ancestors are marked too.
+            function = self.enclosing_function(node)
+            while function is not None and function.id not in renders_jsx:
+                renders_jsx.add(function.id)
+                function = self.enclosing_function(function)
+        calls_hooks: set[int] = set()
+        wrapper_calls: dict[int, tuple[str, object]] = {}  # function id -> outermost memo/forwardRef call info
+        memo_by_name: dict[str, object] = {}
+        for call in self.calls:
+            name = self._callee_name(call)
+            if name and HOOK_NAME.match(name):
+                function = self.enclosing_function(call)
+                if function is not None:
+                    calls_hooks.add(function.id)
+            if name in ("memo", "forwardRef"):
+                argument = self._argument(call, 0)
+                if argument is not None and argument.type == "identifier" and name == "memo":
+                    memo_by_name.setdefault(self.text(argument), call)
+
+        for function in functions:
+            name, memo_call, forward_ref = self._function_identity(function)
+            if not name:
+                continue
+            if HOOK_NAME.match(name) and function.type != "method_definition":
+                owner = Owner(name, "hook", function, render=function)
+                self.hooks.append(owner)
+            elif (name[0].isupper() or name == "default") and function.type != "method_definition" and (
+                function.id in renders_jsx or function.id in calls_hooks or memo_call is not None or forward_ref
+            ):
+                owner = Owner(name, "function", function, render=function, memoized=memo_call is not None,
+                              memo_node=memo_call, forward_ref=forward_ref)
+                self.components.append(owner)
+            else:
+                continue
+            self._owner_by_function[function.id] = owner
+
+        for node in classes:
+            self._read_class(node)
+
+        for name, call in memo_by_name.items():
+            component = self.component(name)
+            if component is None:
+                continue
+            if call.parent is not None and call.parent.type == "export_statement" and not component.memoized:
+                # `export default memo(Row)`: what other files import is memoized.
+                component.memoized = True
+                component.memo_node = call
+            declarator = call.parent
+            if declarator is not None and declarator.type == "variable_declarator":
+                alias = self._declarator_name(declarator)
+                if alias and alias != name:
+                    self.components.append(Owner(alias, component.kind, component.node, component.render, True, call,
+                                                 component.forward_ref))
+
+        for node in found.get("export", []):
+            self._read_export(node)
+
+        # Bindings: module-level first (components may use names declared below them).
+        for function in functions:
+            self._bind_function(function)
+        module_level = [d for d in declarators if self.enclosing_function(d) is None]
+        for declarator in module_level:
+            self._bind_declarator(declarator)
+        for declarator in declarators:
+            if self.enclosing_function(declarator) is not None:
+                self._bind_declarator(declarator)
+
+        for call in self.calls:
+            name = self._callee_name(call)
+            if name in HOOKS_WITH_DEPS:
+                self.hook_calls.append(
+                    HookCall(name, call, self.render_owner(call), self._argument(call, 0), self._argument(call, 1))
+                )
+        for node in jsx_nodes:
+            self.jsx_elements.append(self._read_jsx(node))
+
+    # -- imports / exports ---------------------------------------------------------
+
+    def _string_value(self, node) -> str:
+        return self.text(node)[1:-1] if node is not None else ""
+
+    def _read_import(self, node) -> None:
+        spec = self._string_value(node.child_by_field_name("source"))
+        clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            return
+        for child in clause.named_children:
+            if child.type == "identifier":
+                self.imports[self.text(child)] = (spec, "default")
+            elif child.type == "namespace_import":
+                ident = next((c for c in child.named_children if c.type == "identifier"), None)
+                if ident is not None:
+                    self.imports[self.text(ident)] = (spec, "*")
+            elif child.type == "named_imports":
+                for specifier in child.named_children:
+                    if specifier.type != "import_specifier":
+                        continue
+                    imported = specifier.child_by_field_name("name")
+                    alias = specifier.child_by_field_name("alias") or imported
+                    self.imports[self.text(alias)] = (spec, self.text(imported))
+        for local, (spec, imported) in self.imports.items():
+            if local not in self.module_scope:
+                self.module_scope[local] = Binding(IMPORT, local, node, source=spec, value_kind=imported)
+
+    def _read_export(self, node) -> None:
+        source_node = node.child_by_field_name("source")
+        spec = self._string_value(source_node) if source_node is not None else None
+        is_default = any(c.type == "default" for c in node.children)
+        declaration = node.child_by_field_name("declaration")
+        value = node.child_by_field_name("value")
+        clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+        namespace = next((c for c in node.named_children if c.type == "namespace_export"), None)
+        if clause is not None:
+            for specifier in clause.named_children:
+                if specifier.type != "export_specifier":
+                    continue
+                name_node = specifier.child_by_field_name("name")
+                alias = specifier.child_by_field_name("alias") or name_node
+                name, exported = self.text(name_node), self.text(alias)
+                if spec is not None:
+                    self.exports[exported] = Export(exported, None, specifier, spec, name)
+                else:
+                    self.exports[exported] = Export(exported, name, specifier)
+        elif namespace is not None and spec is not None:
+            ident = next((c for c in namespace.named_children if c.type in ("identifier", "string")), None)
+            if ident is not None:
+                self.exports[self.text(ident)] = Export(self.text(ident), None, namespace, spec, "*")
+        elif spec is not None:
+            self.star_reexports.append(spec)
+        elif declaration is not None:
+            if declaration.type in ("lexical_declaration", "variable_declaration"):
+                for declarator in declaration.named_children:
+                    if declarator.type == "variable_declarator":
+                        name = self._declarator_name(declarator)
+                        if name:
+                            self.exports[name] = Export(name, name, declarator)
+            else:
+                name_node = declaration.child_by_field_name("name")
+                name = self.text(name_node) if name_node is not None else None
+                exported = "default" if is_default else name
+                if exported:
+                    self.exports[exported] = Export(exported, name or "default", declaration)
+        elif value is not None and is_default:
+            self._read_default_export(node, unwrap(value))
+
+    def _read_default_export(self, node, value) -> None:
+        if value.type == "identifier":
+            self.exports["default"] = Export("default", self.text(value), node)
+            return
+        if value.type == "call_expression":
+            name = self._callee_name(value)
+            inner = unwrap(self._argument(value, 0))
+            if name == "memo" and inner is not None and inner.type == "identifier":
+                self.exports["default"] = Export("default", self.text(inner), node, memo_node=value)
+                return
+        if value.type in FUNCTION_TYPES or value.type == "call_expression":
+            owner = self._owner_by_function.get(value.id)
+            if owner is None and value.type == "call_expression":
+                owner = next((o for o in self.components if self._wraps(value, o.node)), None)
+            self.exports["default"] = Export("default", owner.name if owner else None, node)
+            return
+        self.exports["default"] = Export("default", None, node)
+
+    def _wraps(self, call, function) -> bool:
+        node = function.parent
+        while node is not None and node.type in _WRAPPER_PATH_TYPES:
+            if node.id == call.id:
+                return True
+            node = node.parent
+        return False
+
+    # -- components -------------------------------------------------------------------
+
+    def _declarator_name(self, declarator) -> Optional[str]:
+        name = declarator.child_by_field_name("name")
+        return self.text(name) if name is not None and name.type == "identifier" else None
+
+    def _function_identity(self, function):
+        """(name, memo call or None, wrapped in forwardRef) of a function-like node."""
+        name_node = function.child_by_field_name("name")
+        name = self.text(name_node) if name_node is not None and function.type != "method_definition" else None
+        memo_call = None
+        forward_ref = False
+        node = function
+        while True:
+            parent = node.parent
+            while parent is not None and parent.type in TRANSPARENT_TYPES:
+                node, parent = parent, parent.parent
+            if parent is None or parent.type != "arguments":
+                break
+            call = parent.parent
+            callee = self._callee_name(call)
+            if callee == "memo":
+                memo_call = call
+            elif callee == "forwardRef":
+                forward_ref = True
+            else:
+                break
+            node = call
+        parent = node.parent
+        if name is None and parent is not None and parent.type == "variable_declarator":
+            name = self._declarator_name(parent)
+        if name is None and parent is not None and parent.type == "export_statement" and (memo_call or forward_ref):
+            name = "default"
+        if name is None and function.type == "method_definition":
+            return None, None, False
+        return name, memo_call, forward_ref
+
+    def _read_class(self, node) -> None:
+        heritage = next((c for c in node.named_children if c.type == "class_heritage"), None)
+        if heritage is None:
+            return
+        base = self.text(heritage)
+        pure = "PureComponent" in base
+        if not (pure or re.search(r"\bComponent\b", base)):
+            return
+        name_node = node.child_by_field_name("name")
+        name = self.text(name_node) if name_node is not None else None
+        if name is None:
+            parent = node.parent
+            name = self._declarator_name(parent) if parent is not None and parent.type == "variable_declarator" else "default"
+        body = node.child_by_field_name("body")
+        render = None
+        if body is not None:
+            for member in body.named_children:
+                if member.type == "method_definition" and self.text(member.child_by_field_name("name")) == "render":
+                    render = member
+        owner = Owner(name, "class", node, render=render, memoized=pure)
+        self.components.append(owner)
+        self._class_components[node.id] = owner
+        if render is not None:
+            self._owner_by_function[render.id] = owner
+            self._scopes.setdefault(render.id, {})
+
+    def _enclosing_class_component(self, node) -> Optional[Owner]:
+        node = node.parent
+        while node is not None:
+            if node.type in ("class_declaration", "class"):
+                return self._class_components.get(node.id)
+            node = node.parent
+        return None
+
+    # -- render ---------------------------------------------------------------------------
+
+    def _function_render_owner(self, function) -> Optional[Owner]:
+        key = function.id
+        if key in self._render_cache:
+            return self._render_cache[key]
+        self._render_cache[key] = None  # guards against cycles while computing
+        owner = self._owner_by_function.get(key)
+        if owner is None:
+            node = function
+            parent = node.parent
+            while parent is not None and parent.type in TRANSPARENT_TYPES:
+                node, parent = parent, parent.parent
+            if parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+                owner = self.render_owner(parent)  # IIFE
+            elif parent is not None and parent.type == "arguments":
+                call = parent.parent
+                callee = self._callee_name(call)
+                if callee == "useMemo" or (self._is_member_call(call) and callee in ITERATION_METHODS) or callee == "Array.from":
+                    owner = self.render_owner(call)
+        self._render_cache[key] = owner
+        return owner
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def _callee_name(self, call) -> Optional[str]:
+        """`useState` for `useState(...)` and `React.useState(...)`; `map` for `xs.map(...)`; `Array.from`, `Object.keys`."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return None
+        if callee.type == "identifier":
+            return self.text(callee)
+        if callee.type == "member_expression":
+            obj = unwrap(callee.child_by_field_name("object"))
+            prop = self.text(callee.child_by_field_name("property"))
+            if obj is not None and obj.type == "identifier" and self.text(obj) in ("Array", "Object"):
+                return f"{self.text(obj)}.{prop}"
+            return prop
+        return None
+
+    def _is_member_call(self, call) -> bool:
+        callee = unwrap(call.child_by_field_name("function"))
+        return callee is not None and callee.type == "member_expression"
+
+    def _argument(self, call, index: int):
+        arguments = call.child_by_field_name("arguments")
+        if arguments is None:
+            return None
+        items = [c for c in arguments.named_children if c.type != "comment"]
+        return items[index] if index < len(items) else None
+
+    # -- bindings -------------------------------------------------------------------------
+
+    def _scope_for(self, node) -> dict:
+        function = self.enclosing_function(node)
+        if function is None:
+            return self.module_scope
+        return self._scopes.setdefault(function.id, {})
+
+    def _bind_function(self, function) -> None:
+        scope = self._scopes.setdefault(function.id, {})
+        owner = self._owner_by_function.get(function.id)
+        # A declared function binds its name in the enclosing scope.
+        if function.type in ("function_declaration", "generator_function_declaration"):
+            name_node = function.child_by_field_name("name")
+            if name_node is not None:
+                outer = self._scope_for(function)
+                kind = MODULE if outer is self.module_scope else FUNCTION
+                outer.setdefault(self.text(name_node), Binding(kind, self.text(name_node), name_node, value=function,
+                                                                value_kind=FUNCTION))
+        params = self._parameters(function)
+        if owner is not None and owner.kind == "function":
+            owner.params = tuple(params)
+            if params:
+                self._bind_pattern(params[0], Binding(PROPS, "props", params[0], owner=owner), scope, props=True)
+            for extra in params[1:]:
+                self._bind_pattern(extra, Binding(REF if owner.forward_ref else PARAM, "", extra, owner=owner), scope)
+            return
+        if owner is not None and owner.kind == "hook":
+            owner.params = tuple(params)
+            for param in params:
+                self._bind_pattern(param, Binding(HOOK_PARAM, "", param, owner=owner), scope)
+            return
+        element_of = None
+        parent = function.parent
+        if parent is not None and parent.type == "arguments" and params:
+            call = parent.parent
+            callee = unwrap(call.child_by_field_name("function"))
+            if callee is not None and callee.type == "member_expression" and self._callee_name(call) in ITERATION_METHODS:
+                container = self._classify(callee.child_by_field_name("object"), call)
+                # Elements of someone else's array are someone else's objects (a fresh copy is shallow,
+                # but we only follow owned containers to stay precise).
+                if container.kind in NOT_OWNED_KINDS or container.kind == MODULE:
+                    element_of = container
+        for position, param in enumerate(params):
+            if position == 0 and element_of is not None and self._callee_name(parent.parent) not in ("reduce", "reduceRight"):
+                self._bind_pattern(param, element_of.derived("", part=True), scope)
+            else:
+                self._bind_pattern(param, Binding(PARAM, "", param), scope)
+
+    def _parameters(self, function) -> list:
+        single = function.child_by_field_name("parameter")
+        if single is not None:
+            return [single]
+        params = function.child_by_field_name("parameters")
+        if params is None:
+            return []
+        result = []
+        for child in params.named_children:
+            if child.type in ("required_parameter", "optional_parameter"):
+                pattern = child.child_by_field_name("pattern")
+                if pattern is not None:
+                    result.append(pattern)
+            elif child.type in ("identifier", "object_pattern", "array_pattern", "assignment_pattern", "rest_pattern"):
+                result.append(child)
+        return result
+
+    def _bind_pattern(self, pattern, data: Binding, scope: dict, props: bool = False) -> None:
+        """Bind every name in `pattern` to (a piece of) `data`.
+
+        With `props=True`, the keys of an object pattern are prop names.
+        """
+        kind = pattern.type
+        if kind == "identifier" or kind == "shorthand_property_identifier_pattern":
+            name = self.text(pattern)
+            if data.kind == PROPS and not props:
+                scope[name] = Binding(PROPS, name, pattern, data.source, data.value, data.owner, data.origin)
+            else:
+                scope[name] = self._named(data, name, pattern)
+        elif kind == "object_pattern":
+            for child in pattern.named_children:
+                if child.type == "shorthand_property_identifier_pattern":
+                    key = self.text(child)
+                    scope[key] = self._member(data, key, child)
+                elif child.type == "object_assignment_pattern":
+                    left = child.child_by_field_name("left")
+                    if left is not None:
+                        key = self.text(left)
+                        target = left if left.type == "shorthand_property_identifier_pattern" else left
+                        if target.type == "shorthand_property_identifier_pattern":
+                            scope[key] = self._member(data, key, target)
+                        else:
+                            self._bind_pattern(target, self._member(data, key, target), scope)
+                elif child.type == "pair_pattern":
+                    key_node = child.child_by_field_name("key")
+                    value = child.child_by_field_name("value")
+                    key = self.text(key_node).strip("'\"") if key_node is not None else ""
+                    if value is not None:
+                        member = self._member(data, key, value)
+                        if value.type == "assignment_pattern":
+                            value = value.child_by_field_name("left")
+                        self._bind_pattern_value(value, member, scope)
+                elif child.type == "rest_pattern":
+                    ident = next((c for c in child.named_children if c.type == "identifier"), None)
+                    if ident is not None:
+                        scope[self.text(ident)] = Binding(
+                            data.kind if data.kind != PROPS else PROPS, self.text(ident), ident, data.source,
+                            owner=data.owner, origin=data, part=data.part)
+        elif kind == "array_pattern":
+            for child in pattern.named_children:
+                target = child.child_by_field_name("left") if child.type == "assignment_pattern" else child
+                if target is not None and target.type != "rest_pattern":
+                    self._bind_pattern(target, data.derived("", part=True), scope)
+        elif kind == "assignment_pattern":
+            left = pattern.child_by_field_name("left")
+            if left is not None:
+                self._bind_pattern(left, data, scope, props)
+        elif kind == "rest_pattern":
+            ident = next((c for c in pattern.named_children if c.type == "identifier"), None)
+            if ident is not None:
+                scope[self.text(ident)] = self._named(data, self.text(ident), ident)
+
+    def _bind_pattern_value(self, value, member: Binding, scope: dict) -> None:
+        if value is None:
+            return
+        if value.type == "identifier":
+            scope[self.text(value)] = self._named(member, self.text(value), value)
+        else:
+            self._bind_pattern(value, member, scope)
+
+    def _named(self, data: Binding, name: str, node) -> Binding:
+        binding = data.derived(name, part=data.part)
+        binding.node = node
+        if not binding.source and data.kind in (PROP, STATE, HOOK_PARAM, CONTEXT, STORE, HOOK_RESULT, REDUCER_STATE):
+            binding.source = name
+        return binding
+
+    def _member(self, data: Binding, key: str, node) -> Binding:
+        """The data of `data.key` (destructured or accessed)."""
+        if data.kind == PROPS and not data.part:
+            return Binding(PROP, key, node, key, owner=data.owner, origin=data)
+        if data.kind == STATE_OBJECT:
+            return Binding(STATE, key, node, key, owner=data.owner, origin=data)
+        if data.kind in (CONTEXT, STORE, HOOK_RESULT, HOOK_PARAM) and not data.part:
+            # `const { users } = useContext(Ctx)`: still context data, named after its field.
+            binding = data.derived(key, part=False)
+            binding.node = node
+            binding.source = key
+            return binding
+        if data.kind in (FRESH_OBJECT, FRESH_ARRAY, LITERAL, FUNCTION, BOUND_FUNCTION, UNKNOWN, PARAM, REF, MEMO, CALLBACK,
+                         SETTER, DISPATCH, IMPORT):
+            # A field of a fresh or unknown value: we cannot tell who owns it.
+            return Binding(UNKNOWN, key, node, origin=data) if data.kind not in (PARAM,) else Binding(PARAM, key, node, origin=data)
+        binding = data.derived(key, part=True)
+        binding.node = node
+        return binding
+
+    def _bind_declarator(self, declarator) -> None:
+        pattern = declarator.child_by_field_name("name")
+        value = declarator.child_by_field_name("value")
+        if pattern is None:
+            return
+        scope = self._scope_for(declarator)
+        if value is None:
+            if pattern.type == "identifier":
+                scope[self.text(pattern)] = Binding(UNKNOWN, self.text(pattern), pattern)
+            return
+        data = self._classify(value, declarator, declaring=True)
+        if scope is self.module_scope and data.kind not in (IMPORT, MODULE):
+            data = Binding(MODULE, data.name, pattern, self.text(pattern), value, value_kind=data.kind)
+        if pattern.type == "identifier":
+            binding = self._named(data, self.text(pattern), pattern)
+            binding.value = value
+            if data.kind == MODULE:
+                binding.source = self.text(pattern)
+            scope[self.text(pattern)] = binding
+            return
+        if pattern.type == "array_pattern":
+            hook = self._callee_name(unwrap(value)) if unwrap(value).type == "call_expression" else None
+            names = [c for c in pattern.named_children]
+            if hook in ("useState", "useReducer", "useTransition", "useActionState", "useOptimistic"):
+                first_kind, second_kind = (STATE, SETTER) if hook != "useReducer" else (REDUCER_STATE, DISPATCH)
+                owner = self.render_owner(declarator)
+                for position, target in enumerate(names[:2]):
+                    if target.type == "assignment_pattern":
+                        target = target.child_by_field_name("left")
+                    if target is None:
+                        continue
+                    kind = first_kind if position == 0 else second_kind
+                    data_binding = Binding(kind, "", target, value=value, owner=owner)
+                    self._bind_pattern(target, data_binding, scope)
+                    if target.type == "identifier":
+                        scope[self.text(target)].source = self.text(target)
+                return
+        self._bind_pattern(pattern, data, scope)
+
+    def _classify(self, expr, at, declaring: bool = False) -> Binding:
+        """What the value of expression `expr` (at node `at`) is, as a Binding."""
+        node = unwrap(expr)
+        if node is None:
+            return Binding(UNKNOWN, "")
+        kind = node.type
+        if kind == "identifier":
+            name = self.text(node)
+            if name == "undefined":
+                return Binding(LITERAL, name, node)
+            found = self.lookup(name, at)
+            return found if found is not None else Binding(UNKNOWN, name, node)
+        if kind == "this":
+            owner = self._enclosing_class_component(node)
+            return Binding(UNKNOWN, "this", node, owner=owner, value_kind="this")
+        if kind in ("member_expression", "subscript_expression"):
+            obj_node = node.child_by_field_name("object")
+            obj = self._classify(obj_node, at)
+            if kind == "member_expression":
+                key = self.text(node.child_by_field_name("property"))
+            else:
+                index = node.child_by_field_name("index")
+                key = self.text(index).strip("'\"") if index is not None else ""
+            if obj.value_kind == "this" and obj.owner is not None:
+                if key == "props":
+                    return Binding(PROPS, "this.props", node, owner=obj.owner)
+                if key == "state":
+                    return Binding(STATE_OBJECT, "this.state", node, owner=obj.owner)
+                return Binding(UNKNOWN, key, node)
+            if kind == "member_expression" and obj.kind == REF and key == "current":
+                return Binding(REF, key, node, obj.source, owner=obj.owner, origin=obj, part=True)
+            return self._member(obj, key, node)
+        if kind == "call_expression":
+            return self._classify_call(node, at)
+        if kind == "array":
+            return Binding(FRESH_ARRAY, "", node)
+        if kind == "new_expression":
+            ctor = node.child_by_field_name("constructor")
+            name = self.text(ctor) if ctor is not None else ""
+            return Binding(FRESH_ARRAY if name == "Array" else FRESH_OBJECT, "", node)
+        if kind == "object":
+            return Binding(FRESH_OBJECT, "", node)
+        if kind in ("arrow_function", "function_expression", "function", "class"):
+            return Binding(FUNCTION, "", node)
+        if kind in ("string", "template_string", "number", "true", "false", "null", "regex", "unary_expression"):
+            return Binding(LITERAL, "", node)
+        if kind == "ternary_expression":
+            branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
+            return self._first_owned([self._classify(b, at) for b in branches if b is not None])
+        if kind == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            if operator is not None and self.text(operator) in ("??", "||", "&&"):
+                sides = [node.child_by_field_name("left"), node.child_by_field_name("right")]
+                return self._first_owned([self._classify(s, at) for s in sides if s is not None])
+            return Binding(LITERAL, "", node)
+        return Binding(UNKNOWN, "", node)
+
+    def _first_owned(self, options: list) -> Binding:
+        """`props.items ?? []` is the prop when present: prefer a branch holding someone else's data."""
+        for option in options:
+            if option.kind in NOT_OWNED_KINDS or option.kind == MODULE:
+                return option
+        return options[0] if options else Binding(UNKNOWN, "")
+
+    def _classify_call(self, call, at) -> Binding:
+        name = self._callee_name(call) or ""
+        callee = unwrap(call.child_by_field_name("function"))
+        owner = self.render_owner(call)
+        if name in ("useContext", "use"):
+            argument = self._argument(call, 0)
+            context = self.text(argument) if argument is not None else ""
+            return Binding(CONTEXT, "", call, context, owner=owner, via=context)
+        if name in ("useRef", "createRef"):
+            return Binding(REF, "", call, owner=owner)
+        if name == "useMemo":
+            return Binding(MEMO, "", call, owner=owner)
+        if name == "useCallback":
+            return Binding(CALLBACK, "", call, owner=owner)
+        if name in STORE_HOOKS or STORE_HOOK_NAME.match(name):
+            return Binding(STORE, "", call, name, owner=owner, via=name)
+        if name in ("useState", "useReducer"):
+            return Binding(STATE if name == "useState" else REDUCER_STATE, "", call, owner=owner)
+        if HOOK_NAME.match(name) and callee is not None and (callee.type == "identifier" or self._react_member(callee)):
+            return Binding(HOOK_RESULT, "", call, name, owner=owner, via=name)
+        if name in FRESH_ARRAY_STATICS:
+            return Binding(FRESH_ARRAY, "", call)
+        if callee is not None and callee.type == "member_expression":
+            receiver = callee.child_by_field_name("object")
+            if name in SELF_RETURNING_METHODS:
+                return self._classify(receiver, at)  # returns its (mutated) receiver
+            if name == "bind":
+                return Binding(BOUND_FUNCTION, "", call)
+            if name in FRESH_ARRAY_METHODS:
+                return Binding(FRESH_ARRAY, "", call)
+        if name in ("structuredClone",):
+            return Binding(FRESH_OBJECT, "", call)
+        return Binding(UNKNOWN, "", call)
+
+    def _react_member(self, callee) -> bool:
+        obj = unwrap(callee.child_by_field_name("object"))
+        return obj is not None and obj.type == "identifier" and self.text(obj) == "React"
+
+    # -- JSX ------------------------------------------------------------------------------------
+
+    def _read_jsx(self, node) -> JsxElement:
+        name = node.child_by_field_name("name")
+        tag = self.text(name) if name is not None else ""
+        attributes = []
+        for child in node.named_children:
+            if child.type == "jsx_attribute":
+                parts = child.named_children
+                attr_name = self.text(parts[0]) if parts else ""
+                value = parts[1] if len(parts) > 1 else None
+                if value is not None and value.type == "jsx_expression":
+                    value = value.named_children[0] if value.named_children else None
+                attributes.append((attr_name, value))
+            elif child.type == "jsx_expression":
+                spread = next((c for c in child.named_children if c.type == "spread_element"), None)
+                if spread is not None and spread.named_children:
+                    attributes.append(("...", spread.named_children[0]))
+        is_dom = name is not None and name.type == "identifier" and tag[:1].islower()
+        return JsxElement(node, tag, attributes, is_dom, self.render_owner(node))

@@ -1,0 +1,12 @@
+; Candidates for the TS/TSX facts model (valid in both the typescript and the tsx grammar).
+(function_declaration) @function
+(generator_function_declaration) @function
+(function_expression) @function
+(arrow_function) @function
+(method_definition) @function
+(class_declaration) @class
+(class) @class
+(variable_declarator) @declarator
+(call_expression) @call
+(import_statement) @import
+(export_statement) @export
