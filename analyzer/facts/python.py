@@ -43,6 +43,13 @@ OFFLOADERS = {
 # so any `.run_in_executor` method counts.
 RUN_IN_EXECUTOR = "run_in_executor"
 
+# Functions that return an instance of a known type (lower-case factories the
+# "capitalised name is a class" heuristic misses).
+FACTORY_TYPES = {
+    "requests.session": "requests.Session",
+    "requests.sessions.session": "requests.Session",
+}
+
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
 TYPE_WRAPPERS = frozenset({"typing.Optional", "typing_extensions.Optional"})
 TYPE_UNIONS = frozenset({"typing.Union", "typing_extensions.Union"})
@@ -718,6 +725,8 @@ class PythonFacts:
             return "ref", f"{base[1]}.{name}"
         if kind == "call":
             callee = self._qualify(node.child_by_field_name("function"), key, pos)
+            if callee and callee[0] == "ref" and callee[1] in FACTORY_TYPES:
+                return "inst", FACTORY_TYPES[callee[1]]
             if callee and callee[0] == "ref" and (callee[1] in self.classes or _looks_like_class(callee[1])):
                 return "inst", callee[1]
             return None
@@ -732,6 +741,14 @@ class PythonFacts:
         symmetry with `scope_at`."""
         resolved = self._qualify(node, self._binding_key(node), node.start_byte)
         return resolved[1] if resolved and resolved[0] == "ref" else None
+
+    def lookup_name(self, name: str, at_node) -> Optional[str]:
+        """What the bare `name` refers to at `at_node` (qualified name), or
+        None when unbound, ambiguous or not a known target."""
+        binding = self._lookup(name, self._binding_key(at_node), at_node.start_byte)
+        if binding is _MISSING:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        return binding.target if binding is not None else None
 
     def type_of(self, node) -> Optional[str]:
         """The qualified type of the instance `node` evaluates to, if known."""

@@ -1,0 +1,78 @@
+"""The catalogue of calls that block the calling thread (and so an event loop).
+
+Data only, keyed by the qualified callee name PythonFacts resolves
+(`requests.get`, `requests.Session.get`, `builtins.open`). Rules (PF201 now,
+the cross-module "may block" index later) read it through `blocking_call`.
+Add a family by adding entries here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+OFFLOAD_HINT = "or run it with `await asyncio.to_thread(...)`"
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    category: str  # short noun phrase for messages and properties: "HTTP request"
+    instead: str  # what to use instead (Markdown-free text, code in backticks)
+
+
+HTTP = BlockingCall("HTTP request", f"use `httpx.AsyncClient` and `await` it, {OFFLOAD_HINT}")
+SLEEP = BlockingCall("sleep", "use `await asyncio.sleep(...)`")
+FILE_IO = BlockingCall(
+    "file I/O", f"use `aiofiles` or `anyio.Path` and `await` it, {OFFLOAD_HINT}"
+)
+PROCESS = BlockingCall(
+    "subprocess", "use `await asyncio.create_subprocess_exec(...)` (or `anyio.run_process`)"
+)
+INPUT = BlockingCall("console input", "read input before starting the event loop, or `await asyncio.to_thread(input, ...)`")
+
+
+def _db(driver_instead: str) -> BlockingCall:
+    return BlockingCall("database driver", f"use {driver_instead}, {OFFLOAD_HINT}")
+
+
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+BLOCKING_CALLS: dict[str, BlockingCall] = {
+    # HTTP clients
+    **{f"requests.{verb}": HTTP for verb in _HTTP_VERBS},
+    **{f"requests.api.{verb}": HTTP for verb in _HTTP_VERBS},
+    **{f"requests.Session.{verb}": HTTP for verb in _HTTP_VERBS + ("send",)},
+    **{f"requests.sessions.Session.{verb}": HTTP for verb in _HTTP_VERBS + ("send",)},
+    "urllib.request.urlopen": HTTP,
+    "urllib3.request": HTTP,
+    **{f"urllib3.PoolManager.{m}": HTTP for m in ("request", "urlopen", "request_encode_url", "request_encode_body")},
+    **{f"urllib3.poolmanager.PoolManager.{m}": HTTP for m in ("request", "urlopen")},
+    **{f"urllib3.HTTPConnectionPool.{m}": HTTP for m in ("request", "urlopen")},
+    **{f"urllib3.HTTPSConnectionPool.{m}": HTTP for m in ("request", "urlopen")},
+    **{f"httpx.{verb}": HTTP for verb in _HTTP_VERBS + ("stream",)},
+    **{f"httpx.Client.{verb}": HTTP for verb in _HTTP_VERBS + ("send", "stream")},
+    # sleeping
+    "time.sleep": SLEEP,
+    # files
+    "builtins.open": FILE_IO,
+    "io.open": FILE_IO,
+    **{f"pathlib.Path.{m}": FILE_IO for m in ("read_text", "read_bytes", "write_text", "write_bytes", "open")},
+    # processes
+    **{f"subprocess.{f}": PROCESS for f in ("run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput")},
+    "os.system": PROCESS,
+    "os.popen": PROCESS,
+    # blocking database drivers
+    "psycopg2.connect": _db("`asyncpg` or `psycopg.AsyncConnection`"),
+    "psycopg.connect": _db("`psycopg.AsyncConnection.connect`"),
+    "pymysql.connect": _db("`aiomysql` or `asyncmy`"),
+    "sqlite3.connect": _db("`aiosqlite`"),
+    # console
+    "builtins.input": INPUT,
+}
+
+
+def blocking_call(qualified_name: Optional[str]) -> Optional[BlockingCall]:
+    """The catalogue entry for a resolved callee, or None."""
+    if not qualified_name:
+        return None
+    return BLOCKING_CALLS.get(qualified_name)

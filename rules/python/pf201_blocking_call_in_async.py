@@ -1,0 +1,481 @@
+"""PF201 blocking-call-in-async: a blocking call made directly in an `async def`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from analyzer.blocking import blocking_call
+from analyzer.facts.python import CallFact, FunctionFact, confirm_route
+from analyzer.findings import Fix
+from analyzer.fixes import edits_between
+from analyzer.rule import Rule, flag, ok
+
+_SIMPLE_NAME_TYPES = ("identifier", "attribute")
+
+
+class BlockingCallInAsync(Rule):
+    code = "PF201"
+    name = "blocking-call-in-async"
+    languages = frozenset({"python"})
+    level = "warning"
+    tags = ("async", "blocking-io", "fastapi")
+    summary = "A blocking call (HTTP, sleep, file, subprocess, sync DB driver) runs directly inside an `async def`."
+    what_it_does = """
+        Finds calls that block the calling thread made directly in the body of an
+        `async def`: synchronous HTTP clients (`requests`, `urllib.request.urlopen`,
+        `urllib3`, sync `httpx`), `time.sleep`, file I/O (`open`, `pathlib.Path.read_text`
+        and friends), subprocesses (`subprocess.run`, `os.system`...), blocking database
+        drivers (`psycopg2.connect`, `pymysql.connect`, `sqlite3.connect`) and `input()`.
+
+        In an async route handler (FastAPI) the finding is an error and names the route;
+        in any other async function it is a warning. Awaited calls, calls inside nested
+        sync functions or lambdas, and functions handed to `asyncio.to_thread`,
+        `loop.run_in_executor` or `run_in_threadpool` are not reported. The finding's
+        location is the whole call, starting at its function expression.
+    """
+    why_slow = """
+        An event loop runs every coroutine of the process on one thread. While a
+        blocking call waits for the network, a timer, the disk or a child process,
+        nothing else runs: every other request served by that worker stalls for the
+        full duration. One `requests.get` that takes 300 ms in an async route adds up
+        to 300 ms of latency to every concurrent request, and throughput collapses to
+        one request at a time. A plain `def` route is not affected: FastAPI runs it in
+        a thread pool.
+    """
+    how_to_measure = """
+        - Run with asyncio debug mode (`PYTHONASYNCIODEBUG=1`, or `loop.set_debug(True)`):
+          asyncio logs `Executing <Task ...> took 0.312 seconds` for every callback that
+          holds the loop longer than `loop.slow_callback_duration` (100 ms by default).
+        - Measure loop lag: a background task that does `await asyncio.sleep(0.1)` in a
+          loop and records how late it wakes up; spikes line up with blocking calls.
+        - Sample the running server with `py-spy dump --pid <pid>` (or `py-spy top`):
+          the event-loop thread shows the blocking frame (`requests/...`, `time.sleep`).
+        - Load-test one slow route with a few concurrent clients (`hey`, `wrk`, `locust`)
+          and watch the latency of an unrelated fast route rise with it.
+    """
+    use_instead = """
+        Use the async equivalent and `await` it: `httpx.AsyncClient` (or `aiohttp`) for
+        HTTP, `await asyncio.sleep(...)`, `aiofiles` / `anyio.Path` for files,
+        `asyncio.create_subprocess_exec` for processes, `asyncpg` / `aiosqlite` /
+        `aiomysql` for databases. When no async library exists, run the call on a
+        worker thread: `await asyncio.to_thread(func, *args)` (or `run_in_threadpool`).
+        If the handler does no `await` at all, declaring it with plain `def` lets the
+        framework run it in a thread pool.
+    """
+
+    examples = (
+        flag(
+            """
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            async def get_user(user_id: int):
+                response = requests.get(f"https://api.example.com/users/{user_id}")
+                return response.json()
+            """,
+            (8, 16),
+            shown=True,
+        ),
+        ok(
+            """
+            import httpx
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            async def get_user(user_id: int):
+                async with httpx.AsyncClient() as client:
+                    response = await client.get(f"https://api.example.com/users/{user_id}")
+                return response.json()
+            """,
+            why="the async client is awaited",
+            shown=True,
+        ),
+        flag(
+            """
+            from requests import get as http_get
+            import requests as rq
+
+            async def refresh(urls):
+                for url in urls:
+                    http_get(url)
+                rq.post("https://hooks.example.com", json={})
+            """,
+            (6, 9),
+            (7, 5),
+            why="aliased imports resolve to the requests functions",
+        ),
+        flag(
+            """
+            import requests
+            from fastapi import APIRouter
+
+            router = APIRouter(prefix="/reports")
+            session = requests.Session()
+
+            @router.post("/{report_id}/send")
+            async def send_report(report_id: str):
+                with requests.Session() as client:
+                    client.post("https://mail.example.com/send", data={"id": report_id})
+                return {"sent": True}
+            """,
+            (10, 9),
+        ),
+        flag(
+            """
+            import time
+
+            async def poll(job):
+                while not job.done():
+                    time.sleep(0.5)
+            """,
+            (5, 9),
+            fixed="""
+            import time
+            import asyncio
+
+            async def poll(job):
+                while not job.done():
+                    await asyncio.sleep(0.5)
+            """,
+        ),
+        flag(
+            """
+            import asyncio
+            from time import sleep as pause
+
+            async def backoff(attempt):
+                pause(2 ** attempt)
+            """,
+            (5, 5),
+            fixed="""
+            import asyncio
+            from time import sleep as pause
+
+            async def backoff(attempt):
+                await asyncio.sleep(2 ** attempt)
+            """,
+        ),
+        flag(
+            """
+            import json
+            from pathlib import Path
+
+            async def load_settings(path):
+                with open(path) as handle:
+                    settings = json.load(handle)
+                template = Path(settings["template"]).read_text()
+                return settings, template
+            """,
+            (5, 10),
+            (7, 16),
+        ),
+        flag(
+            """
+            import os
+            import subprocess
+
+            async def render_pdf(html_path):
+                subprocess.run(["wkhtmltopdf", html_path, "out.pdf"], check=True)
+                os.system("rm -f /tmp/render-*")
+            """,
+            (5, 5),
+            (6, 5),
+        ),
+        flag(
+            """
+            import sqlite3
+            import psycopg2
+            import urllib.request
+
+            async def nightly_sync():
+                local = sqlite3.connect("cache.db")
+                remote = psycopg2.connect("dbname=prod")
+                urllib.request.urlopen("https://status.example.com/ping")
+            """,
+            (6, 13),
+            (7, 14),
+            (8, 5),
+        ),
+        flag(
+            """
+            import httpx
+            import urllib3
+
+            http = urllib3.PoolManager()
+
+            async def fetch_both(url):
+                a = httpx.get(url)
+                with httpx.Client() as client:
+                    b = client.get(url)
+                c = http.request("GET", url)
+                return a, b, c
+            """,
+            (7, 9),
+            (9, 13),
+            (10, 9),
+        ),
+        flag(
+            """
+            import asyncio
+            import requests
+
+            async def fetch(url):
+                return await asyncio.to_thread(requests.get(url))
+            """,
+            (5, 36),
+            why="the call runs on the loop before to_thread gets its (non-callable) result",
+        ),
+        flag(
+            """
+            async def ask():
+                return input("continue? ")
+            """,
+            (2, 12),
+        ),
+        ok(
+            """
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            def get_user(user_id: int):
+                return requests.get(f"https://api.example.com/users/{user_id}").json()
+            """,
+            why="a plain def route runs in FastAPI's thread pool",
+        ),
+        ok(
+            """
+            import asyncio
+            import requests
+            from starlette.concurrency import run_in_threadpool
+
+            async def fetch(url):
+                a = await asyncio.to_thread(requests.get, url, timeout=5)
+                b = await run_in_threadpool(requests.get, url)
+                loop = asyncio.get_running_loop()
+                c = await loop.run_in_executor(None, requests.get, url)
+                d = await loop.run_in_executor(None, lambda: requests.get(url, timeout=5))
+                return a, b, c, d
+            """,
+            why="the blocking function is passed to a thread, not called on the loop",
+        ),
+        ok(
+            """
+            import asyncio
+            import time
+
+            async def retry(job):
+                def slow_step():
+                    time.sleep(1)
+                    return job.run()
+
+                return await asyncio.to_thread(slow_step)
+            """,
+            why="the blocking call is inside a nested sync function run on a thread",
+        ),
+        ok(
+            """
+            async def collect(items):
+                requests = []
+                for item in items:
+                    requests.append(item)
+                return requests.pop()
+            """,
+            why="a local list named `requests` is not the requests module",
+        ),
+        ok(
+            """
+            import requests
+
+            async def lookup(cache: dict, key):
+                requests = cache
+                return requests.get(key)
+            """,
+            why="the import is shadowed by a local of another type",
+        ),
+        ok(
+            """
+            async def headers_of(request):
+                params = {"page": 1}
+                page = params.get("page")
+                return request.headers.get("authorization"), page
+            """,
+            why="`.get` on dicts and request objects is not an HTTP call",
+        ),
+        ok(
+            """
+            import aiofiles
+            import asyncio
+
+            async def read_report(path):
+                async with aiofiles.open(path) as handle:
+                    body = await handle.read()
+                await asyncio.sleep(0)
+                return body
+            """,
+            why="async file API, awaited",
+        ),
+        ok(
+            """
+            import time
+            import subprocess
+
+            def build_assets():
+                subprocess.run(["npm", "run", "build"], check=True)
+                time.sleep(1)
+            """,
+            why="blocking calls in a plain def are fine",
+        ),
+        ok(
+            """
+            import anyio
+            import requests
+            from asgiref.sync import sync_to_async
+
+            async def fetch(url):
+                a = await anyio.to_thread.run_sync(requests.get, url)
+                b = await sync_to_async(requests.get)(url)
+                return a, b
+            """,
+            why="anyio and asgiref offloading",
+        ),
+    )
+
+    def check(self, ctx):
+        facts = ctx.facts
+        for function in facts.functions:
+            if not function.is_async:
+                continue
+            route = confirm_route(function.route, ctx.index)
+            for call in function.calls:
+                if call.awaited:
+                    continue
+                entry = blocking_call(call.callee)
+                if entry is None:
+                    continue
+                where = f"async route `{route.display}`" if route else f"async function `{function.name}`"
+                shown = _callee_display(ctx, call)
+                if call.offloaded_by:
+                    message = (
+                        f"{shown} runs on the event loop in {where} before `{call.offloaded_by}` starts: "
+                        f"pass the function and its arguments instead, `{call.offloaded_by}({call.callee_text}, ...)`"
+                    )
+                else:
+                    message = f"{shown} blocks the event loop in {where}: {entry.instead}"
+                properties = {"category": entry.category, "callee": call.callee}
+                if route:
+                    properties["route"] = route.display
+                ctx.report(
+                    call.node,
+                    message,
+                    level="error" if route else None,
+                    fix=_sleep_fix(ctx, function, call) if call.callee == "time.sleep" else None,
+                    properties=properties,
+                )
+
+
+def _callee_display(ctx, call: CallFact) -> str:
+    """`requests.get`, or `http_get` (`requests.get`) when called through another name."""
+    function = call.function
+    text = call.callee_text
+    if function is not None and function.type in _SIMPLE_NAME_TYPES and text != call.callee and "\n" not in text:
+        if all(part.isidentifier() for part in text.split(".")):
+            return f"`{text}` (`{call.callee}`)"
+    return f"`{call.callee}`"
+
+
+# -- fix: time.sleep(x) -> await asyncio.sleep(x) ------------------------------
+
+
+def _sleep_fix(ctx, function: FunctionFact, call: CallFact) -> Optional[Fix]:
+    """Only where `await` can replace the call as is: a statement, or the
+    right-hand side of an assignment."""
+    node = call.node
+    parent = node.parent
+    right = parent.child_by_field_name("right") if parent is not None and parent.type == "assignment" else None
+    if parent is None or not (parent.type == "expression_statement" or (right is not None and right.id == node.id)):
+        return None
+    facts = ctx.facts
+    asyncio_name = next(
+        (local for local, target in facts.imports.items() if target == "asyncio" and facts.lookup_name(local, node) == "asyncio"),
+        None,
+    )
+    needs_import = asyncio_name is None
+    if needs_import:
+        if facts.lookup_name("asyncio", node) is not None:
+            return None  # something else is called `asyncio` here
+        asyncio_name = "asyncio"
+    try:
+        import libcst as cst
+
+        call_edits = _rewrite_call(ctx, node, asyncio_name)
+        import_edits = _add_import(ctx) if needs_import else ()
+    except Exception:  # libcst cannot parse this file: no fix rather than a wrong one
+        return None
+    if not call_edits:
+        return None
+    return Fix(
+        description=f"Replace with `await {asyncio_name}.sleep(...)`" + (" and import asyncio" if needs_import else ""),
+        edits=tuple(call_edits) + tuple(import_edits),
+    )
+
+
+def _char_column(source, row: int, byte_col: int) -> int:
+    return len(source.byte_lines[row][:byte_col].decode("utf-8", errors="replace"))
+
+
+def _rewrite_call(ctx, node, asyncio_name: str):
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    source = ctx.source
+    start = (node.start_point[0] + 1, _char_column(source, node.start_point[0], node.start_point[1]))
+    end = (node.end_point[0] + 1, _char_column(source, node.end_point[0], node.end_point[1]))
+    wrapper = MetadataWrapper(cst.parse_module(source.text))
+    positions = wrapper.resolve(PositionProvider)
+
+    class ToAsyncSleep(cst.CSTTransformer):
+        def leave_Call(self, original_node, updated_node):
+            where = positions.get(original_node)
+            if where is None or (where.start.line, where.start.column) != start or (where.end.line, where.end.column) != end:
+                return updated_node
+            func = cst.Attribute(value=cst.Name(asyncio_name), attr=cst.Name("sleep"))
+            return cst.Await(expression=updated_node.with_changes(func=func))
+
+    new_text = wrapper.module.visit(ToAsyncSleep()).code
+    return edits_between(source.rel_path, source.text, new_text)
+
+
+def _add_import(ctx):
+    """`import asyncio` before the first module-level import (after a
+    docstring and `from __future__` imports)."""
+    import libcst as cst
+
+    source = ctx.source
+    module = cst.parse_module(source.text)
+    body = list(module.body)
+    index = 0
+    for position, statement in enumerate(body):
+        first = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
+        if position == 0 and isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
+            index = 1
+            continue
+        if isinstance(first, cst.ImportFrom) and isinstance(first.module, cst.Name) and first.module.value == "__future__":
+            index = position + 1
+            continue
+        if isinstance(first, (cst.Import, cst.ImportFrom)):
+            index = position
+        break
+    new_import = cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("asyncio"))])])
+    if index < len(body) and isinstance(body[index], cst.SimpleStatementLine) and isinstance(body[index].body[0], (cst.Import, cst.ImportFrom)):
+        # Insert after the first import so comments above it stay on top.
+        index += 1
+    body.insert(index, new_import)
+    return edits_between(source.rel_path, source.text, module.with_changes(body=body).code)
