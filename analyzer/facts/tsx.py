@@ -48,6 +48,7 @@ FRESH_ARRAY_STATICS = frozenset({"Array.from", "Array.of", "Object.keys", "Objec
 SELF_RETURNING_METHODS = frozenset({"sort", "reverse", "fill", "copyWithin"})
 HOOKS_WITH_DEPS = frozenset({"useEffect", "useLayoutEffect", "useInsertionEffect", "useMemo", "useCallback", "useImperativeHandle"})
 STORE_HOOKS = frozenset({"useSelector", "useAppSelector", "useTypedSelector", "useStore", "useAtomValue", "useRecoilValue"})
+REACT_MODULES = frozenset({"react", "preact/compat", "preact/hooks"})
 HOOK_NAME = re.compile(r"^use[A-Z0-9]")
 # zustand-style stores: `useCartStore(selector)`, `useStore()`: any hook whose name ends in `Store`.
 STORE_HOOK_NAME = re.compile(r"^use\w*Store$")
@@ -569,7 +570,11 @@ class TsxFacts:
         if callee is None:
             return None
         if callee.type == "identifier":
-            return self.text(callee)
+            name = self.text(callee)
+            imported = self.imports.get(name)
+            if imported is not None and imported[0] in REACT_MODULES and imported[1] not in ("default", "*"):
+                return imported[1]  # `import { forwardRef as fr } from "react"`: `fr(...)` is forwardRef
+            return name
         if callee.type == "member_expression":
             obj = unwrap(callee.child_by_field_name("object"))
             prop = self.text(callee.child_by_field_name("property"))
@@ -761,8 +766,6 @@ class TsxFacts:
         if pattern.type == "identifier":
             binding = self._named(data, self.text(pattern), pattern)
             binding.value = value
-            if data.kind == MODULE:
-                binding.source = self.text(pattern)
             scope[self.text(pattern)] = binding
             return
         if pattern.type == "array_pattern":
