@@ -223,13 +223,13 @@ def test_bindings():
         "state": (model.REDUCER_STATE, "state"),
         "dispatch": (model.DISPATCH, "dispatch"),
         "theme": (model.CONTEXT, "theme"),
-        "auth": (model.CONTEXT, "AuthContext"),
+        "auth": (model.CONTEXT, "auth"),
         "ref": (model.REF, ""),
-        "orders": (model.STORE, "useAppSelector"),
-        "cart": (model.STORE, "useCartStore"),
+        "orders": (model.STORE, "orders"),
+        "cart": (model.STORE, "cart"),
         "total": (model.MEMO, ""),
         "onSave": (model.CALLBACK, ""),
-        "query": (model.HOOK_RESULT, "useQuery"),
+        "query": (model.HOOK_RESULT, "query"),
         "copy": (model.FRESH_ARRAY, ""),
         "sliced": (model.FRESH_ARRAY, ""),
         "keys": (model.FRESH_ARRAY, ""),
@@ -248,6 +248,9 @@ def test_bindings():
     assert got == kinds
     assert facts.lookup("COLORS", at).value_kind == model.FRESH_ARRAY
     assert facts.lookup("theme", at).via == "ThemeContext"
+    assert facts.lookup("auth", at).via == "AuthContext"
+    assert facts.lookup("cart", at).via == "useCartStore"
+    assert facts.lookup("query", at).via == "useQuery"
 
 
 def test_bindings_in_patterns_hooks_and_classes():

@@ -858,7 +858,7 @@ class TsxFacts:
         if name in ("useContext", "use"):
             argument = self._argument(call, 0)
             context = self.text(argument) if argument is not None else ""
-            return Binding(CONTEXT, "", call, context, owner=owner, via=context)
+            return Binding(CONTEXT, "", call, owner=owner, via=context)
         if name in ("useRef", "createRef"):
             return Binding(REF, "", call, owner=owner)
         if name == "useMemo":
@@ -866,11 +866,11 @@ class TsxFacts:
         if name == "useCallback":
             return Binding(CALLBACK, "", call, owner=owner)
         if name in STORE_HOOKS or STORE_HOOK_NAME.match(name):
-            return Binding(STORE, "", call, name, owner=owner, via=name)
+            return Binding(STORE, "", call, owner=owner, via=name)
         if name in ("useState", "useReducer"):
             return Binding(STATE if name == "useState" else REDUCER_STATE, "", call, owner=owner)
         if HOOK_NAME.match(name) and callee is not None and (callee.type == "identifier" or self._react_member(callee)):
-            return Binding(HOOK_RESULT, "", call, name, owner=owner, via=name)
+            return Binding(HOOK_RESULT, "", call, owner=owner, via=name)
         if name in FRESH_ARRAY_STATICS:
             return Binding(FRESH_ARRAY, "", call)
         if callee is not None and callee.type == "member_expression":

@@ -401,9 +401,9 @@ def _describe(binding, receiver_text: str) -> str:
     elif kind == model.CONTEXT:
         whole = f"the `{source}` context value" + (f" from `{binding.via}`" if binding.via and binding.via != source else "")
     elif kind == model.STORE:
-        whole = f"the store selection `{source}`" + (f" (from `{binding.via}`)" if binding.via and binding.via != source else "")
+        whole = f"the `{source}` store selection" + (f" (from `{binding.via}`)" if binding.via else "")
     elif kind == model.HOOK_RESULT:
-        whole = f"`{source}` returned by `{binding.via}()`" if binding.via != source else f"the result of `{binding.via}()`"
+        whole = f"`{source}` returned by `{binding.via}()`" if source else f"the result of `{binding.via}()`"
     elif kind == model.HOOK_PARAM:
         whole = f"the hook parameter `{source}`"
     else:
@@ -435,11 +435,12 @@ def _consequence(binding) -> str:
 def _remedy(method: str, receiver_text: str, binding, result_used: bool) -> str:
     if method in ("sort", "reverse"):
         non_mutating = "toSorted" if method == "sort" else "toReversed"
+        args = "(...)" if method == "sort" else "()"
         if result_used:
-            return f"Copy it first (`[...{receiver_text}].{method}(...)`) or use `{non_mutating}()`, inside `useMemo` if the list is large."
+            return f"Copy it first (`[...{receiver_text}].{method}{args}`) or use `{non_mutating}{args}`, inside `useMemo` if the list is large."
         return (
-            f"The call's result is unused: copy and use the result instead "
-            f"(`const {method}ed = [...{receiver_text}].{method}(...)` or `{receiver_text}.{non_mutating}(...)`)."
+            f"The call's result is unused, so copying alone would drop the effect: copy and use the result instead "
+            f"(`const {method}ed = [...{receiver_text}].{method}{args}` or `{receiver_text}.{non_mutating}{args}`)."
         )
     if method in GROWING_METHODS and binding.kind in (model.STATE, model.REDUCER_STATE):
         return "Build a new array and pass it to the state setter (`setItems([...items, item])`), in a handler or effect, not in render."
