@@ -360,3 +360,24 @@ def test_typescript_grammar_file():
     assert facts.render_owner(find(facts, "xs.reduce((a, b) => a + b, 0)")) is None
     assert set(facts.exports) == {"useSortedOrders", "sum"}
     assert [h.name for h in facts.hook_calls] == ["useMemo"]
+
+
+def test_anonymous_default_export_component_and_reassigned_names():
+    facts = build(
+        """
+        export default function ({ rows }) {
+          let list = rows;
+          list = list.filter(Boolean);
+          const [first] = useState(() => rows.at(0));
+          return <Table rows={list} />;
+        }
+        """
+    )
+    assert [c.name for c in facts.components] == ["default"]
+    assert facts.exports["default"].local == "default"
+    at = find(facts, "list.filter(Boolean)")
+    assert facts.lookup("list", at).reassigned
+    assert facts.root_binding(find(facts, "list.filter(Boolean)").child_by_field_name("function")
+                              .child_by_field_name("object")).kind == model.UNKNOWN
+    # useState's lazy initializer runs during (the first) render.
+    assert facts.render_owner(find(facts, "rows.at(0)")) is facts.components[0]

@@ -48,6 +48,9 @@ FRESH_ARRAY_STATICS = frozenset({"Array.from", "Array.of", "Object.keys", "Objec
 SELF_RETURNING_METHODS = frozenset({"sort", "reverse", "fill", "copyWithin"})
 HOOKS_WITH_DEPS = frozenset({"useEffect", "useLayoutEffect", "useInsertionEffect", "useMemo", "useCallback", "useImperativeHandle"})
 STORE_HOOKS = frozenset({"useSelector", "useAppSelector", "useTypedSelector", "useStore", "useAtomValue", "useRecoilValue"})
+# Hooks whose function argument runs during render: useMemo's factory, and the lazy
+# initializers of useState/useReducer (first render only, but still render).
+RENDER_CALLBACK_HOOKS = frozenset({"useMemo", "useState", "useReducer"})
 REACT_MODULES = frozenset({"react", "preact/compat", "preact/hooks"})
 HOOK_NAME = re.compile(r"^use[A-Z0-9]")
 # zustand-style stores: `useCartStore(selector)`, `useStore()`: any hook whose name ends in `Store`.
@@ -128,11 +131,12 @@ class Binding:
     origin: Optional["Binding"] = None
     part: bool = False
     value_kind: str = ""
+    reassigned: bool = False  # the name is assigned again somewhere (`list = [...list]`): its data may change owner
     via: str = ""  # context: the context expression (`UsersContext`); store/hook results: the hook name
 
     def derived(self, name: str, part: bool = True) -> "Binding":
-        return Binding(self.kind, name, self.node, self.source, self.value, self.owner, self, part or self.part,
-                       self.value_kind, self.via)
+        return Binding(self.kind, name, self.node, self.source, self.value, self.owner, origin=self,
+                       part=part or self.part, value_kind=self.value_kind, via=self.via)
 
 
 @dataclass(eq=False)
@@ -364,6 +368,11 @@ class TsxFacts:
             if self.enclosing_function(declarator) is not None:
                 self._bind_declarator(declarator)
 
+        for target in found.get("assigned", []):
+            binding = self.lookup(self.text(target), target)
+            if binding is not None:
+                binding.reassigned = True
+
         for call in self.calls:
             name = self._callee_name(call)
             if name in HOOKS_WITH_DEPS:
@@ -499,7 +508,7 @@ class TsxFacts:
         parent = node.parent
         if name is None and parent is not None and parent.type == "variable_declarator":
             name = self._declarator_name(parent)
-        if name is None and parent is not None and parent.type == "export_statement" and (memo_call or forward_ref):
+        if name is None and parent is not None and parent.type == "export_statement":
             name = "default"
         if name is None and function.type == "method_definition":
             return None, None, False
@@ -557,7 +566,9 @@ class TsxFacts:
             elif parent is not None and parent.type == "arguments":
                 call = parent.parent
                 callee = self._callee_name(call)
-                if callee == "useMemo" or (self._is_member_call(call) and callee in ITERATION_METHODS) or callee == "Array.from":
+                if callee in RENDER_CALLBACK_HOOKS or callee == "Array.from" or (
+                    self._is_member_call(call) and callee in ITERATION_METHODS
+                ):
                     owner = self.render_owner(call)
         self._render_cache[key] = owner
         return owner
@@ -798,7 +809,11 @@ class TsxFacts:
             if name == "undefined":
                 return Binding(LITERAL, name, node)
             found = self.lookup(name, at)
-            return found if found is not None else Binding(UNKNOWN, name, node)
+            if found is None:
+                return Binding(UNKNOWN, name, node)
+            if found.reassigned:
+                return Binding(UNKNOWN, name, node, origin=found, reassigned=True)
+            return found
         if kind == "this":
             owner = self._enclosing_class_component(node)
             return Binding(UNKNOWN, "this", node, owner=owner, value_kind="this")

@@ -34,8 +34,8 @@ class MutationInRender(Rule):
     what_it_does = """
         Finds in-place array mutations — `sort()`, `reverse()`, `splice()`, `fill()`, `copyWithin()`,
         and `push()`/`pop()`/`shift()`/`unshift()` on props or state — that run *during render*
-        (a component body, a class `render()`, a custom hook body, a `useMemo` callback, or an
-        array callback inside them) on data the component does not own: props, `useState` /
+        (a component body, a class `render()`, a custom hook body, a `useMemo` callback or a
+        `useState` lazy initializer, or an array callback inside them) on data the component does not own: props, `useState` /
         `useReducer` state, context values, store selections (`useSelector`, `useXStore(...)`),
         other hooks' results, a custom hook's parameters, or module-level arrays.
 
@@ -321,6 +321,26 @@ class MutationInRender(Rule):
             }
             """,
             why="a useMemo copy is owned; useCallback bodies run when called, not during render",
+        ),
+        ok(
+            """
+            function Feed({ posts }) {
+              let visible = posts;
+              visible = visible.filter((p) => !p.hidden);
+              visible.sort(byDate);
+              return <PostList posts={visible} />;
+            }
+            """,
+            why="the name was reassigned to a filtered copy before the sort",
+        ),
+        flag(
+            """
+            function Picker({ options }) {
+              const [ordered] = useState(() => options.sort(byLabel));
+              return <Select options={ordered} />;
+            }
+            """,
+            (2, 44),
         ),
         ok(
             """

@@ -10,3 +10,6 @@
 (call_expression) @call
 (import_statement) @import
 (export_statement) @export
+; Names assigned after their declaration: their data may no longer be what the declaration said.
+(assignment_expression left: (identifier) @assigned)
+(augmented_assignment_expression left: (identifier) @assigned)
