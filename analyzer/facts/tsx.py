@@ -199,6 +199,8 @@ class TsxFacts:
         self._owner_by_function: dict[int, Owner] = {}
         self._render_cache: dict[int, Optional[Owner]] = {}
         self._class_components: dict[int, Owner] = {}  # class node id -> owner
+        self._enclosing_cache: dict[int, object] = {}
+        self._callee_cache: dict[int, Optional[str]] = {}
 
     # -- public queries ---------------------------------------------------------
 
@@ -209,10 +211,15 @@ class TsxFacts:
         return next((c for c in self.components if c.name == name), None)
 
     def enclosing_function(self, node):
-        node = node.parent
-        while node is not None and node.type not in FUNCTION_TYPES:
-            node = node.parent
-        return node
+        """The nearest function-like node strictly containing `node` (None at module level)."""
+        key = node.id
+        if key in self._enclosing_cache:
+            return self._enclosing_cache[key]
+        parent = node.parent
+        while parent is not None and parent.type not in FUNCTION_TYPES:
+            parent = parent.parent
+        self._enclosing_cache[key] = parent
+        return parent
 
     def render_owner(self, node) -> Optional[Owner]:
         """The component or hook during whose render `node` runs, or None.
@@ -392,23 +399,24 @@ class TsxFacts:
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
         if clause is None:
             return
+        found: list[tuple[str, str]] = []  # (local name, imported name)
         for child in clause.named_children:
             if child.type == "identifier":
-                self.imports[self.text(child)] = (spec, "default")
+                found.append((self.text(child), "default"))
             elif child.type == "namespace_import":
                 ident = next((c for c in child.named_children if c.type == "identifier"), None)
                 if ident is not None:
-                    self.imports[self.text(ident)] = (spec, "*")
+                    found.append((self.text(ident), "*"))
             elif child.type == "named_imports":
                 for specifier in child.named_children:
                     if specifier.type != "import_specifier":
                         continue
                     imported = specifier.child_by_field_name("name")
                     alias = specifier.child_by_field_name("alias") or imported
-                    self.imports[self.text(alias)] = (spec, self.text(imported))
-        for local, (spec, imported) in self.imports.items():
-            if local not in self.module_scope:
-                self.module_scope[local] = Binding(IMPORT, local, node, source=spec, value_kind=imported)
+                    found.append((self.text(alias), self.text(imported)))
+        for local, imported in found:
+            self.imports[local] = (spec, imported)
+            self.module_scope[local] = Binding(IMPORT, local, node, source=spec, value_kind=imported)
 
     def _read_export(self, node) -> None:
         source_node = node.child_by_field_name("source")
@@ -577,6 +585,12 @@ class TsxFacts:
 
     def _callee_name(self, call) -> Optional[str]:
         """`useState` for `useState(...)` and `React.useState(...)`; `map` for `xs.map(...)`; `Array.from`, `Object.keys`."""
+        key = call.id
+        if key not in self._callee_cache:
+            self._callee_cache[key] = self._compute_callee_name(call)
+        return self._callee_cache[key]
+
+    def _compute_callee_name(self, call) -> Optional[str]:
         callee = unwrap(call.child_by_field_name("function"))
         if callee is None:
             return None
