@@ -27,6 +27,7 @@ from typing import Optional
 import grammars
 
 FUNCTION_TYPES = ("function_definition", "lambda")
+SCOPE_TYPES = frozenset({"function_definition", "lambda", "class_definition"})
 COMPREHENSION_TYPES = ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression")
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -276,6 +277,8 @@ class PythonFacts:
         self._attribute_types: dict[tuple[str, str], Optional[str]] = {}
         self._calls_by_id: dict[int, CallFact] = {}
         self._router_prefixes: dict[str, str] = {}
+        self._key_memo: dict[int, Optional[int]] = {}
+        self._call_loops: dict[int, tuple] = {}
 
     # -- building -----------------------------------------------------------
 
@@ -285,6 +288,7 @@ class PythonFacts:
         root = source.tree.root_node
         found = grammars.captures("python", "facts", root)
         by_position = lambda name: sorted(found.get(name, ()), key=lambda n: n.start_byte)  # noqa: E731
+        facts._sweep(found)
         facts._collect_scopes(by_position("class"), by_position("function") + by_position("lambda"))
         for node in by_position("global"):
             facts._add_global(node)
@@ -294,25 +298,97 @@ class PythonFacts:
         for function in facts.functions:
             facts._collect_decorators(function)
         facts._collect_awaits(by_position("await"), by_position("for"), by_position("with_item"), by_position("for_in"))
-        facts._collect_calls(by_position("call"))
+        facts._collect_calls(by_position("call"), found.get("await", ()))
         facts._collect_objects()
         return facts
 
     def _text(self, node) -> str:
         return self.source.node_text(node)
 
+    def _sweep(self, found) -> None:
+        """One sweep over all candidates in source order with a stack of open
+        regions (scope bodies, loop bodies): gives every candidate its scope
+        key, and every call its loops, without walking up the tree."""
+        regions = []  # (start, end, scope key or None, Loop or None, excluded (start, end) or None)
+        for name in ("function", "lambda", "class"):
+            for node in found.get(name, ()):
+                body = node.child_by_field_name("body")
+                if body is not None:
+                    regions.append((body.start_byte, body.end_byte, node.id, None, None))
+        for node in found.get("for", ()):
+            body = node.child_by_field_name("body")
+            if body is not None:
+                targets = tuple(self._text(n) for n in self._target_names(node.child_by_field_name("left")))
+                regions.append((body.start_byte, body.end_byte, None, Loop(node, "for", targets), None))
+        for node in found.get("while", ()):
+            condition, body = node.child_by_field_name("condition"), node.child_by_field_name("body")
+            if condition is not None and body is not None:
+                regions.append((condition.start_byte, body.end_byte, None, Loop(node, "while"), None))
+        for node in found.get("comprehension", ()):
+            clauses = [c for c in node.named_children if c.type == "for_in_clause"]
+            if not clauses:
+                continue
+            targets = tuple(self._text(n) for c in clauses for n in self._target_names(c.child_by_field_name("left")))
+            # The first clause's iterable is evaluated once, outside the loop.
+            first = clauses[0].child_by_field_name("right")
+            excluded = (first.start_byte, first.end_byte) if first is not None else None
+            regions.append((node.start_byte, node.end_byte, None, Loop(node, "comprehension", targets), excluded))
+        regions.sort(key=lambda r: (r[0], -r[1]))
+        call_ids = {n.id for n in found.get("call", ())}
+        nodes = sorted((n for group in found.values() for n in group), key=lambda n: (n.start_byte, -n.end_byte))
+        stack: list = []
+        next_region = 0
+        for node in nodes:
+            start, end = node.start_byte, node.end_byte
+            while next_region < len(regions) and regions[next_region][0] <= start:
+                region = regions[next_region]
+                while stack and stack[-1][1] < region[1]:
+                    stack.pop()
+                stack.append(region)
+                next_region += 1
+            while stack and stack[-1][1] < end:
+                stack.pop()
+            key, loops = None, []
+            for region in reversed(stack):
+                if region[2] is not None:
+                    key = region[2]
+                    break
+                excluded = region[4]
+                if excluded is None or not (excluded[0] <= start and end <= excluded[1]):
+                    loops.append(region[3])
+            self._key_memo[node.id] = key
+            if node.id in call_ids:
+                self._call_loops[node.id] = tuple(loops)
+
     def _binding_key(self, node) -> Optional[int]:
         """The scope a name bound at `node` lives in: a function/lambda body,
         a class body, or the module (None). Parameter defaults, annotations
-        and decorators belong to the enclosing scope, as in Python."""
-        child, parent = node, node.parent
-        while parent is not None:
-            if parent.type in FUNCTION_TYPES or parent.type == "class_definition":
+        and decorators belong to the enclosing scope, as in Python.
+
+        Memoized per node: candidates share ancestors, so each ancestor is
+        visited about once per file."""
+        memo = self._key_memo
+        path = []
+        current = node
+        result = None
+        while True:
+            cached = memo.get(current.id, _MISSING)
+            if cached is not _MISSING:
+                result = cached
+                break
+            parent = current.parent
+            if parent is None:
+                break
+            path.append(current)
+            if parent.type in SCOPE_TYPES:
                 body = parent.child_by_field_name("body")
-                if body is not None and body.id == child.id:
-                    return parent.id
-            child, parent = parent, parent.parent
-        return None
+                if body is not None and body.id == current.id:
+                    result = parent.id
+                    break
+            current = parent
+        for visited in path:
+            memo[visited.id] = result
+        return result
 
     def _bind(self, key: Optional[int], name: str, binding: Binding) -> None:
         if key is not None and name in self._globals.get(key, ()):
@@ -320,37 +396,43 @@ class PythonFacts:
         self._bindings.setdefault(key, {}).setdefault(name, []).append(binding)
 
     def _collect_scopes(self, classes, functions) -> None:
-        for node in classes:
+        # Parents start before their children: one sorted pass sees every
+        # enclosing class or function before what it contains.
+        for node in sorted(list(classes) + list(functions), key=lambda n: n.start_byte):
             key = self._binding_key(node)
             self._parent_key[node.id] = key
-            name_node = node.child_by_field_name("name")
-            name = self._text(name_node) if name_node else "<class>"
-            qualname = f"{self._qualname_prefix(key)}.{name}"
-            self._class_qualnames[node.id] = qualname
-            self.classes[qualname] = node
+            if node.type == "class_definition":
+                self._add_class(node, key)
+            else:
+                self._add_function(node, key)
+
+    def _add_class(self, node, key) -> None:
+        name_node = node.child_by_field_name("name")
+        name = self._text(name_node) if name_node else "<class>"
+        qualname = f"{self._qualname_prefix(key)}.{name}"
+        self._class_qualnames[node.id] = qualname
+        self.classes[qualname] = node
+        self._bind(key, name, Binding(node.start_byte, target=qualname))
+
+    def _add_function(self, node, key) -> None:
+        is_lambda = node.type == "lambda"
+        name_node = node.child_by_field_name("name")
+        name = "<lambda>" if is_lambda else (self._text(name_node) if name_node else "<def>")
+        qualname = f"{self._qualname_prefix(key)}.{name}"
+        class_name = _last(self._class_qualnames[key]) if key in self._class_qualnames else None
+        record = FunctionFact(
+            name=name,
+            qualname=qualname,
+            node=node,
+            is_async=not is_lambda and node.children[0].type == "async",
+            is_lambda=is_lambda,
+            parent=self._enclosing_function(key),
+            class_name=class_name,
+        )
+        self.functions.append(record)
+        self._functions_by_id[node.id] = record
+        if not is_lambda:
             self._bind(key, name, Binding(node.start_byte, target=qualname))
-        for node in sorted(functions, key=lambda n: n.start_byte):
-            key = self._binding_key(node)
-            self._parent_key[node.id] = key
-            is_lambda = node.type == "lambda"
-            name_node = node.child_by_field_name("name")
-            name = "<lambda>" if is_lambda else (self._text(name_node) if name_node else "<def>")
-            qualname = f"{self._qualname_prefix(key)}.{name}"
-            parent = self._enclosing_function(key)
-            class_name = _last(self._class_qualnames[key]) if key in self._class_qualnames else None
-            record = FunctionFact(
-                name=name,
-                qualname=qualname,
-                node=node,
-                is_async=not is_lambda and node.children[0].type == "async",
-                is_lambda=is_lambda,
-                parent=parent,
-                class_name=class_name,
-            )
-            self.functions.append(record)
-            self._functions_by_id[node.id] = record
-            if not is_lambda:
-                self._bind(key, name, Binding(node.start_byte, target=qualname))
 
     def _qualname_prefix(self, key: Optional[int]) -> str:
         if key is None:
@@ -815,7 +897,14 @@ class PythonFacts:
             if scope is not None:
                 scope.has_await = True
 
-    def _collect_calls(self, calls) -> None:
+    def _collect_calls(self, calls, awaits=()) -> None:
+        awaited = set()
+        for node in awaits:
+            inner = node.named_children[0] if node.named_children else None
+            while inner is not None and inner.type == "parenthesized_expression" and inner.named_children:
+                inner = inner.named_children[0]
+            if inner is not None:
+                awaited.add(inner.id)
         for node in calls:
             function = node.child_by_field_name("function")
             key = self._binding_key(node)
@@ -823,14 +912,17 @@ class PythonFacts:
             callee = resolved[1] if resolved else None
             if resolved and resolved[0] == "inst":
                 callee = None  # calling an instance (`__call__`): unknown
-            scope, loops = self._scope_and_loops(node)
+            scope = self.scope_at(node)
+            loops = self._call_loops.get(node.id)
+            if loops is None:
+                loops = tuple(self._scope_and_loops(node)[1])
             fact = CallFact(
                 node=node,
                 function=function,
                 callee_text=self._text(function) if function is not None else "",
                 callee=callee,
                 scope=scope,
-                awaited=_is_awaited(node),
+                awaited=node.id in awaited,
                 loops=tuple(loops),
             )
             self.calls.append(fact)
@@ -856,7 +948,7 @@ class PythonFacts:
     def _offload_index(self, fact: CallFact) -> Optional[int]:
         if fact.callee in OFFLOADERS:
             return OFFLOADERS[fact.callee]
-        if fact.function is not None and fact.function.type == "attribute":
+        if fact.callee_text.endswith(RUN_IN_EXECUTOR) and fact.function.type == "attribute":
             attribute = fact.function.child_by_field_name("attribute")
             if attribute is not None and self._text(attribute) == RUN_IN_EXECUTOR:
                 return 1
@@ -930,13 +1022,6 @@ class PythonFacts:
             "objects": dict(self.objects),
             "functions": functions,
         }
-
-
-def _is_awaited(node) -> bool:
-    parent = node.parent
-    while parent is not None and parent.type == "parenthesized_expression":
-        parent = parent.parent
-    return parent is not None and parent.type == "await"
 
 
 def _string_value(facts: PythonFacts, node) -> Optional[str]:

@@ -20,3 +20,9 @@
 
 (await) @await
 (call) @call
+
+(while_statement) @while
+(list_comprehension) @comprehension
+(set_comprehension) @comprehension
+(dictionary_comprehension) @comprehension
+(generator_expression) @comprehension
