@@ -15,6 +15,19 @@ objects:
 
 Nothing here walks the whole tree again: candidates come from the queries and
 everything else follows parent links from them.
+
+Heuristics (names only, nothing is type-checked):
+- a component is a Capitalized function (declaration, or arrow/function
+  expression assigned to a const) that renders JSX, calls a hook, or is wrapped
+  in `memo`/`forwardRef`; or a class extending (React.)Component/PureComponent;
+- a custom hook is a function named `useX`;
+- a store selection is the result of `useSelector`, `useAppSelector`,
+  `useTypedSelector`, `useStore`, `useAtomValue`, `useRecoilValue`, or any
+  `use...Store(...)` (zustand convention); any other `useX(...)` result is a
+  hook result;
+- a name assigned again after its declaration is `reassigned`, and
+  `root_binding` no longer vouches for its data (reported as unknown);
+- React imports are followed through aliases (`forwardRef as fr`).
 """
 
 from __future__ import annotations
