@@ -381,3 +381,20 @@ def test_anonymous_default_export_component_and_reassigned_names():
                               .child_by_field_name("object")).kind == model.UNKNOWN
     # useState's lazy initializer runs during (the first) render.
     assert facts.render_owner(find(facts, "rows.at(0)")) is facts.components[0]
+
+
+def test_for_of_loop_variables_are_elements_of_their_array():
+    facts = build(
+        """
+        function Board({ columns }) {
+          for (const column of columns) column.cards.sort(byRank);
+          for (const key in columns) key.split("");
+          for (const [i, row] of Object.entries(columns)) row.sort();
+          return <Grid />;
+        }
+        """
+    )
+    cards = facts.root_binding(receiver(facts, "column.cards.sort(byRank)"))
+    assert (cards.kind, cards.source, cards.part) == (model.PROP, "columns", True)
+    assert facts.root_binding(receiver(facts, 'key.split("")')).kind == model.UNKNOWN
+    assert facts.root_binding(receiver(facts, "row.sort()")).kind == model.UNKNOWN

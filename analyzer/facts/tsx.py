@@ -384,9 +384,14 @@ class TsxFacts:
         module_level = [d for d in declarators if self.enclosing_function(d) is None]
         for declarator in module_level:
             self._bind_declarator(declarator)
-        for declarator in declarators:
-            if self.enclosing_function(declarator) is not None:
-                self._bind_declarator(declarator)
+        loops = found.get("for_loop", [])
+        inner = [d for d in declarators if self.enclosing_function(d) is not None]
+        # Declarators and loop variables in document order: later names may alias earlier ones.
+        for node in sorted(inner + loops, key=lambda n: n.start_byte):
+            if node.type == "for_in_statement":
+                self._bind_loop(node)
+            else:
+                self._bind_declarator(node)
 
         for target in found.get("assigned", []):
             binding = self.lookup(self.text(target), target)
@@ -824,6 +829,21 @@ class TsxFacts:
                         scope[self.text(target)].source = self.text(target)
                 return
         self._bind_pattern(pattern, data, scope)
+
+    def _bind_loop(self, loop) -> None:
+        """`for (const x of xs)`: `x` is an element of `xs` when `xs` is someone else's data."""
+        left, right = loop.child_by_field_name("left"), loop.child_by_field_name("right")
+        operator = loop.child_by_field_name("operator")
+        if left is None or right is None or loop.child_by_field_name("kind") is None:
+            return  # `for (x of xs)` assigns an existing name: left alone
+        scope = self._scope_for(loop)
+        container = self._classify(right, loop)
+        if operator is not None and self.text(operator) == "of" and (
+            container.kind in NOT_OWNED_KINDS or container.kind == MODULE
+        ):
+            self._bind_pattern(left, container.derived("", part=True), scope)
+        else:
+            self._bind_pattern(left, Binding(UNKNOWN, "", left), scope)
 
     def _classify(self, expr, at, declaring: bool = False) -> Binding:
         """What the value of expression `expr` (at node `at`) is, as a Binding."""

@@ -322,6 +322,17 @@ class MutationInRender(Rule):
             """,
             why="a useMemo copy is owned; useCallback bodies run when called, not during render",
         ),
+        flag(
+            """
+            function Kanban({ columns }) {
+              for (const column of columns) {
+                column.cards.sort(byRank);
+              }
+              return <Board columns={columns} />;
+            }
+            """,
+            (3, 18),
+        ),
         ok(
             """
             function Feed({ posts }) {

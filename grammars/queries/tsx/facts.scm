@@ -13,3 +13,5 @@
 ; Names assigned after their declaration: their data may no longer be what the declaration said.
 (assignment_expression left: (identifier) @assigned)
 (augmented_assignment_expression left: (identifier) @assigned)
+; `for (const row of rows)`: the loop variable is an element of `rows`.
+(for_in_statement) @for_loop
