@@ -393,3 +393,28 @@ def test_resolve_and_type_of_public_helpers():
     assert facts.type_of(get.function.child_by_field_name("object")) == "httpx.Client"
     assert facts.resolve(constructor.function) == "httpx.Client"
     assert facts.scope_at(get.node) is None
+
+
+def test_annotated_type_alias_and_class_body_attributes():
+    facts = build(
+        """
+        from typing import Annotated
+        import requests
+        from fastapi import Depends
+        from sqlalchemy.orm import Session
+        from app.db import get_db
+
+        DbSession = Annotated[Session, Depends(get_db)]
+
+        class Gateway:
+            http = requests.Session()
+
+            async def ping(self, db: DbSession):
+                self.http.head("https://example.com")
+        """
+    )
+    (ping,) = facts.functions
+    db = ping.param("db")
+    assert (db.type, db.depends) == ("sqlalchemy.orm.Session", "app.db.get_db")
+    assert [c.callee for c in ping.calls] == ["requests.Session.head"]
+    assert "DbSession" not in facts.objects

@@ -224,6 +224,9 @@ class Binding:
     pos: int
     target: Optional[str] = None
     type: Optional[str] = None
+    # A type alias such as `DbSession = Annotated[Session, Depends(get_db)]`:
+    # (qualified type, Depends target) for annotations that use the name.
+    alias: Optional[tuple] = None
 
 
 _MISSING = object()  # name bound nowhere: may be a builtin
@@ -597,6 +600,10 @@ class PythonFacts:
             return None, None
         if node.type == "type":
             return self._annotation(node.named_children[0] if node.named_children else None, key)
+        if node.type == "identifier":
+            binding = self._lookup(self._text(node), key, node.start_byte)
+            if isinstance(binding, Binding) and binding.alias is not None:
+                return binding.alias
         if node.type in ("identifier", "attribute"):
             resolved = self._qualify(node, key, node.start_byte)
             return (resolved[1] if resolved and resolved[0] == "ref" else None), None
@@ -672,6 +679,11 @@ class PythonFacts:
         if left is None:
             return
         if left.type == "identifier":
+            if right is not None and right.type in ("subscript", "generic_type") and annotation is None:
+                alias = self._annotation(right, key)
+                if alias[0] is not None:
+                    self._bind(key, self._text(left), Binding(node.start_byte, alias=alias))
+                    return
             target, type_ = self._value(right, key, node.start_byte)
             if annotation is not None:
                 type_ = self._annotation(annotation, key)[0] or type_
@@ -765,7 +777,7 @@ class PythonFacts:
                     return before[-1] if before else None
                 # From an inner scope the outer name may have any of its values.
                 head = bindings[0]
-                if all(b.target == head.target and b.type == head.type for b in bindings):
+                if all(b.target == head.target and b.type == head.type and b.alias == head.alias for b in bindings):
                     return head
                 return None
             if key is None:
@@ -804,6 +816,12 @@ class PythonFacts:
                 slot_type = self._attribute_types.get((base[1], name))
                 if slot_type:
                     return "inst", slot_type
+                class_node = self.classes.get(base[1])
+                if class_node is not None:
+                    # `session = requests.Session()` in the class body, read as `self.session`.
+                    bindings = self._bindings.get(class_node.id, {}).get(name)
+                    if bindings and len({(b.target, b.type) for b in bindings}) == 1 and bindings[0].type:
+                        return "inst", bindings[0].type
             return "ref", f"{base[1]}.{name}"
         if kind == "call":
             callee = self._qualify(node.child_by_field_name("function"), key, pos)
@@ -831,6 +849,10 @@ class PythonFacts:
         if binding is _MISSING:
             return f"builtins.{name}" if name in BUILTIN_NAMES else None
         return binding.target if binding is not None else None
+
+    def is_bound(self, name: str, at_node) -> bool:
+        """Whether `name` is bound (to anything, known or not) where `at_node` is."""
+        return self._lookup(name, self._binding_key(at_node), at_node.start_byte) is not _MISSING
 
     def type_of(self, node) -> Optional[str]:
         """The qualified type of the instance `node` evaluates to, if known."""
@@ -1015,12 +1037,16 @@ class PythonFacts:
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
                 }
             )
+        from .python_db import db_summary  # imported here: python_db builds on this module
+
         return {
             "module": self.module,
             "is_package": self.is_package,
             "imports": dict(self.imports),
             "objects": dict(self.objects),
             "functions": functions,
+            # ORM models and the queries each function runs (analyzer/models.py)
+            "db": db_summary(self),
         }
 
 

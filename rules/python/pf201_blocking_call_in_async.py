@@ -232,6 +232,20 @@ class BlockingCallInAsync(Rule):
         ),
         flag(
             """
+            import requests
+            from app.main import app
+
+            @app.delete("/sessions/{session_id}")
+            async def logout(session_id: str):
+                requests.delete(f"https://auth.example.com/sessions/{session_id}")
+            """,
+            (6, 5),
+            path="backend/app/routes/auth.py",
+            files={"backend/app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"},
+            why="the app object is imported from another module; the project index confirms it is a FastAPI app",
+        ),
+        flag(
+            """
             async def ask():
                 return input("continue? ")
             """,
@@ -409,7 +423,7 @@ def _sleep_fix(ctx, function: FunctionFact, call: CallFact) -> Optional[Fix]:
     )
     needs_import = asyncio_name is None
     if needs_import:
-        if facts.lookup_name("asyncio", node) is not None:
+        if facts.is_bound("asyncio", node):
             return None  # something else is called `asyncio` here
         asyncio_name = "asyncio"
     try:
