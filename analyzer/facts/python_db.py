@@ -1,0 +1,857 @@
+"""Per-file database facts for Python: ORM models declared here and the
+database round trips (queries) made here. Built once per file on top of
+`PythonFacts` (cached on it: `db_facts(facts)`), with one extra query pass
+(`grammars/queries/python/db.scm`).
+
+- `models`: SQLAlchemy declarative classes (columns, `ForeignKey`s,
+  `relationship()` with `lazy=`, `Mapped[...]` targets, indexes from
+  `__table_args__`) and Django models (relation fields, `related_name`,
+  `db_index`). They go into the summary; `analyzer/models.py` joins them into
+  one model index per run.
+- `queries`: calls that execute SQL: SQLAlchemy sessions (`execute`,
+  `scalars`, `scalar`, `get`, legacy `query(...).all()`...), Django managers
+  and querysets (`Model.objects.get(...)`, evaluated `filter(...)`), raw
+  cursors. Each is a `Query` with its chain of methods, the model it reads,
+  the relationships it eager-loads and the loops around it.
+
+How a receiver is known to be a session: its inferred type (annotation,
+`Depends`, `sessionmaker()` results, `with Session(engine) as s`), and as a
+documented fallback a name that is almost always a session (`session`,
+`db_session`, `db`) used with a session-only method shape.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Optional
+
+import grammars
+
+SESSION_TYPES = frozenset(
+    {
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlalchemy.orm.scoped_session",
+        "sqlalchemy.orm.scoping.scoped_session",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+        "sqlalchemy.ext.asyncio.async_scoped_session",
+        "sqlmodel.Session",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+        "sqlalchemy.engine.Connection",
+        "sqlalchemy.engine.base.Connection",
+        "sqlalchemy.ext.asyncio.AsyncConnection",
+    }
+)
+SESSIONMAKER_TYPES = frozenset(
+    {
+        "sqlalchemy.orm.sessionmaker",
+        "sqlalchemy.orm.session.sessionmaker",
+        "sqlalchemy.ext.asyncio.async_sessionmaker",
+        "sqlalchemy.orm.scoped_session",
+        "sqlalchemy.ext.asyncio.async_scoped_session",
+    }
+)
+# Fallback: names that are a database session in practice.
+SESSION_NAMES = frozenset({"session", "db_session", "db", "dbsession", "async_session", "db_sess", "sess"})
+# Methods on a session that make one round trip each.
+SESSION_ROUND_TRIPS = frozenset(
+    {"execute", "scalars", "scalar", "get", "get_one", "refresh", "stream", "stream_scalars", "merge"}
+)
+# Legacy `session.query(...)` terminals that run the statement.
+QUERY_EXECUTORS = frozenset(
+    {"all", "first", "one", "one_or_none", "scalar", "count", "get", "delete", "update", "exists", "fetchall"}
+)
+DJANGO_EXECUTORS = frozenset(
+    {
+        "get", "first", "last", "count", "exists", "aggregate", "in_bulk", "get_or_create", "update_or_create",
+        "create", "update", "delete", "earliest", "latest", "contains",
+        "aget", "afirst", "alast", "acount", "aexists", "aaggregate", "ain_bulk", "aget_or_create",
+        "aupdate_or_create", "acreate", "aupdate", "adelete",
+    }
+)  # fmt: skip
+DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+RAW_CURSOR_NAMES = frozenset({"cursor", "cur"})
+RAW_CURSOR_TYPES = frozenset({"sqlite3.Cursor", "psycopg2.extensions.cursor", "psycopg.Cursor", "pymysql.cursors.Cursor"})
+ASYNCPG_TYPES = frozenset({"asyncpg.Connection", "asyncpg.connection.Connection", "asyncpg.Pool", "asyncpg.pool.Pool"})
+ASYNCPG_ROUND_TRIPS = frozenset({"fetch", "fetchrow", "fetchval", "execute"})
+LOADER_OPTIONS = frozenset(
+    {"selectinload", "joinedload", "subqueryload", "contains_eager", "immediateload", "raiseload", "noload", "lazyload"}
+)
+# Loader options that load the relationship up front (lazyload does not).
+EAGER_OPTIONS = LOADER_OPTIONS - {"lazyload"}
+# Markers of a deliberately chunked / paginated query.
+BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "limit", "partitions", "slice", "paginate"})
+SQLA_PREFIXES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
+
+
+@dataclass(eq=False)
+class Step:
+    name: str
+    call: object  # the call node, or None for a plain attribute (`.objects`)
+
+
+@dataclass(eq=False)
+class Query:
+    """A database round trip at `node` (report there)."""
+
+    node: object
+    kind: str  # sqlalchemy | sqlalchemy-legacy | django | raw
+    method: str  # the method that runs it: execute, all, get...
+    steps: tuple  # the whole chain of Step, root first (through local assignments)
+    model: Optional[str] = None  # qualified name of the entity read, when known
+    loaded: frozenset = frozenset()  # relationships eager-loaded by options
+    load_all: bool = False  # Django `select_related()` without arguments
+    prefetched: frozenset = frozenset()  # Django prefetch_related names
+    batched: bool = False  # yield_per / iterator / offset / limit / slicing
+    call: object = None  # CallFact of `node`, when it is a call
+    write: bool = False
+
+    @property
+    def method_names(self) -> tuple:
+        return tuple(s.name for s in self.steps)
+
+
+@dataclass(eq=False)
+class DbFacts:
+    facts: object
+    models: list = field(default_factory=list)  # plain dicts (see _model_record)
+    queries: list = field(default_factory=list)
+    assignments: dict = field(default_factory=dict)  # (scope key, name) -> [(pos, value node, assignment node)]
+    loops: list = field(default_factory=list)  # for_statement / for_in_clause nodes
+    attributes: list = field(default_factory=list)  # attribute nodes, by start byte
+    attribute_starts: list = field(default_factory=list)
+    keywords: list = field(default_factory=list)
+    queries_by_node: dict = field(default_factory=dict)
+    uses_sqlalchemy: bool = False
+    uses_django: bool = False
+
+    def text(self, node) -> str:
+        return self.facts.source.node_text(node)
+
+    def attributes_in(self, node) -> list:
+        """Attribute nodes inside `node`, in source order (bisect, no walk)."""
+        low = bisect.bisect_left(self.attribute_starts, node.start_byte)
+        high = bisect.bisect_left(self.attribute_starts, node.end_byte)
+        return [a for a in self.attributes[low:high] if a.end_byte <= node.end_byte]
+
+    def assigned_value(self, name: str, at_node):
+        """The value last assigned to local `name` before `at_node` in its scope."""
+        key = self.facts._binding_key(at_node)
+        entries = self.assignments.get((key, name), ())
+        before = [e for e in entries if e[0] < at_node.start_byte and not _contains(e[2], at_node)]
+        return before[-1][1] if before else None
+
+
+def db_facts(facts) -> DbFacts:
+    """The database facts of a file, built once and cached on its PythonFacts."""
+    cached = getattr(facts, "_db_facts", None)
+    if cached is None:
+        cached = _build(facts)
+        facts._db_facts = cached
+    return cached
+
+
+def db_summary(facts) -> dict:
+    """What other files need: models, and per function the queries it runs."""
+    db = db_facts(facts)
+    functions = {}
+    for query in db.queries:
+        scope = query.call.scope if query.call is not None else facts.scope_at(query.node)
+        if scope is None:
+            continue
+        span = facts.source.span(query.node)
+        text = " ".join(db.text(query.node).split())
+        functions.setdefault(scope.qualname, []).append((span.line, span.col, span.end_line, span.end_col, text[:80]))
+    return {"models": db.models, "query_functions": functions}
+
+
+# -- building -------------------------------------------------------------------
+
+
+def _build(facts) -> DbFacts:
+    db = DbFacts(facts)
+    roots = {t.split(".", 1)[0] for t in facts.imports.values()}
+    db.uses_sqlalchemy = bool(roots & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
+    db.uses_django = "django" in roots
+    found = grammars.captures("python", "db", facts.source.tree.root_node)
+    for node in found.get("assignment", ()):
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is not None and left.type == "identifier" and right is not None:
+            key = facts._binding_key(node)
+            db.assignments.setdefault((key, db.text(left)), []).append((node.start_byte, right, node))
+    for entries in db.assignments.values():
+        entries.sort(key=lambda e: e[0])
+    db.loops = sorted(list(found.get("for", ())) + list(found.get("for_in", ())), key=lambda n: n.start_byte)
+    db.attributes = sorted(found.get("attribute", ()), key=lambda n: n.start_byte)
+    db.attribute_starts = [n.start_byte for n in db.attributes]
+    db.keywords = sorted(found.get("keyword", ()), key=lambda n: n.start_byte)
+    for qualname, node in facts.classes.items():
+        record = _model_record(db, qualname, node)
+        if record is not None:
+            db.models.append(record)
+    _module_level_indexes(db)
+    for call in facts.calls:
+        query = classify_call(db, call)
+        if query is not None:
+            db.queries.append(query)
+            db.queries_by_node[query.node.id] = query
+    return db
+
+
+def _contains(outer, inner) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
+
+
+def unwrap(node):
+    while node is not None and node.type in ("parenthesized_expression", "await") and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
+def outer_parent(node):
+    """The parent of `node`, skipping parentheses and `await`."""
+    parent = node.parent
+    while parent is not None and parent.type in ("parenthesized_expression", "await"):
+        parent = parent.parent
+    return parent
+
+
+def chain_of(db: DbFacts, node, follow: int = 3):
+    """(root node, [Step...]) of a method chain, following local assignments
+    of the root (`stmt = select(X)...; session.execute(stmt)` is not a chain,
+    but `qs = X.objects.filter(); qs.first()` is)."""
+    steps = []
+    current = unwrap(node)
+    while current is not None:
+        if current.type == "call":
+            function = current.child_by_field_name("function")
+            if function is not None and function.type == "attribute":
+                steps.append(Step(db.text(function.child_by_field_name("attribute")), current))
+                current = unwrap(function.child_by_field_name("object"))
+                continue
+            break
+        if current.type == "attribute":
+            steps.append(Step(db.text(current.child_by_field_name("attribute")), None))
+            current = unwrap(current.child_by_field_name("object"))
+            continue
+        if current.type == "subscript":
+            steps.append(Step("[]", current))
+            current = unwrap(current.child_by_field_name("value"))
+            continue
+        if current.type == "identifier" and follow > 0 and steps:
+            value = db.assigned_value(db.text(current), current)
+            if value is not None and unwrap(value).type in ("call", "attribute", "subscript"):
+                root, earlier = chain_of(db, value, follow - 1)
+                if earlier:
+                    return root, earlier + steps[::-1]
+        break
+    return current, steps[::-1]
+
+
+def call_args(call):
+    args = call.child_by_field_name("arguments") if call is not None else None
+    positional, keywords = [], {}
+    for arg in args.named_children if args is not None else ():
+        if arg.type == "keyword_argument":
+            name = arg.child_by_field_name("name")
+            if name is not None:
+                keywords[name.text.decode("utf-8", "replace")] = arg.child_by_field_name("value")
+        elif arg.type not in ("comment", "list_splat", "dictionary_splat"):
+            positional.append(arg)
+    return positional, keywords
+
+
+def is_session(db: DbFacts, node, method: str) -> bool:
+    """Whether `node` (a chain root) is a SQLAlchemy session or connection."""
+    facts = db.facts
+    type_ = facts.type_of(node)
+    if type_ is not None:
+        return type_ in SESSION_TYPES or type_ in SESSIONMAKER_TYPES or _is_project_session(db, type_)
+    if node.type == "attribute":
+        # Flask-SQLAlchemy: `db.session`
+        owner = facts.type_of(node.child_by_field_name("object"))
+        if owner is not None and owner.startswith("flask_sqlalchemy") and db.text(node).endswith(".session"):
+            return True
+        attribute = db.text(node.child_by_field_name("attribute"))
+        # `self.session` / `self.db_session`: an attribute named like a session.
+        return attribute in SESSION_NAMES - {"db", "sess"} and (db.uses_sqlalchemy or method == "query")
+    if node.type == "identifier":
+        name = db.text(node)
+        if name not in SESSION_NAMES:
+            return False
+        resolved = facts.resolve(node)
+        if resolved is not None and not resolved.startswith(facts.module + "."):
+            # a module-level import (`from app.db import session`): the
+            # summary of that module may say; names alone are weak here.
+            return _is_project_session(db, resolved) or db.uses_sqlalchemy
+        return db.uses_sqlalchemy or method == "query"
+    return False
+
+
+def _is_project_session(db: DbFacts, type_: str) -> bool:
+    """`SessionLocal()` where `SessionLocal = sessionmaker(...)`, in this file or another."""
+    module_type = db.facts.objects.get(type_.rsplit(".", 1)[-1]) if type_.startswith(db.facts.module + ".") else None
+    if module_type in SESSIONMAKER_TYPES:
+        return True
+    return type_.rsplit(".", 1)[-1] in {"SessionLocal", "AsyncSessionLocal", "async_session_maker", "Session", "AsyncSession"}
+
+
+def model_of_root(db: DbFacts, node) -> Optional[str]:
+    """`Book` in `Book.objects`: its qualified class name when it is a model
+    (declared here, or imported from a `models` module)."""
+    if node is None or node.type not in ("identifier", "attribute"):
+        return None
+    resolved = db.facts.resolve(node)
+    if resolved is None:
+        return None
+    parts = resolved.split(".")
+    if resolved in db.facts.classes or "models" in parts[:-1] or parts[-1][:1].isupper():
+        return resolved
+    return None
+
+
+def entity_of(db: DbFacts, steps, root) -> Optional[str]:
+    """The entity a chain reads: `query(User)`, `select(User)`, `get(User, id)`,
+    `scalars(select(User))`."""
+    for step in steps:
+        if step.call is None:
+            continue
+        if step.name in ("query", "get", "get_one", "scalars", "execute", "scalar", "select_from"):
+            positional, _ = call_args(step.call)
+            if not positional:
+                continue
+            first = unwrap(positional[0])
+            if step.name in ("scalars", "execute", "scalar"):
+                return _statement_entity(db, first)
+            if first.type in ("identifier", "attribute"):
+                return db.facts.resolve(first)
+    if root is not None and root.type == "call":
+        return _statement_entity(db, root)
+    return None
+
+
+def _statement_entity(db: DbFacts, node, follow: int = 3) -> Optional[str]:
+    node = unwrap(node)
+    if node is None:
+        return None
+    if node.type == "identifier" and follow:
+        value = db.assigned_value(db.text(node), node)
+        return _statement_entity(db, value, follow - 1) if value is not None else None
+    root, _ = chain_of(db, node)
+    if root is not None and root.type == "call":
+        function = root.child_by_field_name("function")
+        callee = db.facts.resolve(function) if function is not None else None
+        if callee and callee.rsplit(".", 1)[-1] == "select":
+            positional, _ = call_args(root)
+            if len(positional) == 1 and unwrap(positional[0]).type in ("identifier", "attribute"):
+                return db.facts.resolve(unwrap(positional[0]))
+    return None
+
+
+def statement_steps(db: DbFacts, steps) -> list:
+    """The chain steps plus those of a statement passed to execute/scalars
+    (`stmt = select(X).options(...)`)."""
+    out = list(steps)
+    for step in steps:
+        if step.call is not None and step.name in ("execute", "scalars", "scalar", "stream", "stream_scalars"):
+            positional, _ = call_args(step.call)
+            if positional:
+                node = unwrap(positional[0])
+                follow = 3
+                while node is not None and node.type == "identifier" and follow:
+                    node = db.assigned_value(db.text(node), node)
+                    node = unwrap(node) if node is not None else None
+                    follow -= 1
+                if node is not None:
+                    _, inner = chain_of(db, node)
+                    out += inner
+    return out
+
+
+def loaded_relationships(db: DbFacts, steps) -> tuple[frozenset, bool, frozenset, bool]:
+    """(eager-loaded relationship names, select_related-all, prefetched names,
+    batched) from a chain's options."""
+    loaded, prefetched = set(), set()
+    load_all = batched = False
+    for step in steps:
+        if step.name in BATCH_METHODS or step.name == "[]":
+            if step.name != "[]" or _is_slice(step.call):
+                batched = True
+        if step.call is None:
+            continue
+        positional, keywords = call_args(step.call)
+        if step.name == "execution_options" and "yield_per" in keywords:
+            batched = True
+        if step.name == "options":
+            for option in positional:
+                loaded |= _option_names(db, option)
+        elif step.name == "select_related":
+            if not positional:
+                load_all = True
+            loaded |= {_first_path(db, p) for p in positional}
+        elif step.name == "prefetch_related":
+            prefetched |= {_first_path(db, p) for p in positional}
+    loaded.discard(None)
+    prefetched.discard(None)
+    return frozenset(loaded), load_all, frozenset(prefetched), batched
+
+
+def _is_slice(node) -> bool:
+    return node is not None and any(c.type == "slice" for c in node.named_children)
+
+
+def _first_path(db: DbFacts, node) -> Optional[str]:
+    node = unwrap(node)
+    if node.type == "string":
+        text = "".join(db.text(c) for c in node.named_children if c.type == "string_content")
+        return text.split("__", 1)[0] or None
+    if node.type == "call":  # Prefetch("books", queryset=...)
+        positional, keywords = call_args(node)
+        target = positional[0] if positional else keywords.get("lookup")
+        return _first_path(db, target) if target is not None else None
+    return None
+
+
+def _option_names(db: DbFacts, node) -> set:
+    """Relationship names in a loader option: `selectinload(User.posts)`,
+    `joinedload(Post.author).selectinload(User.company)`, `selectinload("posts")`."""
+    names = set()
+    node = unwrap(node)
+    while node is not None and node.type == "call":
+        function = node.child_by_field_name("function")
+        if function is None:
+            break
+        name = db.text(function).rsplit(".", 1)[-1]
+        if name in EAGER_OPTIONS:
+            for arg in call_args(node)[0]:
+                arg = unwrap(arg)
+                if arg.type == "attribute":
+                    names.add(db.text(arg.child_by_field_name("attribute")))
+                elif arg.type == "string":
+                    names.add(_first_path(db, arg))
+        if function.type == "attribute":
+            node = unwrap(function.child_by_field_name("object"))
+        else:
+            break
+    return names
+
+
+def classify_call(db: DbFacts, call) -> Optional[Query]:
+    """The database round trip `call` makes (a CallFact), or None."""
+    node = call.node
+    function = call.function
+    if function is None:
+        return None
+    callee = call.callee or ""
+    if callee.rsplit(".", 1)[-1] in ("get_object_or_404", "get_list_or_404", "aget_object_or_404") and (
+        callee.startswith("django.")
+    ):
+        positional, _ = call_args(node)
+        model = db.facts.resolve(positional[0]) if positional else None
+        return Query(node, "django", "get", (), model=model, call=call)
+    if function.type != "attribute":
+        return None
+    parent = outer_parent(node)
+    # Only the outermost call of a chain is classified, so one chain is one query.
+    if parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
+        return None
+    root, steps = chain_of(db, node)
+    if not steps or root is None:
+        return None
+    method = steps[-1].name
+    # -- Django managers / querysets
+    if len(steps) >= 2 and steps[0].name in DJANGO_MANAGERS and steps[0].call is None:
+        model = model_of_root(db, root)
+        if model is None:
+            return None
+        if method in DJANGO_EXECUTORS or _is_evaluated(db, node):
+            loaded, load_all, prefetched, batched = loaded_relationships(db, steps)
+            return Query(node, "django", method, tuple(steps), model=model, loaded=loaded, load_all=load_all,
+                         prefetched=prefetched, batched=batched, call=call,
+                         write=method in ("create", "update", "delete", "get_or_create", "update_or_create"))
+        return None
+    # -- SQLAlchemy sessions: the round trip is where the session is called,
+    # not where a stored result is read later (`result.scalars().all()`).
+    root, steps = chain_of(db, node, follow=0)
+    if not steps or root is None:
+        return None
+    method = steps[-1].name
+    first = steps[0]
+    if first.call is not None and (first.name in SESSION_ROUND_TRIPS or first.name == "query") and is_session(
+        db, root, first.name
+    ):
+        if first.name == "get" and not _looks_like_entity_get(db, first.call):
+            return None
+        if first.name == "query":
+            if method not in QUERY_EXECUTORS and not _is_evaluated(db, node):
+                return None
+            kind = "sqlalchemy-legacy"
+        else:
+            kind = "sqlalchemy"
+        all_steps = statement_steps(db, steps)
+        loaded, _, _, batched = loaded_relationships(db, all_steps)
+        return Query(node, kind, first.name if kind == "sqlalchemy" else method, tuple(all_steps),
+                     model=entity_of(db, steps, root), loaded=loaded, batched=batched, call=call)
+    # -- raw DB-API cursors and asyncpg connections
+    if len(steps) == 1 and first.call is not None and first.name in ("execute", "fetch", "fetchrow", "fetchval"):
+        type_ = db.facts.type_of(root)
+        name = db.text(root) if root.type == "identifier" else ""
+        if (type_ in RAW_CURSOR_TYPES or (type_ is None and name in RAW_CURSOR_NAMES)) and first.name == "execute":
+            return Query(node, "raw", first.name, tuple(steps), call=call)
+        if type_ in ASYNCPG_TYPES and first.name in ASYNCPG_ROUND_TRIPS:
+            return Query(node, "raw", first.name, tuple(steps), call=call)
+    return None
+
+
+def _looks_like_entity_get(db: DbFacts, call) -> bool:
+    """`session.get(User, id)`: a class first, then a key (not `dict.get`-like)."""
+    positional, _ = call_args(call)
+    if len(positional) < 2:
+        return False
+    first = unwrap(positional[0])
+    return first.type in ("identifier", "attribute") and db.text(first).rsplit(".", 1)[-1][:1].isupper()
+
+
+_EVALUATING_CALLS = frozenset(
+    {"builtins.list", "builtins.len", "builtins.tuple", "builtins.set", "builtins.sorted", "builtins.sum",
+     "builtins.any", "builtins.all", "builtins.bool", "builtins.next", "builtins.dict", "builtins.max",
+     "builtins.min", "builtins.enumerate", "builtins.zip"}
+)  # fmt: skip
+
+
+def _is_evaluated(db: DbFacts, node) -> bool:
+    """Whether a lazy queryset/query expression is evaluated where it stands:
+    iterated, passed to list()/len()..., indexed, or tested for truth."""
+    parent = outer_parent(node)
+    if parent is None:
+        return False
+    if parent.type == "for_statement":
+        return _is_field(parent, "right", node)
+    if parent.type == "for_in_clause":
+        return _is_field(parent, "right", node)
+    if parent.type == "argument_list":
+        call = parent.parent
+        callee = db.facts.resolve(call.child_by_field_name("function")) if call is not None else None
+        return callee in _EVALUATING_CALLS
+    if parent.type == "subscript":
+        return _is_field(parent, "value", node)
+    if parent.type in ("if_statement", "while_statement", "not_operator", "boolean_operator", "conditional_expression"):
+        return True
+    if parent.type == "assignment" and _is_field(parent, "right", node):
+        left = parent.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            return _name_evaluated_later(db, db.text(left), parent)
+    return False
+
+
+def _is_field(parent, name: str, node) -> bool:
+    child = parent.child_by_field_name(name)
+    return child is not None and _contains(child, node)
+
+
+def _name_evaluated_later(db: DbFacts, name: str, assignment) -> bool:
+    """`qs = X.objects.filter(...)` then `for x in qs` / `list(qs)` in the same
+    enclosing block: the assignment is where the queryset gets built."""
+    block = assignment.parent.parent if assignment.parent is not None else None
+    if block is None:
+        return False
+    for loop in db.loops:
+        if loop.start_byte > assignment.end_byte and _contains(block, loop):
+            right = unwrap(loop.child_by_field_name("right"))
+            if right is not None and right.type == "identifier" and db.text(right) == name:
+                return True
+    for call in db.facts.calls:
+        if call.node.start_byte > assignment.end_byte and _contains(block, call.node) and call.callee in _EVALUATING_CALLS:
+            positional, _ = call_args(call.node)
+            if positional and positional[0].type == "identifier" and db.text(positional[0]) == name:
+                return True
+    return False
+
+
+# -- models -------------------------------------------------------------------------
+
+SQLA_COLUMN_CALLS = frozenset({"Column", "mapped_column", "Field"})
+DJANGO_RELATIONS = {"ForeignKey": "fk", "OneToOneField": "o2o", "ManyToManyField": "m2m", "ParentalKey": "fk"}
+STRING_TYPES = frozenset({"String", "Text", "Unicode", "UnicodeText", "VARCHAR", "CITEXT", "CharField", "TextField",
+                          "EmailField", "SlugField", "URLField", "str"})  # fmt: skip
+
+
+def _class_body_items(db: DbFacts, class_node):
+    """(name, annotation, value node, position node) for the class body's
+    assignments and `@declared_attr` methods returning a value."""
+    body = class_node.child_by_field_name("body")
+    for statement in body.named_children if body is not None else ():
+        if statement.type == "expression_statement" and statement.named_children:
+            inner = statement.named_children[0]
+            if inner.type == "assignment":
+                left = inner.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    yield db.text(left), inner.child_by_field_name("type"), inner.child_by_field_name("right"), inner
+            continue
+        definition = statement
+        if statement.type == "decorated_definition":
+            if "declared_attr" not in db.text(statement)[: statement.child_by_field_name("definition").start_byte - statement.start_byte]:
+                continue
+            definition = statement.child_by_field_name("definition")
+        else:
+            continue
+        name = db.text(definition.child_by_field_name("name"))
+        returns = definition.child_by_field_name("return_type")
+        block = definition.child_by_field_name("body")
+        for inner in block.named_children if block is not None else ():
+            if inner.type == "return_statement" and inner.named_children:
+                yield name, returns, inner.named_children[0], definition
+                break
+
+
+def _callee_last(db: DbFacts, call) -> str:
+    function = call.child_by_field_name("function") if call is not None and call.type == "call" else None
+    return db.text(function).rsplit(".", 1)[-1] if function is not None else ""
+
+
+def _truthy(db: DbFacts, node) -> bool:
+    return node is not None and db.text(node) == "True"
+
+
+def _mapped_target(db: DbFacts, annotation) -> tuple[Optional[str], bool]:
+    """`Mapped["User"]` -> ("User", False); `Mapped[list["Post"]]` -> ("Post", True)."""
+    if annotation is None:
+        return None, False
+    text = db.text(annotation).replace(" ", "").replace("'", "").replace('"', "")
+    if not text.startswith("Mapped["):
+        return None, False
+    inner = text[len("Mapped[") : -1]
+    many = False
+    for wrapper in ("list[", "List[", "set[", "Set[", "Sequence[", "typing.List["):
+        if inner.startswith(wrapper):
+            inner, many = inner[len(wrapper) : -1], True
+    for wrapper in ("Optional[",):
+        if inner.startswith(wrapper):
+            inner = inner[len(wrapper) : -1]
+    inner = inner.replace("|None", "").replace("None|", "")
+    return (inner or None), many
+
+
+def _string_or_name(db: DbFacts, node) -> Optional[str]:
+    node = unwrap(node)
+    if node is None:
+        return None
+    if node.type == "string":
+        return "".join(db.text(c) for c in node.named_children if c.type == "string_content") or None
+    if node.type in ("identifier", "attribute"):
+        return db.facts.resolve(node) or db.text(node)
+    return None
+
+
+def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
+    facts = db.facts
+    bases = []
+    superclasses = class_node.child_by_field_name("superclasses")
+    for base in superclasses.named_children if superclasses is not None else ():
+        if base.type in ("identifier", "attribute"):
+            bases.append(facts.resolve(base) or db.text(base))
+    columns, relationships, fields = {}, {}, {}
+    indexed_first = set()
+    has_table = False
+    for name, annotation, value, position in _class_body_items(db, class_node):
+        span = facts.source.span(position)
+        where = (span.line, span.col, span.end_line, span.end_col)
+        if name == "__tablename__":
+            has_table = True
+            continue
+        if name == "__table_args__" and value is not None:
+            indexed_first |= _table_arg_columns(db, value)
+            continue
+        value = unwrap(value)
+        if value is None or value.type != "call":
+            if annotation is not None and db.text(annotation).startswith("Mapped["):
+                target, _ = _mapped_target(db, annotation)
+                columns[name] = {"fk": None, "indexed": False, "string": target in STRING_TYPES, "where": where}
+            continue
+        callee_last = _callee_last(db, value)
+        callee = facts.resolve(value.child_by_field_name("function")) or ""
+        positional, keywords = call_args(value)
+        if callee_last in SQLA_COLUMN_CALLS:
+            fk = None
+            string = False
+            for arg in positional:
+                arg = unwrap(arg)
+                if arg.type == "call" and _callee_last(db, arg) == "ForeignKey":
+                    fk_args = call_args(arg)[0]
+                    fk = _string_or_name(db, fk_args[0]) if fk_args else "?"
+                elif db.text(arg).split("(", 1)[0].rsplit(".", 1)[-1] in STRING_TYPES:
+                    string = True
+            if "foreign_key" in keywords:  # SQLModel Field(foreign_key="users.id")
+                fk = _string_or_name(db, keywords["foreign_key"])
+            target, _ = _mapped_target(db, annotation)
+            string = string or target in STRING_TYPES
+            indexed = any(_truthy(db, keywords.get(k)) for k in ("index", "primary_key", "unique"))
+            columns[name] = {"fk": fk, "indexed": indexed, "string": string, "where": where}
+        elif callee_last == "relationship":
+            target = _string_or_name(db, positional[0]) if positional else None
+            mapped, many = _mapped_target(db, annotation)
+            target = target or mapped
+            lazy = _string_or_name(db, keywords.get("lazy")) if keywords.get("lazy") is not None else "select"
+            if keywords.get("lazy") is not None and db.text(keywords["lazy"]) == "True":
+                lazy = "select"
+            uselist = keywords.get("uselist")
+            backref = keywords.get("backref")
+            backref_name = backref_lazy = None
+            if backref is not None:
+                backref = unwrap(backref)
+                if backref.type == "call":
+                    b_pos, b_kw = call_args(backref)
+                    backref_name = _string_or_name(db, b_pos[0]) if b_pos else None
+                    backref_lazy = _string_or_name(db, b_kw["lazy"]) if "lazy" in b_kw else None
+                else:
+                    backref_name = _string_or_name(db, backref)
+            relationships[name] = {
+                "target": target,
+                "lazy": lazy or "select",
+                "many": (db.text(uselist) != "False") if uselist is not None else (many if mapped else None),
+                "backref": backref_name,
+                "backref_lazy": backref_lazy or "select",
+                "where": where,
+            }
+        elif callee.startswith("django.db.models") or callee_last in DJANGO_RELATIONS or callee_last.endswith("Field"):
+            kind = DJANGO_RELATIONS.get(callee_last)
+            entry = {"kind": kind or "field", "where": where, "string": callee_last in STRING_TYPES}
+            if kind:
+                target = positional[0] if positional else keywords.get("to")
+                entry["target"] = _string_or_name(db, target) if target is not None else None
+                entry["related_name"] = _string_or_name(db, keywords["related_name"]) if "related_name" in keywords else None
+                entry["db_index"] = db.text(keywords["db_index"]) != "False" if "db_index" in keywords else True
+            fields[name] = entry
+    is_django_base = any(b.startswith("django.db.models") or b.endswith("models.Model") for b in bases)
+    if not (has_table or columns or relationships or fields or is_django_base):
+        return None
+    return {
+        "name": qualname,
+        "bases": bases,
+        "table": has_table,
+        "columns": columns,
+        "relationships": relationships,
+        "fields": fields,
+        "indexed_first": sorted(indexed_first),
+    }
+
+
+def _table_arg_columns(db: DbFacts, node) -> set:
+    """First columns of Index/UniqueConstraint/PrimaryKeyConstraint in `__table_args__`."""
+    names = set()
+    node = unwrap(node)
+    items = node.named_children if node.type in ("tuple", "list") else [node]
+    for item in items:
+        item = unwrap(item)
+        if item.type != "call":
+            continue
+        kind = _callee_last(db, item)
+        positional, _ = call_args(item)
+        columns = positional[1:] if kind == "Index" else positional
+        if kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint") and columns:
+            first = unwrap(columns[0])
+            text = _string_or_name(db, first) if first.type == "string" else db.text(first)
+            if text:
+                names.add(text.rsplit(".", 1)[-1])
+    return names
+
+
+def _module_level_indexes(db: DbFacts) -> None:
+    """`Index("ix", Post.author_id)` next to the models: mark that column indexed."""
+    by_name = {m["name"].rsplit(".", 1)[-1]: m for m in db.models}
+    for call in db.facts.calls:
+        if call.scope is not None or (call.callee or "").rsplit(".", 1)[-1] != "Index":
+            continue
+        positional, _ = call_args(call.node)
+        if len(positional) >= 2 and positional[1].type == "attribute":
+            owner = db.text(positional[1].child_by_field_name("object"))
+            if owner in by_name:
+                by_name[owner]["indexed_first"].append(db.text(positional[1].child_by_field_name("attribute")))
+
+
+# -- loops ---------------------------------------------------------------------------
+
+SMALL_RANGE = 20
+BATCH_WORDS = ("chunk", "batch", "page", "partition", "yield_per", "iterator(", "window", "slice")
+
+
+def identifiers_in(db: DbFacts, node) -> set:
+    """Names read inside `node` (a small subtree: a query or a call)."""
+    names, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            parent = current.parent
+            if not (parent is not None and parent.type == "attribute" and parent.child_by_field_name("attribute") == current) and not (
+                parent is not None and parent.type == "keyword_argument" and parent.child_by_field_name("name") == current
+            ):
+                names.add(db.text(current))
+        stack.extend(current.named_children)
+    return names
+
+
+@dataclass(eq=False)
+class LoopInfo:
+    node: object  # for_statement, or the comprehension
+    iterable: object
+    targets: tuple
+    body: object  # the for body, or the comprehension
+
+
+def loop_info(db: DbFacts, loop) -> Optional[LoopInfo]:
+    """A `for` loop or comprehension from a CallFact's `loops` (None for `while`)."""
+    if loop.kind == "for":
+        return LoopInfo(loop.node, loop.node.child_by_field_name("right"), loop.targets, loop.node.child_by_field_name("body"))
+    if loop.kind == "comprehension":
+        clauses = [c for c in loop.node.named_children if c.type == "for_in_clause"]
+        if not clauses:
+            return None
+        return LoopInfo(loop.node, clauses[0].child_by_field_name("right"), loop.targets, loop.node)
+    return None
+
+
+def is_small_literal(db: DbFacts, iterable) -> bool:
+    node = unwrap(iterable)
+    if node is None:
+        return False
+    if node.type in ("list", "tuple", "set", "dictionary", "string", "concatenated_string"):
+        return True
+    if node.type == "call":
+        callee = db.facts.resolve(node.child_by_field_name("function"))
+        positional, _ = call_args(node)
+        if callee == "builtins.range" and positional and all(p.type == "integer" for p in positional):
+            return int(db.text(positional[-1 if len(positional) < 3 else 1]).replace("_", ""), 0) <= SMALL_RANGE
+        function = node.child_by_field_name("function")
+        if function is not None and function.type == "attribute":
+            owner = unwrap(function.child_by_field_name("object"))
+            return owner is not None and owner.type in ("list", "tuple", "set", "dictionary")
+    return False
+
+
+def is_batch_iterable(db: DbFacts, iterable) -> bool:
+    """`for chunk in chunked(ids, 500)`, `for page in paginate(...)`,
+    `for row in query.yield_per(1000)`: loops that are batched on purpose."""
+    text = db.text(iterable).lower()
+    if any(word in text for word in BATCH_WORDS):
+        return True
+    node = unwrap(iterable)
+    query = db.queries_by_node.get(node.id) if node is not None else None
+    return query is not None and query.batched
+
+
+def tainted_names(db: DbFacts, info: LoopInfo, before_node) -> dict:
+    """Loop targets and the names assigned from them in the loop body before
+    `before_node`: {name: the loop target it derives from}."""
+    tainted = {t: t for t in info.targets if t != "_"}
+    entries = []
+    for (key, name), values in db.assignments.items():
+        for pos, value, assignment in values:
+            if _contains(info.body, assignment) and assignment.end_byte <= before_node.start_byte:
+                entries.append((pos, name, value))
+    for _, name, value in sorted(entries, key=lambda e: e[0]):
+        origins = [tainted[n] for n in identifiers_in(db, value) if n in tainted]
+        if origins:
+            tainted[name] = origins[0]
+    return tainted

@@ -1,0 +1,213 @@
+"""The project's ORM model index, built once per run from the Python summaries
+(`index.get_derived("models", build_model_index)`), and the index of project
+functions that run queries (`query_functions(index)`).
+
+A model is found by its qualified class name (`app.models.User`), by a unique
+suffix of it (absolute imports may be rooted below the scanned directory), or
+by its bare class name (string targets such as `relationship("User")`).
+Relationships include the reverse sides: SQLAlchemy `backref=` and Django
+reverse accessors (`related_name`, or `<model>_set`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .findings import Span
+
+SQLALCHEMY = "sqlalchemy"
+DJANGO = "django"
+
+
+@dataclass
+class Relation:
+    name: str
+    target: Optional[str]  # qualified model name when known, else the text given
+    lazy: str  # SQLAlchemy lazy= ("select" by default); "django" for Django
+    many: Optional[bool]  # a collection (one-to-many / many-to-many)
+    fk_column: Optional[str] = None  # `author_id` for `author`, when declared
+    reverse: bool = False  # a backref / reverse accessor
+    django_kind: Optional[str] = None  # fk | o2o | m2m | reverse-fk | reverse-o2o | reverse-m2m
+
+
+@dataclass
+class Model:
+    name: str  # qualified
+    path: str  # rel_path of the declaring file
+    kind: Optional[str]  # sqlalchemy | django | None (unknown base)
+    bases: list
+    columns: dict = field(default_factory=dict)
+    relations: dict = field(default_factory=dict)  # name -> Relation
+    fields: dict = field(default_factory=dict)
+    indexed_first: set = field(default_factory=set)
+
+    @property
+    def short(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    def span(self, where) -> Span:
+        return Span(self.path, *where)
+
+
+class ModelIndex:
+    def __init__(self):
+        self.models: dict[str, Model] = {}
+        self._by_short: dict[str, list] = {}
+
+    def add(self, model: Model) -> None:
+        self.models[model.name] = model
+        self._by_short.setdefault(model.short, []).append(model)
+
+    def get(self, name: Optional[str]) -> Optional[Model]:
+        """By qualified name, unique dotted suffix, or unique class name."""
+        if not name:
+            return None
+        if name in self.models:
+            return self.models[name]
+        short = name.rsplit(".", 1)[-1]
+        candidates = self._by_short.get(short, [])
+        if "." in name:
+            candidates = [m for m in candidates if m.name.endswith("." + name) or name.endswith("." + m.name)] or [
+                m for m in candidates if m.name.endswith("." + name.split(".", 1)[-1])
+            ]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def relation(self, model_name: Optional[str], attribute: str) -> Optional[Relation]:
+        """A relationship `attribute` of the model or its project base classes."""
+        seen = set()
+        model = self.get(model_name)
+        while model is not None and model.name not in seen:
+            seen.add(model.name)
+            if attribute in model.relations:
+                return model.relations[attribute]
+            model = next((self.get(b) for b in model.bases if self.get(b) is not None), None)
+        return None
+
+
+def _kind(record: dict, records: dict) -> Optional[str]:
+    seen = set()
+    stack = [record]
+    while stack:
+        current = stack.pop()
+        if current["name"] in seen:
+            continue
+        seen.add(current["name"])
+        if current["fields"] or any(b.startswith("django.db.models") or b.endswith("models.Model") for b in current["bases"]):
+            return DJANGO
+        if current["table"] or current["relationships"] or any(c.get("fk") for c in current["columns"].values()):
+            return SQLALCHEMY
+        for base in current["bases"]:
+            short = base.rsplit(".", 1)[-1]
+            stack += [r for name, r in records.items() if name == base or name.rsplit(".", 1)[-1] == short]
+    return None
+
+
+def build_model_index(index) -> ModelIndex:
+    records = {}
+    paths = {}
+    for rel_path, summary in index.python.items():
+        for record in (summary.get("db") or {}).get("models", ()):
+            records[record["name"]] = record
+            paths[record["name"]] = rel_path
+    models = ModelIndex()
+    for name, record in records.items():
+        model = Model(
+            name=name,
+            path=paths[name],
+            kind=_kind(record, records),
+            bases=list(record["bases"]),
+            columns=dict(record["columns"]),
+            fields=dict(record["fields"]),
+            indexed_first=set(record["indexed_first"]),
+        )
+        models.add(model)
+    for name, record in records.items():
+        model = models.models[name]
+        for attr, rel in record["relationships"].items():
+            target = models.get(rel["target"])
+            fk_column = f"{attr}_id" if f"{attr}_id" in model.columns else None
+            model.relations[attr] = Relation(attr, target.name if target else rel["target"], rel["lazy"], rel["many"],
+                                             fk_column=fk_column)
+            if rel.get("backref") and target is not None and rel["backref"] not in target.relations:
+                target.relations[rel["backref"]] = Relation(rel["backref"], name, rel["backref_lazy"],
+                                                            None, reverse=True)
+        for attr, entry in record["fields"].items():
+            kind = entry.get("kind")
+            if kind not in ("fk", "o2o", "m2m"):
+                continue
+            target_text = entry.get("target")
+            target = model if target_text == "self" else models.get(target_text)
+            model.relations[attr] = Relation(attr, target.name if target else target_text, "django", kind == "m2m",
+                                             fk_column=f"{attr}_id" if kind != "m2m" else None, django_kind=kind)
+            if target is None:
+                continue
+            related_name = entry.get("related_name")
+            if related_name in ("+",) or (related_name or "").endswith("+"):
+                continue
+            if kind == "o2o":
+                reverse = related_name or model.short.lower()
+            else:
+                reverse = related_name or f"{model.short.lower()}_set"
+            target.relations.setdefault(
+                reverse,
+                Relation(reverse, name, "django", kind != "o2o", reverse=True, django_kind=f"reverse-{kind}"),
+            )
+    return models
+
+
+def model_index(index) -> ModelIndex:
+    return index.get_derived("models", build_model_index)
+
+
+@dataclass(frozen=True)
+class QueryLocation:
+    path: str
+    where: tuple  # (line, col, end_line, end_col)
+    text: str
+
+    @property
+    def span(self) -> Span:
+        return Span(self.path, *self.where)
+
+
+def _build_query_functions(index) -> dict:
+    functions = {}
+    for rel_path, summary in index.python.items():
+        for qualname, queries in ((summary.get("db") or {}).get("query_functions") or {}).items():
+            functions[qualname] = [QueryLocation(rel_path, tuple(q[:4]), q[4]) for q in queries]
+    return functions
+
+
+def _build_object_types(index) -> dict:
+    objects = {}
+    for summary in index.python.values():
+        module = summary.get("module", "")
+        for name, type_ in summary.get("objects", {}).items():
+            objects[f"{module}.{name}" if module else name] = type_
+    return objects
+
+
+def queries_of_function(index, callee: Optional[str]) -> list:
+    """The queries run by the project function `callee` (qualified name; a
+    unique suffix match is accepted, and `module.obj.method` for a module-level
+    service object `obj = Service()`)."""
+    if not callee:
+        return []
+    functions = index.get_derived("db.query_functions", _build_query_functions)
+    found = functions.get(callee)
+    if found is not None:
+        return found
+    matches = [q for name, q in functions.items() if name.endswith("." + callee) or callee.endswith("." + name)]
+    if len(matches) == 1:
+        return matches[0]
+    owner, _, method = callee.rpartition(".")
+    if owner:
+        objects = index.get_derived("db.object_types", _build_object_types)
+        type_ = objects.get(owner)
+        if type_ is None:
+            candidates = {t for name, t in objects.items() if name.endswith("." + owner)}
+            type_ = candidates.pop() if len(candidates) == 1 else None
+        if type_ is not None and type_ + "." + method != callee:
+            return queries_of_function(index, f"{type_}.{method}")
+    return []

@@ -1,0 +1,410 @@
+"""PF301 query-in-loop: a database round trip once per iteration of a loop."""
+
+from __future__ import annotations
+
+from analyzer.facts.python_db import (
+    db_facts,
+    identifiers_in,
+    is_batch_iterable,
+    is_small_literal,
+    loop_info,
+    tainted_names,
+)
+from analyzer.findings import Related
+from analyzer.models import queries_of_function
+from analyzer.rule import Rule, flag, ok
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _batched_advice(query) -> str:
+    model = (query.model or "Model").rsplit(".", 1)[-1] if query is not None else "Model"
+    if query is None:
+        return "load what every iteration needs with one query before the loop (`WHERE id IN (...)`)"
+    if query.kind == "django":
+        if query.method in ("create", "acreate"):
+            return f"build the objects in the loop and save them at once with `{model}.objects.bulk_create(objs)`"
+        if query.method in ("update", "aupdate"):
+            return f"update them with one statement (`{model}.objects.filter(pk__in=...).update(...)` or `bulk_update`)"
+        return (
+            f"fetch them with one query before the loop: `{model}.objects.filter(<field>__in=...)`"
+            f" or `{model}.objects.in_bulk(ids)`, then look them up in a dict"
+        )
+    if query.kind == "raw":
+        return "send one statement for all of them (`WHERE id = ANY(%s)` / `IN (...)`, or `executemany`)"
+    if query.kind == "sqlalchemy-legacy":
+        return f"fetch them with one query before the loop: `query({model}).filter({model}.id.in_(ids))`, or `selectinload` the relationship you walk"
+    return f"fetch them with one query before the loop: `select({model}).where({model}.id.in_(ids))`, or `selectinload` the relationship you walk"
+
+
+def _is_chunked_query(db, query_node, tainted) -> bool:
+    """`filter(X.id.in_(chunk))` / `filter(id__in=batch)`: the loop is the batching."""
+    text = db.text(query_node)
+    if ".in_(" not in text and "__in=" not in text and "any_(" not in text:
+        return False
+    return True
+
+
+class QueryInLoop(Rule):
+    code = "PF301"
+    name = "query-in-loop"
+    languages = frozenset({"python"})
+    level = "warning"
+    tags = ("database", "n+1", "sqlalchemy", "django")
+    summary = "A database query runs once per iteration of a loop over a collection (N+1 queries)."
+    what_it_does = """
+        Finds database round trips executed inside a `for` loop or a comprehension over a
+        collection: SQLAlchemy `session.execute/scalars/scalar/get(...)` (sync or awaited),
+        legacy `session.query(...).all()/first()/one()...`, Django `Model.objects.get(...)`,
+        evaluated `Model.objects.filter(...)` querysets, `create()`, raw `cursor.execute(...)`,
+        and calls to project functions that run such a query (one level deep, across files).
+
+        The message names the loop variable the query depends on and the batched form to use.
+        A query that does not depend on the loop at all is reported with the advice to hoist it.
+        Not reported: loops over a small literal (`for kind in ("a", "b")`, `range(3)`),
+        `while` loops (polling, keyset pagination), chunked loops (`yield_per`,
+        `iterator(chunk_size=...)`, `chunked(ids, 500)`, `LIMIT/OFFSET` pages, `in_(chunk)`),
+        and writes that are only queued (`session.add`, `add_all`, `bulk_create`).
+    """
+    why_slow = """
+        Every query is a network round trip plus parsing, planning and executing a
+        statement: typically 0.3–2 ms on a local database and far more across a network.
+        A loop over N rows that runs one query per row turns one request into N+1 round
+        trips; with 500 rows that is hundreds of milliseconds spent waiting, growing with the
+        data, while one `WHERE id IN (...)` query returns the same rows in about the time of one.
+    """
+    how_to_measure = """
+        - SQLAlchemy: `create_engine(url, echo=True)` logs every statement; or count them with
+          `event.listen(engine, "before_cursor_execute", counter)` in a test around the code.
+        - Django: `django-debug-toolbar`'s SQL panel shows duplicated queries; in tests,
+          `with self.assertNumQueries(2):` fails when the count grows with the data.
+        - In production, APM traces (OpenTelemetry SQL spans) show the same statement repeated
+          N times in one request.
+    """
+    use_instead = """
+        Collect the keys first and run one query: `select(User).where(User.id.in_(ids))`,
+        `Model.objects.filter(id__in=ids)` or `Model.objects.in_bulk(ids)`, then look rows up in
+        a dict. For related objects, eager-load them with the query that produced the rows
+        (`.options(selectinload(Post.comments))`, `.select_related("author")`,
+        `.prefetch_related("tags")`). For writes, `session.add_all(...)`, `bulk_create`,
+        `bulk_update`, or one `UPDATE ... WHERE id IN (...)`. A query that does not depend on
+        the loop variable moves before the loop.
+    """
+
+    examples = (
+        flag(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import User
+
+            def owners(session: Session, orders):
+                result = []
+                for order in orders:
+                    user = session.scalars(select(User).where(User.id == order.user_id)).one()
+                    result.append(user.email)
+                return result
+            """,
+            (8, 16),
+            shown=True,
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import User
+
+            def owners(session: Session, orders):
+                ids = {order.user_id for order in orders}
+                users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+                return [users[order.user_id].email for order in orders]
+            """,
+            why="one IN query before the loop, then a dict lookup",
+            shown=True,
+        ),
+        flag(
+            """
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from app.models import Invoice
+
+            async def totals(session: AsyncSession, customer_ids: list[int]):
+                out = {}
+                for customer_id in customer_ids:
+                    invoice = await session.get(Invoice, customer_id)
+                    out[customer_id] = invoice.total
+                return out
+            """,
+            (7, 25),
+            why="awaited AsyncSession calls are still one round trip each",
+        ),
+        flag(
+            """
+            from fastapi import Depends
+            from sqlalchemy.orm import Session
+            from app.db import get_db
+            from app.models import Tag
+
+            def tag_names(posts, db: Session = Depends(get_db)):
+                return [db.query(Tag).filter(Tag.post_id == p.id).all() for p in posts]
+            """,
+            (7, 13),
+            why="legacy query API inside a comprehension",
+        ),
+        flag(
+            """
+            from shop.models import Product
+
+            def prices(skus):
+                for sku in skus:
+                    product = Product.objects.get(sku=sku)
+                    yield product.price
+            """,
+            (5, 19),
+            why="Django get() per element",
+        ),
+        flag(
+            """
+            from shop.models import Product, Review
+
+            def review_counts():
+                counts = {}
+                for product in Product.objects.all():
+                    counts[product.pk] = len(list(Review.objects.filter(product=product)))
+                return counts
+            """,
+            (6, 39),
+            why="an evaluated queryset per element",
+        ),
+        flag(
+            """
+            def load(conn, ids):
+                cursor = conn.cursor()
+                rows = []
+                for item_id in ids:
+                    cursor.execute("SELECT * FROM items WHERE id = %s", (item_id,))
+                    rows.append(cursor.fetchone())
+                return rows
+            """,
+            (5, 9),
+            why="raw DB-API cursor",
+        ),
+        flag(
+            """
+            from app.services import load_author
+
+            def bylines(posts):
+                return [load_author(post.author_id).name for post in posts]
+            """,
+            (4, 13),
+            files={
+                "app/services.py": """
+                    from sqlalchemy.orm import Session
+                    from app.db import SessionLocal
+                    from app.models import Author
+
+                    def load_author(author_id):
+                        with SessionLocal() as session:
+                            return session.get(Author, author_id)
+                    """,
+            },
+            path="app/views.py",
+            why="a project helper that queries, called per element (cross-file)",
+        ),
+        flag(
+            """
+            from sqlalchemy import func, select
+            from sqlalchemy.orm import Session
+            from app.models import Setting
+
+            def render(session: Session, widgets):
+                for widget in widgets:
+                    theme = session.scalar(select(Setting.value).where(Setting.key == "theme"))
+                    widget.paint(theme)
+            """,
+            (7, 17),
+            why="same query every iteration: the advice is to hoist it",
+        ),
+        flag(
+            """
+            from shop.models import Tag
+
+            def import_tags(names):
+                for name in names:
+                    Tag.objects.create(name=name)
+            """,
+            (5, 9),
+            why="one INSERT per element: bulk_create",
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import Setting
+
+            def defaults(session: Session):
+                return {key: session.scalar(select(Setting.value).where(Setting.key == key)) for key in ("theme", "locale")}
+            """,
+            why="a loop over a small literal: two queries, not N",
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import Event
+
+            def export(session: Session, ids):
+                for chunk in chunked(ids, 1000):
+                    rows = session.scalars(select(Event).where(Event.id.in_(chunk))).all()
+                    write(rows)
+            """,
+            why="a deliberately chunked batch loop",
+        ),
+        ok(
+            """
+            from sqlalchemy.orm import Session
+            from app.models import Event
+
+            def archive(session: Session):
+                for event in session.query(Event).yield_per(500):
+                    event.archived = True
+                session.commit()
+            """,
+            why="yield_per streams one query in batches; no query inside the loop",
+        ),
+        ok(
+            """
+            from sqlalchemy.orm import Session
+            from app.models import Tag
+
+            def add_tags(session: Session, names):
+                session.add_all([Tag(name=name) for name in names])
+                session.commit()
+            """,
+            why="writes batched with add_all",
+        ),
+        ok(
+            """
+            from shop.models import Tag
+
+            def import_tags(names):
+                Tag.objects.bulk_create([Tag(name=name) for name in names])
+            """,
+            why="writes batched with bulk_create",
+        ),
+        ok(
+            """
+            from shop.models import Order
+
+            def process_all():
+                for order in Order.objects.filter(state="new").iterator(chunk_size=2000):
+                    order.process()
+            """,
+            why="iterator(chunk_size=...) over one query",
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import Job
+
+            def drain(session: Session):
+                while True:
+                    job = session.scalars(select(Job).limit(1).with_for_update(skip_locked=True)).first()
+                    if job is None:
+                        break
+                    job.run()
+            """,
+            why="a work-queue while loop: one row per iteration is the design",
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import Row
+
+            def pages(session: Session, total: int, size: int):
+                for page in range(0, total, size):
+                    yield session.scalars(select(Row).order_by(Row.id).offset(page).limit(size)).all()
+            """,
+            why="LIMIT/OFFSET pagination loop",
+        ),
+        ok(
+            """
+            import requests
+
+            def fetch_all(session: requests.Session, urls):
+                return [session.get(url, timeout=5) for url in urls]
+            """,
+            why="a requests.Session, not a database session",
+        ),
+    )
+
+    def check(self, ctx):
+        db = db_facts(ctx.facts)
+        reported = set()
+        for query in db.queries:
+            call = query.call
+            if call is None or not call.loops:
+                continue
+            info = loop_info(db, call.loops[0])
+            if info is None or is_small_literal(db, info.iterable) or is_batch_iterable(db, info.iterable):
+                continue
+            if query.batched or _is_chunked_query(db, query.node, None):
+                continue
+            tainted = tainted_names(db, info, query.node)
+            used = [name for name in identifiers_in(db, query.node) if name in tainted]
+            text = _short(db.text(query.node))
+            if used:
+                variable = sorted(used, key=lambda n: (n not in info.targets, n))[0]
+                origin = tainted[variable]
+                via = f"`{variable}`" if variable == origin else f"`{variable}` (from `{origin}`)"
+                message = (
+                    f"`{text}` runs one query per iteration of the loop over `{origin}`, depending on {via}; "
+                    f"{_batched_advice(query)}."
+                )
+            else:
+                if not info.targets or all(t.startswith("_") for t in info.targets):
+                    continue  # a repeat/retry loop
+                if query.write:
+                    continue
+                message = (
+                    f"`{text}` runs the same query on every iteration of the loop over "
+                    f"`{', '.join(info.targets)}` though it does not depend on it; run it once before the loop."
+                )
+            reported.add(query.node.id)
+            ctx.report(query.node, message, properties={"loop_variable": used[0] if used else None})
+        self._helper_calls(ctx, db, reported)
+        return ctx.findings
+
+    def _helper_calls(self, ctx, db, reported):
+        for call in ctx.facts.calls:
+            if not call.loops or call.callee is None or call.node.id in db.queries_by_node:
+                continue
+            if call.scope is not None and call.callee == call.scope.qualname:
+                continue
+            if call.callee.split(".", 1)[0] in ("builtins", "sqlalchemy", "django", "typing"):
+                continue
+            info = loop_info(db, call.loops[0])
+            if info is None or is_small_literal(db, info.iterable) or is_batch_iterable(db, info.iterable):
+                continue
+            queries = queries_of_function(ctx.index, call.callee)
+            if not queries:
+                continue
+            arguments = call.node.child_by_field_name("arguments")
+            tainted = tainted_names(db, info, call.node)
+            used = [n for n in identifiers_in(db, arguments) if n in tainted] if arguments is not None else []
+            if not used or _is_chunked_query(db, call.node, tainted):
+                continue
+            first = queries[0]
+            origin = tainted[sorted(used)[0]]
+            name = call.callee.rsplit(".", 1)[-1]
+            message = (
+                f"`{_short(db.text(call.node))}` calls `{name}`, which runs a query ([`{_short(first.text, 40)}`](1)), "
+                f"once per iteration of the loop over `{origin}`; {_batched_advice(None)} "
+                f"and pass the results to `{name}`."
+            )
+            ctx.report(call.node, message, related=[Related(first.span, f"`{_short(first.text, 40)}`")],
+                       properties={"loop_variable": origin})
