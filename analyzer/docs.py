@@ -49,11 +49,16 @@ def readme_with_table(readme: str, rules) -> str:
     return readme[:start] + "\n" + rule_table(rules) + readme[end:]
 
 
-def main(argv=None) -> int:
+def main(argv=None, repo=None) -> int:
+    """`repo`: the checkout to write into (default: the working directory, since an
+    installed package does not live in the checkout)."""
     from rules import all_rules
 
     argv = sys.argv[1:] if argv is None else argv
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(repo or Path.cwd()).resolve()
+    if not (repo / "README.md").exists():
+        print(f"{repo} has no README.md: run this from the perfscan checkout", file=sys.stderr)
+        return 2
     rules = all_rules()
     targets = {
         repo / "docs" / "rules.md": rules_page(rules),

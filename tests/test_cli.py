@@ -125,8 +125,9 @@ def test_rules_and_explain():
 
 def test_docs_are_generated_from_rules():
     from analyzer.docs import main
+    from tests.conftest import REPO
 
-    assert main(["--check"]) == 0, "run `python -m analyzer.docs` to regenerate docs/rules.md and the README table"
+    assert main(["--check"], repo=REPO) == 0, "run `python -m analyzer.docs` to regenerate docs/rules.md and the README table"
 
 
 def test_installed_console_script_runs_outside_the_checkout(tmp_path):
