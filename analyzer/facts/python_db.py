@@ -178,9 +178,15 @@ def _build(facts) -> DbFacts:
     found = grammars.captures("python", "db", facts.source.tree.root_node)
     for node in found.get("assignment", ()):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        if left is not None and left.type == "identifier" and right is not None:
-            key = facts._binding_key(node)
+        if left is None or right is None:
+            continue
+        key = facts._binding_key(node)
+        if left.type == "identifier":
             db.assignments.setdefault((key, db.text(left)), []).append((node.start_byte, right, node))
+        elif left.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+            # `a, b = pair`: each name derives from the whole value (enough for taint)
+            for name in facts._target_names(left):
+                db.assignments.setdefault((key, db.text(name)), []).append((node.start_byte, right, node))
     for entries in db.assignments.values():
         entries.sort(key=lambda e: e[0])
     db.loops = sorted(list(found.get("for", ())) + list(found.get("for_in", ())), key=lambda n: n.start_byte)
@@ -326,9 +332,51 @@ def entity_of(db: DbFacts, steps, root) -> Optional[str]:
             if step.name in ("scalars", "execute", "scalar"):
                 return _statement_entity(db, first)
             if first.type in ("identifier", "attribute"):
-                return db.facts.resolve(first)
+                return _class_part(db.facts.resolve(first))
     if root is not None and root.type == "call":
         return _statement_entity(db, root)
+    return None
+
+
+def _class_part(name: Optional[str]) -> Optional[str]:
+    """`app.models.User.id` -> `app.models.User` (a column names its class)."""
+    if not name:
+        return None
+    parts = name.split(".")
+    while len(parts) > 1 and not parts[-1][:1].isupper():
+        parts.pop()
+    return ".".join(parts) if parts[-1][:1].isupper() else None
+
+
+WRITE_STATEMENTS = frozenset({"update", "delete", "insert"})
+
+
+def statement_kind(db: DbFacts, steps) -> Optional[str]:
+    """"update" / "delete" / "insert" when execute() runs such a statement."""
+    for step in steps:
+        if step.call is None or step.name not in ("execute",):
+            continue
+        positional, _ = call_args(step.call)
+        node = unwrap(positional[0]) if positional else None
+        follow = 3
+        while node is not None and node.type == "identifier" and follow:
+            value = db.assigned_value(db.text(node), node)
+            node = unwrap(value) if value is not None else None
+            follow -= 1
+        if node is None:
+            return None
+        root, _ = chain_of(db, node)
+        if root is not None and root.type == "call":
+            function = root.child_by_field_name("function")
+            name = db.text(function).rsplit(".", 1)[-1] if function is not None else ""
+            if name in WRITE_STATEMENTS:
+                return name
+            if name == "text":
+                args = call_args(root)[0]
+                sql = db.text(args[0]).lstrip("\"'rfbuRFBU \n").lower() if args else ""
+                for word in WRITE_STATEMENTS:
+                    if sql.startswith(word):
+                        return word
     return None
 
 
@@ -346,7 +394,7 @@ def _statement_entity(db: DbFacts, node, follow: int = 3) -> Optional[str]:
         if callee and callee.rsplit(".", 1)[-1] == "select":
             positional, _ = call_args(root)
             if len(positional) == 1 and unwrap(positional[0]).type in ("identifier", "attribute"):
-                return db.facts.resolve(unwrap(positional[0]))
+                return _class_part(db.facts.resolve(unwrap(positional[0])))
     return None
 
 
@@ -492,8 +540,10 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
             kind = "sqlalchemy"
         all_steps = statement_steps(db, steps)
         loaded, _, _, batched = loaded_relationships(db, all_steps)
+        write = statement_kind(db, steps) is not None or first.name == "merge"
         return Query(node, kind, first.name if kind == "sqlalchemy" else method, tuple(all_steps),
-                     model=entity_of(db, steps, root), loaded=loaded, batched=batched, call=call)
+                     model=entity_of(db, steps, root), loaded=loaded, batched=batched, call=call,
+                     write=write or method in ("delete", "update"))
     # -- raw DB-API cursors and asyncpg connections
     if len(steps) == 1 and first.call is not None and first.name in ("execute", "fetch", "fetchrow", "fetchval"):
         type_ = db.facts.type_of(root)
@@ -812,10 +862,20 @@ def loop_info(db: DbFacts, loop) -> Optional[LoopInfo]:
     return None
 
 
-def is_small_literal(db: DbFacts, iterable) -> bool:
+def is_small_literal(db: DbFacts, iterable, follow: int = 2) -> bool:
     node = unwrap(iterable)
     if node is None:
         return False
+    if node.type == "identifier" and follow:
+        # `for kind in KINDS` with `KINDS = ("a", "b")` (local or module constant)
+        value = db.assigned_value(db.text(node), node)
+        if value is None:
+            entries = db.assignments.get((None, db.text(node)), ())
+            value = entries[-1][1] if len(entries) == 1 else None
+        return value is not None and is_small_literal(db, value, follow - 1)
+    if node.type == "conditional_expression" and follow:
+        branches = [c for c in node.named_children]
+        return len(branches) == 3 and is_small_literal(db, branches[0], follow - 1) and is_small_literal(db, branches[2], follow - 1)
     if node.type in ("list", "tuple", "set", "dictionary", "string", "concatenated_string"):
         return True
     if node.type == "call":
@@ -855,3 +915,74 @@ def tainted_names(db: DbFacts, info: LoopInfo, before_node) -> dict:
         if origins:
             tainted[name] = origins[0]
     return tainted
+
+
+# -- rows of a query -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class RowsSource:
+    """The query whose rows a loop iterates: its model and what it eager-loads."""
+
+    node: object  # the query expression (for a related location)
+    kind: str  # sqlalchemy | django
+    model: Optional[str]
+    loaded: frozenset
+    load_all: bool
+    prefetched: frozenset
+
+
+_ROW_SHAPING = frozenset({"values", "values_list", "only_scalars", "mappings", "columns", "with_entities", "add_columns"})
+
+
+def rows_source(db: DbFacts, iterable) -> Optional[RowsSource]:
+    """The query producing the elements of `iterable`, when they are model
+    instances: `session.scalars(select(Post))`, `session.execute(stmt).scalars().all()`,
+    `session.query(Post).all()`, `Post.objects.filter(...)`, or a local name
+    bound to one of those."""
+    node = unwrap(iterable)
+    follow = 3
+    while node is not None and node.type == "identifier" and follow:
+        value = db.assigned_value(db.text(node), node)
+        node = unwrap(value) if value is not None else None
+        follow -= 1
+    if node is None or node.type not in ("call", "attribute"):
+        return None
+    root, steps = chain_of(db, node)
+    if not steps or root is None:
+        return None
+    names = [s.name for s in steps]
+    if any(n in _ROW_SHAPING for n in names):
+        return None
+    if steps[0].name in DJANGO_MANAGERS and steps[0].call is None:
+        model = model_of_root(db, root)
+        if model is None:
+            return None
+        loaded, load_all, prefetched, _ = loaded_relationships(db, steps)
+        return RowsSource(node, "django", model, loaded, load_all, prefetched)
+    first = steps[0]
+    if first.call is None or not is_session(db, root, first.name):
+        return None
+    if first.name == "query":
+        positional, _ = call_args(first.call)
+        if len(positional) != 1:
+            return None  # several entities: rows are tuples
+    elif first.name in ("scalars", "stream_scalars") or (first.name in ("execute", "stream") and "scalars" in names):
+        pass
+    else:
+        return None
+    all_steps = statement_steps(db, steps)
+    loaded, _, _, _ = loaded_relationships(db, all_steps)
+    return RowsSource(node, "sqlalchemy", entity_of(db, steps, root), loaded, False, frozenset())
+
+
+def loop_reads(db: DbFacts, loop_node):
+    """(target name, iterable, region) for a `for` statement or a comprehension
+    clause with a single-name target; reads of the target happen in `region`."""
+    left = loop_node.child_by_field_name("left")
+    right = loop_node.child_by_field_name("right")
+    if left is None or right is None or left.type != "identifier":
+        return None
+    if loop_node.type == "for_statement":
+        return db.text(left), right, loop_node.child_by_field_name("body")
+    return db.text(left), right, loop_node.parent

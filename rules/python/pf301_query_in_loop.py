@@ -33,6 +33,11 @@ def _batched_advice(query) -> str:
             f"fetch them with one query before the loop: `{model}.objects.filter(<field>__in=...)`"
             f" or `{model}.objects.in_bulk(ids)`, then look them up in a dict"
         )
+    if query.kind in ("sqlalchemy", "sqlalchemy-legacy") and query.write:
+        return (
+            "run one statement for all rows: `session.execute(update(Model), [{...}, ...])` "
+            "(executemany), or one `UPDATE/DELETE ... WHERE id IN (...)`"
+        )
     if query.kind == "raw":
         return "send one statement for all of them (`WHERE id = ANY(%s)` / `IN (...)`, or `executemany`)"
     if query.kind == "sqlalchemy-legacy":
@@ -46,6 +51,22 @@ def _is_chunked_query(db, query_node, tainted) -> bool:
     if ".in_(" not in text and "__in=" not in text and "any_(" not in text:
         return False
     return True
+
+
+def is_migration(rel_path: str) -> bool:
+    """Alembic revisions and Django migrations run once, offline."""
+    parts = rel_path.replace("\\", "/").split("/")
+    return "migrations" in parts or ("versions" in parts and any(p in ("alembic", "revisions", "migrations") for p in parts))
+
+
+def _reads_loop_state(db, info, query_node) -> bool:
+    """The query reads a name assigned inside the loop body (so it may change
+    per iteration even without depending on the loop variable)."""
+    names = identifiers_in(db, query_node)
+    for (key, name), entries in db.assignments.items():
+        if name in names and any(info.body.start_byte <= e[2].start_byte < info.body.end_byte for e in entries):
+            return True
+    return False
 
 
 class QueryInLoop(Rule):
@@ -343,6 +364,8 @@ class QueryInLoop(Rule):
     )
 
     def check(self, ctx):
+        if is_migration(ctx.source.rel_path):
+            return ()
         db = db_facts(ctx.facts)
         reported = set()
         for query in db.queries:
@@ -368,7 +391,9 @@ class QueryInLoop(Rule):
             else:
                 if not info.targets or all(t.startswith("_") for t in info.targets):
                     continue  # a repeat/retry loop
-                if query.write:
+                if query.write or query.method in ("refresh", "merge", "get", "get_one"):
+                    continue  # per-object operations: hoisting is not the advice
+                if _reads_loop_state(db, info, query.node):
                     continue
                 message = (
                     f"`{text}` runs the same query on every iteration of the loop over "
