@@ -1,0 +1,240 @@
+"""PF304 leading-wildcard-like: `LIKE '%...'` searches that no B-tree index can serve."""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.facts.python_db import call_args, db_facts, unwrap
+from analyzer.models import model_index
+from analyzer.rule import Rule, flag, ok
+
+LIKE_METHODS = frozenset({"like", "ilike", "notlike", "notilike", "not_like", "not_ilike"})
+CONTAINS_METHODS = frozenset({"contains", "icontains", "endswith", "iendswith"})
+DJANGO_LOOKUPS = ("__contains", "__icontains", "__endswith", "__iendswith")
+DJANGO_QUERY_CALLS = frozenset({"filter", "exclude", "get", "Q", "filter_by", "aget", "exists"})
+RAW_SQL_CALLS = frozenset({"execute", "text", "raw", "extra", "fetch", "fetchrow", "fetchval", "executemany"})
+RAW_LEADING_LIKE = re.compile(r"(?i)\b(?:I?LIKE)\s+(?:E?')%")
+
+
+def _leading_percent(db, node) -> bool:
+    """A pattern that starts with `%`: "%x", f"%{q}%", "%" + q, "%%%s" % q."""
+    node = unwrap(node)
+    if node is None:
+        return False
+    if node.type == "string":
+        parts = [c for c in node.named_children if c.type in ("string_content", "interpolation")]
+        return bool(parts) and parts[0].type == "string_content" and db.text(parts[0]).startswith("%")
+    if node.type == "binary_operator":
+        left = node.child_by_field_name("left")
+        return _leading_percent(db, left)
+    return False
+
+
+class LeadingWildcardLike(Rule):
+    code = "PF304"
+    name = "leading-wildcard-like"
+    languages = frozenset({"python"})
+    level = "warning"
+    tags = ("database", "index", "sqlalchemy", "django")
+    summary = "A `LIKE '%...'` / contains search starts with a wildcard, so no B-tree index can serve it."
+    what_it_does = """
+        Finds substring and suffix searches that force a full scan: SQLAlchemy
+        `column.like("%...")` / `ilike(f"%{q}%")`, `.contains(...)` / `.endswith(...)` on a
+        string column of a known model, Django `__contains` / `__icontains` / `__endswith`
+        lookups in `filter()` / `exclude()` / `get()` / `Q()`, and raw SQL with `LIKE '%...`.
+    """
+    why_slow = """
+        A B-tree index is sorted by the start of the value, so it can answer `LIKE 'abc%'`
+        but not `LIKE '%abc%'`: the database reads and compares every row. On a search box
+        backed by a table of a million rows, each keystroke becomes a sequential scan that
+        takes hundreds of milliseconds and competes with everything else for I/O.
+    """
+    how_to_measure = """
+        `EXPLAIN ANALYZE SELECT ... WHERE name ILIKE '%foo%'` shows `Seq Scan` with
+        `Filter: (name ~~* '%foo%')` and `Rows Removed by Filter` close to the table size.
+        `pg_stat_statements` ranks the statement by total time.
+    """
+    use_instead = """
+        On PostgreSQL, a trigram index serves `LIKE`/`ILIKE '%...%'`:
+        `CREATE EXTENSION pg_trgm; CREATE INDEX ix_users_name_trgm ON users USING gin (name gin_trgm_ops);`
+        (Django: `GinIndex(fields=["name"], opclasses=["gin_trgm_ops"])`). For word search use
+        full-text search (`tsvector` + GIN, Django `SearchVector`). If a prefix match is enough,
+        `like("abc%")` / `__startswith` can use a plain index (with `text_pattern_ops`).
+    """
+
+    examples = (
+        flag(
+            """
+            from sqlalchemy import select
+            from app.models import User
+
+            def search(session, q: str):
+                return session.scalars(select(User).where(User.name.ilike(f"%{q}%"))).all()
+            """,
+            (5, 47),
+            shown=True,
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from app.models import User
+
+            def search(session, q: str):
+                return session.scalars(select(User).where(User.name.ilike(f"{q}%"))).all()
+            """,
+            why="a prefix search can use an index",
+            shown=True,
+        ),
+        flag(
+            """
+            from app.models import User
+
+            def by_domain(session, domain):
+                return session.query(User).filter(User.email.like("%" + domain)).all()
+            """,
+            (4, 39),
+            why="suffix search built by concatenation",
+        ),
+        flag(
+            """
+            from shop.models import Product
+
+            def search(term):
+                return Product.objects.filter(name__icontains=term, active=True)
+            """,
+            (4, 35),
+            why="Django __icontains",
+        ),
+        flag(
+            """
+            def find(cursor, term):
+                cursor.execute("SELECT id FROM products WHERE name ILIKE '%' || %s || '%'", (term,))
+                return cursor.fetchall()
+            """,
+            (2, 20),
+            why="raw SQL",
+        ),
+        flag(
+            """
+            from sqlalchemy import select
+            from app.models import User
+
+            def search(session, q):
+                return session.scalars(select(User).where(User.name.contains(q))).all()
+            """,
+            (5, 47),
+            files={
+                "app/models.py": """
+                    from sqlalchemy import String
+                    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+                    class Base(DeclarativeBase):
+                        pass
+
+                    class User(Base):
+                        __tablename__ = "users"
+                        id: Mapped[int] = mapped_column(primary_key=True)
+                        name: Mapped[str] = mapped_column(String(100))
+                    """,
+            },
+            path="app/search.py",
+            why=".contains() on a string column of a model from the model index",
+        ),
+        ok(
+            """
+            from shop.models import Product
+
+            def search(term):
+                return Product.objects.filter(name__istartswith=term)
+            """,
+            why="prefix lookup",
+        ),
+        ok(
+            """
+            def has_word(text, words):
+                return any(text.endswith(w) for w in words) or "%" in text
+            """,
+            why="Python string methods, not SQL",
+        ),
+        ok(
+            """
+            from sqlalchemy import select
+            from app.models import Post
+
+            def tagged(session, tag):
+                return session.scalars(select(Post).where(Post.tags.contains(tag))).all()
+            """,
+            why=".contains() on a relationship is an EXISTS, not a LIKE (and Post is not a known string column)",
+        ),
+    )
+
+    def check(self, ctx):
+        db = db_facts(ctx.facts)
+        models = None
+        for call in ctx.facts.calls:
+            function = call.function
+            if function is None:
+                continue
+            if function.type == "attribute":
+                method = db.text(function.child_by_field_name("attribute"))
+                receiver = unwrap(function.child_by_field_name("object"))
+                positional, _ = call_args(call.node)
+                if method in LIKE_METHODS and positional and _leading_percent(db, positional[0]):
+                    ctx.report(
+                        call.node,
+                        f"`{_short(db.text(call.node))}` starts the pattern with `%`, so no B-tree index can "
+                        "serve it and every row is scanned; use a trigram (pg_trgm GIN) or full-text index, "
+                        "or a prefix pattern.",
+                    )
+                    continue
+                if method in CONTAINS_METHODS and positional and receiver is not None and receiver.type == "attribute":
+                    if models is None:
+                        models = model_index(ctx.index)
+                    if self._is_string_column(ctx, db, models, receiver):
+                        ctx.report(
+                            call.node,
+                            f"`{_short(db.text(call.node))}` compiles to `LIKE '%...%'`, which no B-tree index "
+                            "can serve, so every row is scanned; use a trigram (pg_trgm GIN) or full-text index.",
+                        )
+                        continue
+                if method in RAW_SQL_CALLS:
+                    for arg in positional[:1]:
+                        arg = unwrap(arg)
+                        if arg.type in ("string", "concatenated_string") and RAW_LEADING_LIKE.search(db.text(arg)):
+                            ctx.report(
+                                arg,
+                                "This SQL matches with `LIKE '%...'`, which no B-tree index can serve, so every "
+                                "row is scanned; use a trigram (pg_trgm GIN) or full-text index.",
+                            )
+        for keyword in db.keywords:
+            name_node = keyword.child_by_field_name("name")
+            name = db.text(name_node) if name_node is not None else ""
+            if not name.endswith(DJANGO_LOOKUPS):
+                continue
+            call = keyword.parent.parent if keyword.parent is not None else None
+            function = call.child_by_field_name("function") if call is not None and call.type == "call" else None
+            if function is None or db.text(function).rsplit(".", 1)[-1] not in DJANGO_QUERY_CALLS:
+                continue
+            lookup = name.rsplit("__", 1)[-1]
+            ctx.report(
+                keyword,
+                f"The `{name}` lookup compiles to `LIKE '%...'`, which no B-tree index can serve, so every "
+                f"row is scanned; add a trigram `GinIndex(..., opclasses=[\"gin_trgm_ops\"])` or use full-text "
+                f"search{' (or `__istartswith` if a prefix match is enough)' if 'contains' in lookup else ''}.",
+            )
+        return ctx.findings
+
+    @staticmethod
+    def _is_string_column(ctx, db, models, receiver) -> bool:
+        owner = unwrap(receiver.child_by_field_name("object"))
+        column = db.text(receiver.child_by_field_name("attribute"))
+        model = models.get(ctx.facts.resolve(owner)) if owner is not None else None
+        if model is None:
+            return False
+        entry = model.columns.get(column) or model.fields.get(column)
+        return bool(entry and entry.get("string"))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
