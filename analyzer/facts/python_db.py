@@ -164,7 +164,10 @@ def db_summary(facts) -> dict:
         span = facts.source.span(query.node)
         text = " ".join(db.text(query.node).split())
         functions.setdefault(scope.qualname, []).append((span.line, span.col, span.end_line, span.end_col, text[:80]))
-    return {"models": db.models, "query_functions": functions}
+    depends = sorted(
+        {(f.qualname, p.depends) for f in facts.functions for p in f.params if p.depends}
+    )
+    return {"models": db.models, "query_functions": functions, "depends": [list(d) for d in depends]}
 
 
 # -- building -------------------------------------------------------------------
