@@ -1,0 +1,378 @@
+"""The React project index: which component an import names, and whether it is memoized.
+
+Built once per run from the TSX facts summaries (`ProjectIndex.tsx`) plus the
+few project files the builder reads itself (tsconfig.json / jsconfig.json with
+their `extends` and `references`, package.json, Babel/Vite/Next configs), so
+parallel workers can build it without any other file's tree:
+
+    react = react_index(ctx.index)
+    ref = react.imported_component("src/App.tsx", "UserRow")   # -> ComponentRef or None
+    react.compiler_for("src/App.tsx")                          # -> reason string or ""
+
+Module resolution: relative specifiers (with extension and `/index` lookup
+over the known project files), tsconfig `compilerOptions.paths` (one `*`
+wildcard) and `baseUrl`. Exports are followed through `export { X } from`,
+`export { default as X } from`, `export *` and local re-exports of imports,
+with cycle protection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+EXTENSIONS = (".tsx", ".ts", ".jsx", ".js", ".mts", ".cts", ".mjs", ".cjs")
+CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
+COMPILER_PACKAGES = ("babel-plugin-react-compiler", "react-compiler-runtime")
+# Build configs that may enable the compiler without listing it in package.json.
+BUILD_CONFIGS = (
+    "babel.config.js", "babel.config.cjs", "babel.config.mjs", "babel.config.json", ".babelrc", ".babelrc.json",
+    "vite.config.ts", "vite.config.js", "vite.config.mts", "vite.config.mjs",
+    "next.config.js", "next.config.mjs", "next.config.ts",
+)
+COMPILER_IN_CONFIG = re.compile(r"babel-plugin-react-compiler|\breactCompiler\s*:\s*(true|\{)")
+MAX_EXPORT_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class ComponentRef:
+    """A component definition somewhere in the project: where its memo wrapper (or itself) is."""
+
+    path: str
+    name: str
+    memoized: bool
+    line: int
+    col: int
+    kind: str = "function"
+
+
+@dataclass
+class PathConfig:
+    """The module-resolution part of one tsconfig: `paths` targets resolve against `paths_base`."""
+
+    base_url: Optional[str] = None  # project-relative directory
+    paths: tuple = ()  # ((pattern, (targets...)), ...)
+    paths_base: Optional[str] = None
+
+
+def react_index(index) -> "ReactIndex":
+    return index.get_derived("react", ReactIndex)
+
+
+def parse_jsonc(text: str):
+    """JSON with comments and trailing commas (tsconfig style); None when unreadable."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(ch)
+            i += 1
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+    try:
+        return json.loads(cleaned)
+    except ValueError:
+        return None
+
+
+class ReactIndex:
+    def __init__(self, index):
+        self.root = index.root
+        self.files: dict = index.tsx
+        self.settings = index.settings
+        self._virtual: dict = index.settings.get("project_files") or {}
+        self._text_cache: dict[str, Optional[str]] = {}
+        self._json_cache: dict[str, object] = {}
+        self._dir_config: dict[str, Optional[PathConfig]] = {}
+        self._export_cache: dict[tuple, Optional[ComponentRef]] = {}
+        self._compiler_dirs = self._find_compiler()
+
+    # -- reading project files (each at most once) ------------------------------------------
+
+    def _read(self, rel_path: str) -> Optional[str]:
+        rel_path = posixpath.normpath(rel_path)
+        if rel_path not in self._text_cache:
+            text = self._virtual.get(rel_path)
+            if text is None and self.root:
+                try:
+                    with open(os.path.join(self.root, rel_path), encoding="utf-8") as handle:
+                        text = handle.read()
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            self._text_cache[rel_path] = text
+        return self._text_cache[rel_path]
+
+    def _json(self, rel_path: str):
+        rel_path = posixpath.normpath(rel_path)
+        if rel_path not in self._json_cache:
+            text = self._read(rel_path)
+            self._json_cache[rel_path] = parse_jsonc(text) if text is not None else None
+        return self._json_cache[rel_path]
+
+    # -- tsconfig ------------------------------------------------------------------------------
+
+    def _config_for_dir(self, directory: str) -> Optional[PathConfig]:
+        """The nearest tsconfig/jsconfig at or above `directory` (project-relative, "" = root)."""
+        directory = "" if directory in (".", "") else directory
+        if directory in self._dir_config:
+            return self._dir_config[directory]
+        self._dir_config[directory] = None  # cycle guard
+        found = None
+        for name in CONFIG_NAMES:
+            path = posixpath.join(directory, name) if directory else name
+            if self._read(path) is not None:
+                found = self._load_config(path, set())
+                break
+        if found is None and directory:
+            found = self._config_for_dir(posixpath.dirname(directory))
+        self._dir_config[directory] = found
+        return found
+
+    def _load_config(self, path: str, seen: set) -> PathConfig:
+        config = PathConfig()
+        path = posixpath.normpath(path)
+        if path in seen or len(seen) > 16:
+            return config
+        seen.add(path)
+        data = self._json(path)
+        if not isinstance(data, dict):
+            return config
+        here = posixpath.dirname(path)
+        extends = data.get("extends")
+        for parent in (extends if isinstance(extends, list) else [extends]):
+            if isinstance(parent, str) and parent:
+                parent_path = self._config_path(here, parent)
+                if parent_path is not None:
+                    inherited = self._load_config(parent_path, seen)
+                    config.base_url = inherited.base_url or config.base_url
+                    if inherited.paths:
+                        config.paths, config.paths_base = inherited.paths, inherited.paths_base
+        options = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
+        if isinstance(options.get("baseUrl"), str):
+            config.base_url = _join(here, options["baseUrl"])
+        if isinstance(options.get("paths"), dict):
+            config.paths = tuple(
+                (pattern, tuple(t for t in targets if isinstance(t, str)))
+                for pattern, targets in options["paths"].items() if isinstance(targets, list)
+            )
+            # `paths` targets are relative to baseUrl when there is one, else to this file's folder.
+            config.paths_base = config.base_url if config.base_url is not None else here
+        if not config.paths:
+            # Vite/solution-style tsconfig.json: the aliases live in a referenced tsconfig.app.json.
+            for reference in data.get("references") or []:
+                target = reference.get("path") if isinstance(reference, dict) else None
+                if isinstance(target, str):
+                    ref_path = _join(here, target)
+                    if not ref_path.endswith(".json"):
+                        ref_path = posixpath.join(ref_path, "tsconfig.json")
+                    referenced = self._load_config(ref_path, seen)
+                    if referenced.paths:
+                        config.paths, config.paths_base = referenced.paths, referenced.paths_base
+                        config.base_url = config.base_url or referenced.base_url
+                        break
+        return config
+
+    def _config_path(self, here: str, spec: str) -> Optional[str]:
+        if spec.startswith("."):
+            path = _join(here, spec)
+            candidates = [path, path + ".json", posixpath.join(path, "tsconfig.json")]
+        else:  # a package: node_modules/<spec>[/tsconfig.json]
+            candidates = []
+            directory = here
+            while True:
+                base = posixpath.join(directory, "node_modules", spec) if directory else posixpath.join("node_modules", spec)
+                candidates += [base, base + ".json", posixpath.join(base, "tsconfig.json")]
+                if not directory:
+                    break
+                directory = posixpath.dirname(directory)
+        return next((c for c in candidates if c.endswith(".json") and self._read(c) is not None), None)
+
+    # -- module resolution ---------------------------------------------------------------------
+
+    def resolve(self, from_path: str, spec: str) -> Optional[str]:
+        """The project file (a key of ProjectIndex.tsx) that `import ... from spec` in `from_path` names."""
+        if not spec:
+            return None
+        if spec.startswith("."):
+            return self._file_at(_join(posixpath.dirname(from_path), spec))
+        config = self._config_for_dir(posixpath.dirname(from_path))
+        if config is None:
+            return None
+        for pattern, targets in config.paths:
+            star = _match(pattern, spec)
+            if star is None:
+                continue
+            for target in targets:
+                found = self._file_at(_join(config.paths_base or "", target.replace("*", star, 1)))
+                if found is not None:
+                    return found
+        if config.base_url is not None:
+            return self._file_at(_join(config.base_url, spec))
+        return None
+
+    def _file_at(self, path: str) -> Optional[str]:
+        if path in self.files:
+            return path
+        stem = path
+        for js_ext in (".js", ".jsx", ".mjs", ".cjs"):
+            if path.endswith(js_ext):  # TS ESM style: `./Row.js` names `Row.tsx`
+                stem = path[: -len(js_ext)]
+                break
+        for ext in EXTENSIONS:
+            if stem + ext in self.files:
+                return stem + ext
+        for ext in EXTENSIONS:
+            candidate = posixpath.join(path, "index" + ext)
+            if candidate in self.files:
+                return candidate
+        return None
+
+    # -- exports -------------------------------------------------------------------------------
+
+    def imported_component(self, rel_path: str, local: str, member: Optional[str] = None) -> Optional[ComponentRef]:
+        """The component behind local import `local` of `rel_path` (`member` for `<NS.Row>`)."""
+        summary = self.files.get(rel_path)
+        if not summary:
+            return None
+        spec = summary.get("imports", {}).get(local)
+        if not spec:
+            return None
+        module, imported = spec[0], spec[1]
+        target = self.resolve(rel_path, module)
+        if target is None:
+            return None
+        if imported == "*":
+            return self.exported_component(target, member) if member else None
+        if member:
+            return None
+        return self.exported_component(target, imported)
+
+    def exported_component(self, rel_path: str, name: str, _depth: int = 0, _seen: Optional[set] = None) -> Optional[ComponentRef]:
+        """The component exported as `name` by `rel_path`, following re-exports and barrels."""
+        key = (rel_path, name)
+        if key in self._export_cache:
+            return self._export_cache[key]
+        seen = _seen if _seen is not None else set()
+        if key in seen or _depth > MAX_EXPORT_DEPTH:
+            return None
+        seen.add(key)
+        found = self._exported(rel_path, name, _depth, seen)
+        if _seen is None or found is not None:
+            self._export_cache[key] = found
+        return found
+
+    def _exported(self, rel_path: str, name: str, depth: int, seen: set) -> Optional[ComponentRef]:
+        summary = self.files.get(rel_path)
+        if not summary:
+            return None
+        entry = summary.get("exports", {}).get(name)
+        if entry is not None:
+            component = entry.get("component")
+            if component is not None:
+                return ComponentRef(rel_path, component["name"], bool(component["memoized"]), component["line"],
+                                    component["col"], component.get("kind", "function"))
+            reexport = entry.get("reexport")
+            if reexport:
+                target = self.resolve(rel_path, reexport[0])
+                if target is not None and reexport[1] != "*":
+                    return self.exported_component(target, reexport[1], depth + 1, seen)
+                return None
+            local = entry.get("local")
+            if local and local in summary.get("imports", {}):
+                # `import Row from "./Row"; export { Row }`
+                module, imported = summary["imports"][local]
+                target = self.resolve(rel_path, module)
+                if target is not None and imported != "*":
+                    return self.exported_component(target, imported, depth + 1, seen)
+            return None
+        if name == "default":
+            return None  # `export *` never re-exports the default
+        for module in summary.get("star_reexports", []):
+            target = self.resolve(rel_path, module)
+            if target is not None:
+                found = self.exported_component(target, name, depth + 1, seen)
+                if found is not None:
+                    return found
+        return None
+
+    # -- React Compiler --------------------------------------------------------------------------
+
+    def _find_compiler(self) -> dict:
+        """{project-relative directory: reason} for each package that compiles with the React Compiler."""
+        setting = self.settings.get("react_compiler", "auto")
+        if setting == "on":
+            return {"": "the configuration sets `react-compiler = \"on\"`"}
+        if setting == "off":
+            return {}
+        directories = {""}
+        for rel_path in self.files:
+            directory = posixpath.dirname(rel_path)
+            # package roots: folders holding a tsconfig/package.json on the way up from each file
+            while directory and directory not in directories:
+                directories.add(directory)
+                directory = posixpath.dirname(directory)
+        found = {}
+        for directory in sorted(directories):
+            reason = self._compiler_in(directory)
+            if reason:
+                found[directory] = reason
+        return found
+
+    def _compiler_in(self, directory: str) -> str:
+        join = (lambda name: posixpath.join(directory, name)) if directory else (lambda name: name)
+        package = self._json(join("package.json"))
+        if isinstance(package, dict):
+            for section in ("dependencies", "devDependencies", "peerDependencies"):
+                deps = package.get(section)
+                if isinstance(deps, dict):
+                    for name in COMPILER_PACKAGES:
+                        if name in deps:
+                            return f"`{join('package.json')}` depends on `{name}`"
+        if package is None and self._read(join("tsconfig.json")) is None and directory:
+            return ""  # not a package root: no build config to look at
+        for name in BUILD_CONFIGS:
+            text = self._read(join(name))
+            if text and COMPILER_IN_CONFIG.search(text):
+                return f"`{join(name)}` enables the React Compiler"
+        return ""
+
+    def compiler_for(self, rel_path: str) -> str:
+        """Why `rel_path` is compiled by the React Compiler ("" when it is not)."""
+        directory = posixpath.dirname(rel_path)
+        while True:
+            if directory in self._compiler_dirs:
+                return self._compiler_dirs[directory]
+            if not directory:
+                return ""
+            directory = posixpath.dirname(directory)
+
+
+def _join(base: str, path: str) -> str:
+    joined = posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
+    return "" if joined == "." else joined
+
+
+def _match(pattern: str, spec: str) -> Optional[str]:
+    """The text `*` stands for when `spec` matches tsconfig path `pattern` ("" for an exact match)."""
+    if "*" not in pattern:
+        return "" if pattern == spec else None
+    prefix, _, suffix = pattern.partition("*")
+    if spec.startswith(prefix) and spec.endswith(suffix) and len(spec) >= len(prefix) + len(suffix):
+        return spec[len(prefix): len(spec) - len(suffix)]
+    return None

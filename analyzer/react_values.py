@@ -1,0 +1,341 @@
+"""Shared reasoning for the memo-aware React rules (PF102, PF103).
+
+- `unstable_value(facts, expr, owner)`: is the value of `expr` created anew on
+  every render of `owner` (inline function/object/array/JSX, `.bind`, derived
+  array, or a local name bound to one of those)? Stable values (hooks' memoized
+  results, setters, dispatch, refs, props, context, module-level names,
+  primitives) give None.
+- `dependencies(facts, expr)`: the dependency list exhaustive-deps would ask for.
+- `wrap_fix(...)`: the edits turning `const x = <expr>` into
+  `const x = useMemo(() => <expr>, [deps])` / `useCallback(<fn>, [deps])`.
+- `compiler_note(ctx, owner)`: whether the React Compiler memoizes `owner`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .facts import tsx as model
+from .findings import Fix, Span, TextEdit
+from .react_index import react_index
+
+FUNCTION_NODES = frozenset({"arrow_function", "function_expression", "function"})
+JSX_NODES = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
+# Stable across renders: React guarantees it, or the value does not belong to this render.
+STABLE_DEP_KINDS = frozenset({model.SETTER, model.DISPATCH, model.REF, model.MODULE, model.IMPORT})
+LOOP_STATEMENTS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+
+
+@dataclass
+class Unstable:
+    """A value created anew on every render."""
+
+    kind: str  # "function" | "object" | "array" | "derived array" | "element" | "bound function"
+    node: object  # the expression that creates it
+    binding: Optional[model.Binding] = None  # the local name it is bound to, if any
+    in_loop: bool = False  # created inside an array callback (`.map(...)`): no hook can wrap it there
+
+    @property
+    def hook(self) -> str:
+        return "useCallback" if self.kind == "function" else "useMemo"
+
+    @property
+    def noun(self) -> str:
+        return {
+            "function": "a new function",
+            "object": "a new object",
+            "array": "a new array",
+            "derived array": "a new array",
+            "element": "a new JSX element",
+            "bound function": "a new bound function",
+        }[self.kind]
+
+    def origin(self, facts) -> str:
+        """How the value is made, for messages: "the inline arrow function", "`handleRemove`"."""
+        if self.binding is not None:
+            return f"`{self.binding.name}`"
+        node = self.node
+        return {
+            "function": "the inline arrow function" if node.type == "arrow_function" else "the inline function",
+            "object": "the object literal",
+            "array": "the array literal",
+            "derived array": f"`{_short(facts.text(node))}`",
+            "element": "the JSX element",
+            "bound function": f"`{_short(facts.text(node))}`",
+        }[self.kind]
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _expression_kind(facts, node) -> Optional[str]:
+    kind = node.type
+    if kind in FUNCTION_NODES:
+        return "function"
+    if kind == "object":
+        return "object"
+    if kind == "array":
+        return "array"
+    if kind in JSX_NODES:
+        return "element"
+    if kind == "call_expression":
+        name = facts._callee_name(node)
+        callee = model.unwrap(node.child_by_field_name("function"))
+        is_member = callee is not None and callee.type == "member_expression"
+        if name == "bind" and is_member:
+            return "bound function"
+        if name in model.FRESH_ARRAY_STATICS or (is_member and name in model.FRESH_ARRAY_METHODS and name not in ("split", "match", "matchAll")):
+            return "derived array"
+        if name == "Object.assign":
+            first = model.unwrap(facts._argument(node, 0))
+            if first is not None and first.type == "object":
+                return "object"
+    if kind == "new_expression":
+        ctor = node.child_by_field_name("constructor")
+        if ctor is not None and facts.text(ctor) in ("Map", "Set", "Array", "Object", "Date", "WeakMap"):
+            return "object"
+    return None
+
+
+def unstable_value(facts, expr, owner) -> Optional[Unstable]:
+    """The value `expr` evaluates to, when it is new on every render of `owner`; else None."""
+    node = model.unwrap(expr)
+    if node is None or owner is None:
+        return None
+    if node.type == "ternary_expression":
+        for branch in ("consequence", "alternative"):
+            found = unstable_value(facts, node.child_by_field_name(branch), owner)
+            if found is not None:
+                return found
+        return None
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        op = facts.text(operator) if operator is not None else ""
+        if op in ("&&", "||", "??"):
+            sides = ("right",) if op == "&&" else ("left", "right")
+            for side in sides:
+                found = unstable_value(facts, node.child_by_field_name(side), owner)
+                if found is not None:
+                    return found
+        return None
+    kind = _expression_kind(facts, node)
+    if kind is not None:
+        return Unstable(kind, node, None, _in_loop(facts, facts.enclosing_function(node) if node.type not in FUNCTION_NODES
+                                                      else facts.enclosing_function(node), owner))
+    if node.type != "identifier":
+        return None
+    binding = facts.lookup(facts.text(node), node)
+    if binding is None or binding.reassigned or binding.value is None:
+        return None
+    value = binding.value
+    if binding.kind == model.FUNCTION:
+        kind = "function"
+    elif binding.kind in (model.FRESH_ARRAY, model.FRESH_OBJECT, model.BOUND_FUNCTION):
+        kind = _expression_kind(facts, model.unwrap(value)) or ("array" if binding.kind == model.FRESH_ARRAY else "object")
+        if binding.kind == model.BOUND_FUNCTION:
+            kind = "bound function"
+    else:
+        return None
+    scope = facts.enclosing_function(value) if value.type == "function_declaration" else facts.enclosing_function(binding.node)
+    if scope is None or facts.render_owner(scope) is not owner:
+        return None  # declared in a handler, an effect or a helper: not made by this render
+    return Unstable(kind, value, binding, _in_loop(facts, scope, owner))
+
+
+def _in_loop(facts, function, owner) -> bool:
+    """Whether `function` (a scope inside `owner`'s render) is an array callback or a loop body."""
+    render = owner.render
+    while function is not None and render is not None and function.id != render.id:
+        parent = function.parent
+        if parent is not None and parent.type == "arguments":
+            return True
+        function = facts.enclosing_function(function)
+    return False
+
+
+def in_loop_statement(node, stop) -> bool:
+    parent = node.parent
+    while parent is not None and parent != stop:
+        if parent.type in LOOP_STATEMENTS:
+            return True
+        parent = parent.parent
+    return False
+
+
+# -- dependencies ------------------------------------------------------------------------------------
+
+
+def dependencies(facts, expr, exclude: Optional[model.Binding] = None) -> tuple[list[str], bool]:
+    """(dependency texts in first-use order, complete): the names `expr` reads from its component's scope.
+
+    Setters, dispatch, refs, module-level names, imports and globals are left
+    out, as exhaustive-deps does. `props.x` reads become `props.x`. `complete`
+    is False when a read cannot be followed (`this`, reassigned names).
+    """
+    deps: list[str] = []
+    complete = True
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind == "this":
+            complete = False
+        elif kind in ("identifier", "shorthand_property_identifier"):
+            name = facts.text(node)
+            binding = facts.lookup(name, node)
+            if binding is None or binding is exclude:
+                continue
+            if binding.node is not None and expr.start_byte <= binding.node.start_byte < expr.end_byte:
+                continue  # declared inside the expression itself (a parameter, a local)
+            if binding.kind in STABLE_DEP_KINDS or (binding.kind == model.UNKNOWN and binding.node is None):
+                continue
+            if binding.reassigned:
+                complete = False
+            text = name
+            parent = node.parent
+            if binding.kind == model.PROPS and parent is not None and parent.type == "member_expression" \
+                    and parent.child_by_field_name("object") == node:
+                text = facts.text(parent)
+            if text not in deps:
+                deps.append(text)
+        else:
+            if kind in ("type_annotation", "type_arguments", "type_parameters"):
+                continue
+            stack.extend(reversed(node.named_children))
+    return deps, complete
+
+
+# -- fixes --------------------------------------------------------------------------------------------
+
+
+def _hook_reference(facts, source, hook: str) -> tuple[str, list[TextEdit]]:
+    """How to call `hook` in this file, and the import edit needed to make it available."""
+    named_clause = None
+    for local, (module, imported) in facts.imports.items():
+        if module in model.REACT_MODULES and imported == hook:
+            return local, []
+    react_namespace = None
+    for local, (module, imported) in facts.imports.items():
+        if module == "react" and imported in ("default", "*"):
+            react_namespace = local
+        if module == "react" and imported not in ("default", "*") and named_clause is None:
+            statement = facts.module_scope.get(local).node if local in facts.module_scope else None
+            named_clause = _named_imports(statement)
+    if named_clause is not None:
+        last = [c for c in named_clause.named_children if c.type == "import_specifier"][-1]
+        end = source.span(last)
+        at = Span(end.path, end.end_line, end.end_col, end.end_line, end.end_col)
+        return hook, [TextEdit(at, f", {hook}")]
+    if react_namespace is not None:
+        return f"{react_namespace}.{hook}", []
+    root = source.tree.root_node
+    imports = [c for c in root.named_children if c.type == "import_statement"]
+    if imports:  # after the last import
+        end = source.span(imports[-1])
+        at = Span(end.path, end.end_line, end.end_col, end.end_line, end.end_col)
+        return hook, [TextEdit(at, f'\nimport {{ {hook} }} from "react";')]
+    first = root.named_children[0] if root.named_children else root
+    start = source.span(first)
+    at = Span(start.path, start.line, start.col, start.line, start.col)
+    return hook, [TextEdit(at, f'import {{ {hook} }} from "react";\n')]
+
+
+def _named_imports(statement):
+    if statement is None or statement.type != "import_statement":
+        return None
+    clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+    if clause is None:
+        return None
+    return next((c for c in clause.named_children if c.type == "named_imports"), None)
+
+
+def hook_call_site_ok(facts, statement, owner) -> bool:
+    """A hook may be added at `statement`: a top-level statement of a function component or hook's body,
+    with no early return before it."""
+    if owner is None or owner.kind not in ("function", "hook") or owner.render is None:
+        return False
+    body = owner.render.child_by_field_name("body")
+    if body is None or statement.parent is None or statement.parent.id != body.id:
+        return False
+    for sibling in body.named_children:
+        if sibling.id == statement.id:
+            return True
+        if sibling.type == "return_statement" or (
+            sibling.type in ("if_statement", "switch_statement", "try_statement") and "return" in facts.text(sibling)
+        ):
+            return False
+    return False
+
+
+def wrap_fix(facts, source, unstable: Unstable, owner) -> Optional[Fix]:
+    """Wrap the binding's initializer in useCallback/useMemo with computed dependencies (None if hooks cannot go there)."""
+    binding = unstable.binding
+    if binding is None or unstable.in_loop:
+        return None
+    value = unstable.node
+    hook = unstable.hook
+    if value.type == "function_declaration":
+        statement = value
+        if statement.parent is not None and statement.parent.type == "export_statement":
+            return None
+    else:
+        declarator = binding.node.parent if binding.node is not None else None
+        if declarator is None or declarator.type != "variable_declarator":
+            return None
+        statement = declarator.parent
+        if statement is None or statement.type != "lexical_declaration" or "const" not in facts.text(statement).split(" ", 1)[0]:
+            return None
+    if not hook_call_site_ok(facts, statement, owner):
+        return None
+    deps, complete = dependencies(facts, value, exclude=binding)
+    call, import_edits = _hook_reference(facts, source, hook)
+    deps_text = "[" + ", ".join(deps) + "]"
+    text = facts.text(value)
+    if value.type == "function_declaration":
+        new_text = f"const {binding.name} = {call}({text}, {deps_text});"
+        edit = TextEdit(source.span(value), new_text)
+        safe = False  # a declaration is hoisted, a const is not
+    else:
+        if hook == "useCallback":
+            inner = text
+        else:
+            inner = f"() => ({text})" if model.unwrap(value).type == "object" else f"() => {text}"
+        edit = TextEdit(source.span(value), f"{call}({inner}, {deps_text})")
+        safe = complete
+    return Fix(f"Wrap `{binding.name}` in `{hook}`", (edit, *import_edits), safe=safe)
+
+
+# -- React Compiler --------------------------------------------------------------------------------------
+
+
+def opts_out_of_compiler(facts, owner) -> bool:
+    """`"use no memo"` at the top of the component's body or of the file."""
+    bodies = []
+    if owner is not None and owner.render is not None:
+        body = owner.render.child_by_field_name("body")
+        if body is not None and body.type == "statement_block":
+            bodies.append(body)
+    bodies.append(facts.source.tree.root_node)
+    for body in bodies:
+        for statement in body.named_children:
+            if statement.type == "comment":
+                continue
+            if statement.type != "expression_statement":
+                break
+            expression = statement.named_children[0] if statement.named_children else None
+            if expression is None or expression.type != "string":
+                break
+            if facts.text(expression)[1:-1] in ("use no memo", "use no forget"):
+                return True
+    return False
+
+
+def compiler_reason(ctx, owner) -> str:
+    """Why the React Compiler memoizes `owner` ("" when it does not)."""
+    reason = react_index(ctx.index).compiler_for(ctx.source.rel_path)
+    if not reason or opts_out_of_compiler(ctx.facts, owner):
+        return ""
+    return reason

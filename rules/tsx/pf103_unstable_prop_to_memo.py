@@ -1,0 +1,387 @@
+"""PF103 unstable-prop-to-memo: a value made anew each render passed to a memoized component."""
+
+from __future__ import annotations
+
+from analyzer.facts import tsx as model
+from analyzer.findings import Related, Span
+from analyzer.react_index import react_index
+from analyzer.react_values import compiler_reason, unstable_value, wrap_fix
+from analyzer.rule import Rule, flag, ok
+
+SKIPPED_PROPS = frozenset({"key", "ref", "children"})
+
+
+def memo_target(ctx, element):
+    """(component name, Related for its memo definition) when `element` renders a memoized component."""
+    facts = ctx.facts
+    tag = element.tag
+    head, _, member = tag.partition(".")
+    if not member:
+        local = _local_memo(ctx, tag, element.node)
+        if local is not None:
+            return local
+    if head in facts.imports:
+        if facts.lookup(head, element.node) is not facts.module_scope.get(head):
+            return None  # shadowed by a local name
+        ref = react_index(ctx.index).imported_component(ctx.source.rel_path, head, member or None)
+        if ref is not None and ref.memoized:
+            span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
+            return ref.name if ref.name != "default" else tag, Related(span, f"memo definition of {tag}")
+    return None
+
+
+def _local_memo(ctx, tag: str, at):
+    facts = ctx.facts
+    binding = facts.lookup(tag, at)
+    if binding is None or binding.kind != model.MODULE:
+        return None
+    value = model.unwrap(binding.value) if binding.value is not None else None
+    component = facts.component(tag)
+    memo_node = None
+    if component is not None and component.memoized and component.memo_node is not None:
+        # `export default memo(Row)` memoizes what other files import, not the local name `Row`.
+        parent = component.memo_node.parent
+        if parent is None or parent.type != "export_statement":
+            memo_node = component.memo_node
+    elif component is not None and component.memoized and component.kind == "class":
+        memo_node = component.node
+    if memo_node is None and value is not None and value.type == "call_expression" and facts._callee_name(value) == "memo":
+        memo_node = value
+    if memo_node is None:
+        return None
+    return tag, Related(ctx.source.span(memo_node), f"memo definition of {tag}")
+
+
+def _attribute_node(value):
+    node = value.parent
+    if node is not None and node.type == "jsx_expression":
+        node = node.parent
+    return node if node is not None and node.type == "jsx_attribute" else value
+
+
+class UnstablePropToMemo(Rule):
+    code = "PF103"
+    name = "unstable-prop-to-memo"
+    languages = frozenset({"tsx"})
+    level = "warning"
+    tags = ("react", "render", "memo")
+    summary = "A function, object, array or element created anew on every render is passed to a memoized component, so its memo never hits."
+
+    what_it_does = """
+        Finds props given to a **memoized** component (`memo(...)`, `React.memo(...)`,
+        `memo(forwardRef(...))`, `export default memo(Row)`, `PureComponent`) whose value is created
+        anew on every render of the parent: inline arrow and function expressions, functions
+        declared in the component body without `useCallback`, `.bind(...)`, object and array
+        literals, derived arrays (`.map`, `.filter`, `.slice`, `Object.entries(...)`, spreads)
+        computed in render without `useMemo`, and JSX elements passed as props. Local names are
+        followed to their binding, also inside `.map` callbacks.
+
+        The memoized child is found across files: relative imports, `index.ts` barrels,
+        `export { X } from`, `export * from`, default and named exports, and `tsconfig.json` /
+        `jsconfig.json` `paths` + `baseUrl` aliases (`@/components/Row`).
+
+        Not reported: DOM elements (`<div onClick={() => …}>`), components that are not memoized,
+        `key` / `ref` / `children`, and stable values: `useCallback`/`useMemo` results, `useState`
+        setters, `useReducer` dispatch, refs, module-level functions and constants, props and
+        context passed through, primitives. When the project uses the React Compiler the finding
+        is a `note`: the compiler memoizes these values for you.
+    """
+    why_slow = """
+        `memo` skips re-rendering a child only when every prop is `Object.is`-equal to the
+        previous render's. A function, object or array created during render is a new reference
+        every time, so the comparison always fails: the child re-renders on every parent render,
+        *and* React pays for the prop comparison on top. For a memoized row in a list of hundreds,
+        one inline `onSelect={() => …}` turns every keystroke in the parent into hundreds of row
+        renders. The same inline value on a DOM element or an unmemoized child costs nothing extra,
+        which is why only memoized targets are reported.
+    """
+    how_to_measure = """
+        - React DevTools Profiler with "Record why each component rendered": the memoized child
+          shows "Props changed: (onSelect)" on every commit.
+        - Count renders of the child (`console.count("UserRow")`) while typing in the parent,
+          before and after the fix.
+    """
+    use_instead = """
+        Make the value stable: wrap functions in `useCallback(fn, [deps])` and objects/arrays in
+        `useMemo(() => value, [deps])`, list every value they read (as `react-hooks/exhaustive-deps`
+        would), or move values that read nothing from the component to module level. Inside a
+        `.map` callback no hook can run: pass one stable callback that takes the item's id
+        (`onSelect={selectUser}` with `selectUser(id)` called by the row) instead of a closure per row.
+    """
+
+    examples = (
+        flag(
+            """
+            import { UserRow } from "@/components";
+
+            export function UserList({ users, onRemove }) {
+              const handleRemove = (id) => onRemove(id);
+              return users.map((u) => <UserRow key={u.id} user={u} onRemove={handleRemove} />);
+            }
+            """,
+            (5, 56),
+            path="src/UserList.tsx",
+            files={
+                "tsconfig.json": """
+                    {
+                      // JSON with comments, like tsc reads it
+                      "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"], }, },
+                    }
+                """,
+                "src/components/index.ts": 'export { default as UserRow } from "./UserRow";\n',
+                "src/components/UserRow.tsx": """
+                    import { memo } from "react";
+                    function UserRow({ user, onRemove }) {
+                      return <li onClick={() => onRemove(user.id)}>{user.name}</li>;
+                    }
+                    export default memo(UserRow);
+                """,
+            },
+            shown=True,
+            fixed="""
+            import { UserRow } from "@/components";
+            import { useCallback } from "react";
+
+            export function UserList({ users, onRemove }) {
+              const handleRemove = useCallback((id) => onRemove(id), [onRemove]);
+              return users.map((u) => <UserRow key={u.id} user={u} onRemove={handleRemove} />);
+            }
+            """,
+        ),
+        flag(
+            """
+            import React, { useState } from "react";
+            import Chart from "./Chart";
+
+            export function Dashboard({ points }) {
+              const [range, setRange] = useState(30);
+              const visible = points.filter((p) => p.age < range);
+              const options = { animate: false, range };
+              return <Chart data={visible} options={options} onZoom={setRange} />;
+            }
+            """,
+            (8, 17), (8, 32),
+            files={
+                "Chart.tsx": """
+                    import React from "react";
+                    const Chart = ({ data, options, onZoom }) => <canvas />;
+                    export default React.memo(Chart);
+                """,
+            },
+            fixed="""
+            import React, { useState, useMemo } from "react";
+            import Chart from "./Chart";
+
+            export function Dashboard({ points }) {
+              const [range, setRange] = useState(30);
+              const visible = useMemo(() => points.filter((p) => p.age < range), [points, range]);
+              const options = useMemo(() => ({ animate: false, range }), [range]);
+              return <Chart data={visible} options={options} onZoom={setRange} />;
+            }
+            """,
+        ),
+        flag(
+            """
+            import { memo, forwardRef } from "react";
+
+            const Field = memo(forwardRef(function Field(props, ref) {
+              return <input ref={ref} {...props} />;
+            }));
+
+            export function Form({ onSubmit }) {
+              return (
+                <form>
+                  {["a", "b"].map((name) => (
+                    <Field key={name} name={name} onChange={(e) => onSubmit(name, e.target.value)} />
+                  ))}
+                  <Field name="extra" style={{ width: 200 }} icon={<span>*</span>} />
+                </form>
+              );
+            }
+            """,
+            (11, 39), (13, 27), (13, 50),
+        ),
+        flag(
+            """
+            import * as UI from "../ui";
+
+            export function Toolbar({ tools }) {
+              return <UI.Palette tools={tools} onPick={function (t) { console.log(t); }} />;
+            }
+            """,
+            (4, 36),
+            path="src/Toolbar.tsx",
+            files={
+                "ui/index.ts": 'export * from "./Palette";\n',
+                "ui/Palette.tsx": """
+                    import React from "react";
+                    export const Palette = React.memo(function Palette({ tools, onPick }) {
+                      return <ul>{tools.map((t) => <li key={t}>{t}</li>)}</ul>;
+                    });
+                """,
+            },
+        ),
+        flag(
+            """
+            import { PureList } from "./PureList";
+
+            export class Screen extends React.Component {
+              render() {
+                return <PureList items={this.props.items} onOpen={this.open.bind(this)} />;
+              }
+            }
+            """,
+            (5, 47),
+            files={
+                "PureList.tsx": """
+                    export class PureList extends React.PureComponent {
+                      render() { return <ul />; }
+                    }
+                """,
+            },
+        ),
+        ok(
+            """
+            import { memo, useCallback, useMemo, useReducer, useRef, useState, useContext } from "react";
+            import { Row } from "./Row";
+            import { formatDate } from "./format";
+
+            const COLUMNS = ["name", "email"];
+            function compareByName(a, b) { return a.name.localeCompare(b.name); }
+
+            export function Table({ rows, onSelect, theme }) {
+              const [sort, setSort] = useState("name");
+              const [state, dispatch] = useReducer(reducer, initial);
+              const ref = useRef(null);
+              const session = useContext(SessionContext);
+              const handleOpen = useCallback((id) => onSelect(id), [onSelect]);
+              const style = useMemo(() => ({ color: theme.fg }), [theme]);
+              return rows.map((r) => (
+                <Row key={r.id} ref={ref} row={r} columns={COLUMNS} compare={compareByName}
+                  format={formatDate} onSort={setSort} dispatch={dispatch} onOpen={handleOpen}
+                  onSelect={onSelect} style={style} session={session} title="Rows" count={3}
+                  theme={theme} />
+              ));
+            }
+            """,
+            why="stable values: memoized callbacks and objects, setters, dispatch, refs, module-level names, props, context, primitives",
+            files={"Row.tsx": 'import { memo } from "react";\nexport const Row = memo(function Row(props) { return <tr />; });\n'},
+            shown=True,
+        ),
+        ok(
+            """
+            import { Avatar } from "./Avatar";
+
+            export function Profile({ user }) {
+              return (
+                <div onClick={() => console.log(user.id)} style={{ padding: 4 }}>
+                  <Avatar user={user} onClick={() => console.log(user.id)} size={{ w: 32, h: 32 }} />
+                </div>
+              );
+            }
+            """,
+            why="DOM elements and components that are not memoized: an inline value costs nothing extra there",
+            files={"Avatar.tsx": "export function Avatar({ user, onClick }) { return <img src={user.url} onClick={onClick} />; }\n"},
+        ),
+        ok(
+            """
+            import { useState } from "react";
+            import Row from "./Row";
+
+            export function List({ items }) {
+              const [selected, setSelected] = useState(null);
+              return items.map((item) => <Row key={item.id} item={item} onSelect={setSelected} />);
+            }
+            """,
+            why="`Row.tsx` wraps the component in memo under another name but exports the plain one",
+            files={
+                "Row.tsx": """
+                    import { memo } from "react";
+                    function Row({ item, onSelect }) { return <li onClick={() => onSelect(item.id)}>{item.name}</li>; }
+                    export const MemoRow = memo(Row);
+                    export default Row;
+                """,
+            },
+        ),
+        ok(
+            """
+            import { Row } from "./Row";
+
+            export function List({ items }) {
+              return items.map((item) => <Row key={item.id} item={item} onSelect={() => alert(item.id)} />);
+            }
+            """,
+            why="`Row` is memoized, but not the one imported: the barrel cycle and the plain export are followed exactly",
+            files={"Row.tsx": "export function Row({ item }) { return <li>{item.name}</li>; }\n"},
+        ),
+        flag(
+            """
+            "use client";
+            import { Chart } from "./Chart";
+
+            export function Report({ data }) {
+              return <Chart data={data} options={{ legend: false }} />;
+            }
+            """,
+            (5, 29),
+            # React Compiler project: the finding steps down to a note (tests/test_pf103.py checks the level).
+            files={
+                "package.json": '{"devDependencies": {"babel-plugin-react-compiler": "^1.0.0"}}',
+                "Chart.tsx": "import { memo } from 'react';\nexport const Chart = memo(function Chart() { return <svg />; });\n",
+            },
+        ),
+    )
+
+    def check(self, ctx):
+        facts = ctx.facts
+        targets: dict[str, object] = {}
+        for element in facts.jsx_elements:
+            if element.is_dom or element.owner is None:
+                continue
+            if not any(name not in SKIPPED_PROPS and name != "..." and value is not None for name, value in element.attributes):
+                continue
+            if element.tag not in targets:
+                targets[element.tag] = memo_target(ctx, element)
+            target = targets[element.tag]
+            if target is None:
+                continue
+            child, related = target
+            owner = element.owner
+            reason = compiler_reason(ctx, owner)
+            if reason and ctx.level == "note":
+                reason = ""  # already configured down
+            for prop, value in element.attributes:
+                if prop in SKIPPED_PROPS or prop == "..." or value is None:
+                    continue
+                unstable = unstable_value(facts, value, owner)
+                if unstable is None:
+                    continue
+                self._report(ctx, element, prop, value, unstable, child, related, reason)
+
+    def _report(self, ctx, element, prop, value, unstable, child, related, compiler):
+        facts = ctx.facts
+        owner = element.owner
+        origin = unstable.origin(facts)
+        passed = f" (passed as `{prop}`)" if unstable.binding is not None and unstable.binding.name != prop else ""
+        if unstable.binding is None:
+            origin = f"{origin[0].upper()}{origin[1:]} passed as `{prop}`"
+        message = (f"{origin}{passed} is {unstable.noun} each render, so memoized `{child}` "
+                   f"([definition](1)) re-renders every time.")
+        fix = None
+        if compiler:
+            message += (f" The React Compiler memoizes such values ({compiler}), so this is only a note;"
+                        " it matters in components marked `\"use no memo\"`.")
+        elif unstable.in_loop:
+            message += (" It is created inside a loop callback, where hooks cannot run: pass one stable callback "
+                        "that takes the item's id (e.g. `onSelect={handleSelect}` and let the child call `onSelect(item.id)`).")
+        elif owner.kind == "class":
+            message += " Create it once instead: a class field arrow function, or bind it in the constructor."
+        else:
+            fix = wrap_fix(facts, ctx.source, unstable, owner)
+            if unstable.binding is not None:
+                message += f" Wrap `{unstable.binding.name}` in `{unstable.hook}` with the values it reads as dependencies."
+            else:
+                message += f" Move it into a `{unstable.hook}` in the component body and pass that instead."
+        ctx.report(_attribute_node(value), message, related=(related,), fix=fix,
+                   level="note" if compiler else None,
+                   properties={"child": child, "valueKind": unstable.kind, "prop": prop})
