@@ -145,4 +145,5 @@ def load_config(path: Optional[str]) -> Config:
             if value not in ("auto", "on", "off"):
                 raise ConfigError(f"{where} must be {_KEYS[key]}, got {value!r}")
             config.react_compiler = value
+            config.project_settings["react_compiler"] = value  # read by the React project index
     return config
