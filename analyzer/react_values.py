@@ -208,6 +208,25 @@ def dependencies(facts, expr, exclude: Optional[model.Binding] = None) -> tuple[
     return deps, complete
 
 
+def unstable_dependencies_note(facts, at, owner, deps: list[str]) -> str:
+    """", and `signOut` must be stable too (wrap it in `useCallback`)" for dependencies that are new each render."""
+    notes = []
+    for dep in deps:
+        if "." in dep:
+            continue
+        binding = facts.lookup(dep, at)
+        if binding is None:
+            continue
+        found = None
+        if binding.kind in (model.FUNCTION, model.FRESH_ARRAY, model.FRESH_OBJECT, model.BOUND_FUNCTION) and binding.node is not None:
+            found = unstable_value(facts, binding.node, owner) if binding.node.type == "identifier" else None
+        if found is not None:
+            notes.append(f"`{dep}` ({found.hook})")
+    if not notes:
+        return ""
+    return f"; its dependencies must be stable too: wrap {', '.join(notes)}"
+
+
 # -- fixes --------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analyzer.facts import tsx as model
 from analyzer.findings import Related, Span
 from analyzer.react_index import react_index
-from analyzer.react_values import compiler_reason, unstable_value, wrap_fix
+from analyzer.react_values import compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
 from analyzer.rule import Rule, flag, ok
 
 SKIPPED_PROPS = frozenset({"key", "ref", "children"})
@@ -379,7 +379,9 @@ class UnstablePropToMemo(Rule):
         else:
             fix = wrap_fix(facts, ctx.source, unstable, owner)
             if unstable.binding is not None:
-                message += f" Wrap `{unstable.binding.name}` in `{unstable.hook}` with the values it reads as dependencies."
+                deps, _ = dependencies(facts, unstable.node, exclude=unstable.binding)
+                message += (f" Wrap `{unstable.binding.name}` in `{unstable.hook}(…, [{', '.join(deps)}])`"
+                            + unstable_dependencies_note(facts, unstable.node, owner, deps) + ".")
             else:
                 message += f" Move it into a `{unstable.hook}` in the component body and pass that instead."
         ctx.report(_attribute_node(value), message, related=(related,), fix=fix,

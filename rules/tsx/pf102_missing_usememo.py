@@ -1,0 +1,382 @@
+"""PF102 missing-usememo: costly work, or new references that defeat hooks/context, recomputed every render."""
+
+from __future__ import annotations
+
+from analyzer.facts import tsx as model
+from analyzer.findings import Related
+from analyzer.react_values import Unstable, compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
+from analyzer.rule import Rule, flag, ok
+
+# Array-only searches: `name.includes(q)` on a string is cheap, `rows.find(...)` inside a `.map` is O(n·m).
+NESTED_SEARCHES = frozenset({"filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every"})
+OUTER_ITERATIONS = frozenset({"map", "filter", "forEach", "flatMap", "reduce", "some", "every", "find", "sort"})
+DATA_KINDS = model.NOT_OWNED_KINDS | {model.MEMO, model.FRESH_ARRAY}
+HOOK_EFFECT = {"useEffect": "effect", "useLayoutEffect": "effect", "useInsertionEffect": "effect",
+               "useMemo": "memo", "useCallback": "callback", "useImperativeHandle": "handle"}
+
+
+class MissingUseMemo(Rule):
+    code = "PF102"
+    name = "missing-usememo"
+    languages = frozenset({"tsx"})
+    level = "warning"
+    tags = ("react", "render", "memo")
+    summary = "Costly work, or a new object/array/function that a hook or a context depends on, is recomputed on every render without useMemo."
+
+    what_it_does = """
+        Finds, in a component or custom hook body (also in `.ts` files):
+
+        - expensive work in render not wrapped in `useMemo`: sorting a copy
+          (`[...x].sort()`, `x.slice().sort()`, `x.toSorted()`), a search (`.filter`, `.find`,
+          `.some`...) over props/state inside another array callback (`.map`), and `.reduce`
+          building an object from props/state;
+        - a non-primitive created in render (object/array literal, derived array, function)
+          listed in a hook dependency array (`useEffect`, `useLayoutEffect`, `useMemo`,
+          `useCallback`): the hook re-runs on every render;
+        - a non-primitive created in render passed as a Context provider's `value`: every
+          consumer re-renders on every render of the provider.
+
+        The finding sits on the expression that creates the value, with a related location at
+        the dependency array or the provider. Cheap work (string formatting, a single `.map` to
+        JSX), values already in `useMemo`/`useCallback`, and props/state passed through are not
+        reported. With the React Compiler the finding is a `note`.
+    """
+    why_slow = """
+        Render runs often: on every state change of the component and of each ancestor. Sorting
+        or nested searching there costs `O(n log n)` or `O(n·m)` on every keystroke, although the
+        inputs did not change. A new object in a dependency array makes `Object.is` fail every
+        time, so an effect re-subscribes (or re-fetches) on every render and a `useMemo` /
+        `useCallback` never caches. A new provider `value` changes the context on every render,
+        re-rendering every consumer of it, memoized or not.
+    """
+    how_to_measure = """
+        - React DevTools Profiler: the component's self time per commit, and (for contexts) how
+          many consumers re-render when the provider's parent updates.
+        - `console.count` inside the effect: it runs once per render instead of once per change.
+        - `console.time` around the sort with production-sized data.
+    """
+    use_instead = """
+        Wrap the value in `useMemo(() => …, [inputs])` listing every value it reads (as
+        `react-hooks/exhaustive-deps` would), or `useCallback` for functions. Values that read
+        nothing from the component move to module level. For nested searches, build a `Map` by
+        id once in `useMemo` and look items up in it.
+    """
+
+    examples = (
+        flag(
+            """
+            import { useState } from "react";
+
+            export function Leaderboard({ players }) {
+              const [query, setQuery] = useState("");
+              const ranked = [...players].sort((a, b) => b.score - a.score);
+              return <ol>{ranked.map((p) => <li key={p.id}>{p.name}</li>)}</ol>;
+            }
+            """,
+            (5, 18),
+            shown=True,
+            fixed="""
+            import { useState, useMemo } from "react";
+
+            export function Leaderboard({ players }) {
+              const [query, setQuery] = useState("");
+              const ranked = useMemo(() => [...players].sort((a, b) => b.score - a.score), [players]);
+              return <ol>{ranked.map((p) => <li key={p.id}>{p.name}</li>)}</ol>;
+            }
+            """,
+        ),
+        flag(
+            """
+            export function useLiveQuery(client, table, filter) {
+              const options = { table, filter, live: true };
+              useEffect(() => {
+                const subscription = client.subscribe(options);
+                return () => subscription.close();
+              }, [client, options]);
+            }
+            """,
+            (2, 19),
+            path="src/hooks/useLiveQuery.ts",
+            fixed="""
+            import { useMemo } from "react";
+            export function useLiveQuery(client, table, filter) {
+              const options = useMemo(() => ({ table, filter, live: true }), [table, filter]);
+              useEffect(() => {
+                const subscription = client.subscribe(options);
+                return () => subscription.close();
+              }, [client, options]);
+            }
+            """,
+        ),
+        flag(
+            """
+            import React, { useState } from "react";
+
+            export const SessionContext = React.createContext(null);
+
+            export function SessionProvider({ children }) {
+              const [user, setUser] = useState(null);
+              const signOut = () => setUser(null);
+              return (
+                <SessionContext.Provider value={{ user, signOut }}>{children}</SessionContext.Provider>
+              );
+            }
+            """,
+            (9, 37),
+        ),
+        flag(
+            """
+            export function OrderTable({ orders, customers }) {
+              const rows = orders.map((o) => ({ ...o, customer: customers.find((c) => c.id === o.customerId) }));
+              const totals = orders.reduce((acc, o) => ({ ...acc, [o.customerId]: (acc[o.customerId] ?? 0) + o.total }), {});
+              const names = orders.slice().sort(byDate).map((o) => o.id).join(", ");
+              return <Table rows={rows} totals={totals} title={names} />;
+            }
+            """,
+            (2, 16), (3, 18), (4, 17),
+        ),
+        ok(
+            """
+            import { useCallback, useEffect, useMemo, useState } from "react";
+
+            const EMPTY = [];
+
+            export function Inbox({ messages, userId, onOpen }) {
+              const [filter, setFilter] = useState("all");
+              const label = `${messages.length} messages for ${userId}`;
+              const visible = useMemo(() => [...messages].sort(byDate), [messages]);
+              const open = useCallback((id) => onOpen(id), [onOpen]);
+              const ids = messages.map((m) => m.id);
+              useEffect(() => { document.title = label; }, [label, filter, EMPTY, open, setFilter]);
+              return (
+                <div className="inbox" style={{ padding: 8 }} data-ids={ids}>
+                  {visible.map((m) => <p key={m.id} onClick={() => open(m.id)}>{m.subject.includes("!") ? "!" : ""}</p>)}
+                </div>
+              );
+            }
+            """,
+            why="cheap work, memoized values, primitives and module constants in deps, values only given to DOM elements",
+            shown=True,
+        ),
+        ok(
+            """
+            export function Tags({ items }) {
+              const onSave = () => {
+                const sorted = [...items].sort();
+                save(sorted);
+              };
+              const view = items.map((item) => item.tags.filter((t) => t.visible).length);
+              return <Button onClick={onSave} counts={view} />;
+            }
+            """,
+            why="sorting inside an event handler is not render work; filtering each item's own tags is linear",
+        ),
+    )
+
+    def check(self, ctx):
+        facts = ctx.facts
+        reported: dict[int, dict] = {}  # creation node id -> pending finding (related locations accumulate)
+        order: list[int] = []
+
+        def pend(node, owner, message_for, related, unstable=None, fixable=True):
+            key = node.id
+            if key not in reported:
+                reported[key] = {"node": node, "owner": owner, "message_for": message_for, "related": [],
+                                 "unstable": unstable, "fixable": fixable}
+                order.append(key)
+            if related is not None:
+                reported[key]["related"].append(related)
+
+        for hook in facts.hook_calls:
+            if hook.owner is None or hook.deps is None or model.unwrap(hook.deps).type != "array":
+                continue
+            effect = HOOK_EFFECT.get(hook.name, "hook")
+            for element in model.unwrap(hook.deps).named_children:
+                unstable = unstable_value(facts, element, hook.owner)
+                if unstable is None or unstable.in_loop:
+                    continue
+                related = Related(ctx.source.span(element), f"{hook.name} dependency")
+                pend(unstable.node, hook.owner, _dependency_message(facts, unstable, hook.name, effect), related, unstable)
+
+        for element in facts.jsx_elements:
+            if element.owner is None or not _is_provider(facts, element):
+                continue
+            for prop, value in element.attributes:
+                if prop != "value" or value is None:
+                    continue
+                unstable = unstable_value(facts, value, element.owner)
+                if unstable is None:
+                    continue
+                related = Related(ctx.source.span(value.parent if value.parent.type == "jsx_expression" else value),
+                                  f"{element.tag} value")
+                pend(unstable.node, element.owner, _provider_message(facts, unstable, element.tag), related, unstable,
+                     fixable=unstable.binding is not None)
+
+        for call in facts.calls:
+            found = self._expensive(facts, call)
+            if found is not None:
+                node, owner, what = found
+                pend(node, owner, what, None, None)
+
+        for key in order:
+            pending = reported[key]
+            self._report(ctx, pending)
+
+    # -- expensive work ---------------------------------------------------------------------
+
+    def _expensive(self, facts, call):
+        """(node to report, owner, message) for costly render work at `call`, or None."""
+        name = facts._callee_name(call)
+        if name not in ("sort", "toSorted", "reduce") and name not in NESTED_SEARCHES:
+            return None
+        callee = model.unwrap(call.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            return None
+        owner = facts.render_owner(call)
+        if owner is None or _inside_memo(facts, call, owner):
+            return None
+        receiver = model.unwrap(callee.child_by_field_name("object"))
+        top = _chain_top(call)
+        if name in ("sort", "toSorted"):
+            data = facts.root_binding(receiver)
+            if name == "sort" and data.kind != model.FRESH_ARRAY:
+                return None  # an in-place sort of someone else's data is PF101's
+            if receiver.type == "array" and not any(c.type == "spread_element" for c in receiver.named_children):
+                return None  # a literal list of constants
+            source = _data_name(facts, receiver)
+            return top, owner, f"`{_short(facts.text(top))}` sorts {source} on every render"
+        if name == "reduce":
+            initial = model.unwrap(facts._argument(call, 1))
+            data = facts.root_binding(receiver)
+            if initial is None or initial.type != "object" or data.kind not in DATA_KINDS:
+                return None
+            return top, owner, f"`{_short(facts.text(top))}` rebuilds an object from {_data_name(facts, receiver)} on every render"
+        # a search over other data inside an array callback: O(n·m)
+        outer_function = facts.enclosing_function(call)
+        if outer_function is None or outer_function.parent is None or outer_function.parent.type != "arguments":
+            return None
+        outer_call = outer_function.parent.parent
+        if facts._callee_name(outer_call) not in OUTER_ITERATIONS or facts.render_owner(outer_call) is not owner:
+            return None
+        data = facts.root_binding(receiver)
+        if data.kind not in DATA_KINDS or data.node is None:
+            return None
+        if outer_function.start_byte <= data.node.start_byte < outer_function.end_byte:
+            return None  # the element's own list
+        outer_top = _chain_top(outer_call)
+        return outer_top, owner, (f"`{_short(facts.text(outer_top))}` runs `.{name}` over {_data_name(facts, receiver)} "
+                                  f"for every item on every render (O(n·m))")
+
+    def _report(self, ctx, pending):
+        facts = ctx.facts
+        node, owner, unstable = pending["node"], pending["owner"], pending["unstable"]
+        related = pending["related"]
+        message = pending["message_for"]
+        if related:
+            links = ", ".join(f"[{r.message}]({i})" for i, r in enumerate(related, 1))
+            message = message.replace("{links}", links)
+        fix = None
+        hook = unstable.hook if unstable is not None else "useMemo"
+        if unstable is None:
+            unstable = _declared_value(facts, node, owner)
+        reason = compiler_reason(ctx, owner)
+        if reason and ctx.level != "note":
+            message += (f". The React Compiler memoizes such values ({reason}), so this is only a note;"
+                        " it matters in components marked `\"use no memo\"`.")
+        else:
+            if unstable is not None and pending["fixable"]:
+                fix = wrap_fix(facts, ctx.source, unstable, owner)
+            if unstable is not None and unstable.binding is not None:
+                deps, _ = dependencies(facts, unstable.node, exclude=unstable.binding)
+                message += (f". Wrap `{unstable.binding.name}` in `{hook}(…, [{', '.join(deps)}])` so it changes "
+                            "only when its inputs do")
+            else:
+                deps, _ = dependencies(facts, node)
+                message += f". Compute it once with `useMemo(() => …, [{', '.join(deps)}])` in the component body"
+            message += unstable_dependencies_note(facts, node, owner, deps) + "."
+        ctx.report(node, message, related=related, fix=fix, level="note" if reason and ctx.level != "note" else None)
+
+
+def _dependency_message(facts, unstable: Unstable, hook: str, effect: str) -> str:
+    origin = unstable.origin(facts)
+    origin = origin[0].upper() + origin[1:]
+    rerun = {"effect": "the effect re-runs", "memo": "the `useMemo` recomputes", "callback": "the `useCallback` returns a new function",
+             "handle": "the handle is recreated", "hook": "the hook re-runs"}[effect]
+    return f"{origin} is {unstable.noun} each render and a dependency of `{hook}` ({{links}}), so {rerun} on every render"
+
+
+def _provider_message(facts, unstable: Unstable, tag: str) -> str:
+    origin = unstable.origin(facts)
+    origin = origin[0].upper() + origin[1:]
+    return (f"{origin} is {unstable.noun} each render and the `value` of `{tag}` ({{links}}), so every consumer "
+            "of the context re-renders on every render")
+
+
+def _is_provider(facts, element) -> bool:
+    if element.tag.endswith(".Provider"):
+        return True
+    binding = facts.lookup(element.tag, element.node) if "." not in element.tag else None
+    value = model.unwrap(binding.value) if binding is not None and binding.value is not None else None
+    return value is not None and value.type == "call_expression" and facts._callee_name(value) == "createContext"
+
+
+def _inside_memo(facts, node, owner) -> bool:
+    function = facts.enclosing_function(node)
+    render = owner.render
+    while function is not None and (render is None or function.id != render.id):
+        parent = function.parent
+        if parent is not None and parent.type == "arguments" and facts._callee_name(parent.parent) == "useMemo":
+            return True
+        function = facts.enclosing_function(function)
+    return False
+
+
+def _chain_top(call):
+    """`xs.slice().sort(f).map(g)`: the whole chain from any call in it."""
+    node = call
+    while node.parent is not None and node.parent.type == "member_expression" and node.parent.parent is not None \
+            and node.parent.parent.type == "call_expression":
+        node = node.parent.parent
+    return node
+
+
+def _data_name(facts, receiver) -> str:
+    data = facts.root_binding(receiver)
+    node = model.unwrap(receiver)
+    while node is not None and node.type in ("call_expression", "member_expression", "array", "spread_element"):
+        if node.type == "array":
+            spread = next((c for c in node.named_children if c.type == "spread_element"), None)
+            node = spread.named_children[0] if spread is not None and spread.named_children else None
+        elif node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if facts._callee_name(node) == "Array.from":
+                node = model.unwrap(facts._argument(node, 0))
+            else:
+                node = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
+        elif node.type == "member_expression" and data.kind in (model.PROP, model.STATE, model.CONTEXT, model.STORE):
+            break
+        else:
+            node = node.child_by_field_name("object") if node.type == "member_expression" else None
+        node = model.unwrap(node)
+    if node is not None:
+        return f"a copy of `{_short(facts.text(node))}`" if data.kind == model.FRESH_ARRAY else f"`{_short(facts.text(node))}`"
+    return "its data"
+
+
+def _declared_value(facts, node, owner):
+    """`const x = <node>` in render: an Unstable with the binding, so the fix can wrap it."""
+    declarator = node.parent
+    if declarator is None or declarator.type != "variable_declarator":
+        return None
+    name = declarator.child_by_field_name("name")
+    if name is None or name.type != "identifier":
+        return None
+    binding = facts.lookup(facts.text(name), declarator)
+    if binding is None or binding.node is None or binding.node.id != name.id:
+        return None
+    return Unstable("derived array", node, binding, False)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
