@@ -127,7 +127,10 @@ def build_model_index(index) -> ModelIndex:
         for attr, rel in record["relationships"].items():
             target = models.get(rel["target"])
             fk_column = f"{attr}_id" if f"{attr}_id" in model.columns else None
-            model.relations[attr] = Relation(attr, target.name if target else rel["target"], rel["lazy"], rel["many"],
+            many = rel["many"]
+            if many is None and fk_column is not None:
+                many = False  # `author` next to an `author_id` foreign key: many-to-one
+            model.relations[attr] = Relation(attr, target.name if target else rel["target"], rel["lazy"], many,
                                              fk_column=fk_column)
             if rel.get("backref") and target is not None and rel["backref"] not in target.relations:
                 target.relations[rel["backref"]] = Relation(rel["backref"], name, rel["backref_lazy"],

@@ -869,6 +869,11 @@ def is_small_literal(db: DbFacts, iterable, follow: int = 2) -> bool:
     node = unwrap(iterable)
     if node is None:
         return False
+    if node.type in ("identifier", "attribute") and db.facts.resolve(node):
+        # `for reason in ResolutionReason`: iterating a class is iterating an Enum's members.
+        resolved = db.facts.resolve(node)
+        if resolved.rsplit(".", 1)[-1][:1].isupper() and not resolved.startswith("builtins."):
+            return True
     if node.type == "identifier" and follow:
         # `for kind in KINDS` with `KINDS = ("a", "b")` (local or module constant)
         value = db.assigned_value(db.text(node), node)
@@ -885,7 +890,10 @@ def is_small_literal(db: DbFacts, iterable, follow: int = 2) -> bool:
         callee = db.facts.resolve(node.child_by_field_name("function"))
         positional, _ = call_args(node)
         if callee == "builtins.range" and positional and all(p.type == "integer" for p in positional):
-            return int(db.text(positional[-1 if len(positional) < 3 else 1]).replace("_", ""), 0) <= SMALL_RANGE
+            try:
+                return int(db.text(positional[-1 if len(positional) < 3 else 1]).replace("_", ""), 0) <= SMALL_RANGE
+            except ValueError:
+                return False
         function = node.child_by_field_name("function")
         if function is not None and function.type == "attribute":
             owner = unwrap(function.child_by_field_name("object"))
@@ -933,6 +941,44 @@ class RowsSource:
     loaded: frozenset
     load_all: bool
     prefetched: frozenset
+    # Elements of a relationship collection (`for p in post.comments`):
+    # (parent model, collection name) instead of a query.
+    parent: Optional[tuple] = None
+
+
+def object_model(db: DbFacts, node) -> Optional[str]:
+    """The model class of a single object: a parameter or variable annotated
+    with it, or a local bound to a one-row query (`session.get(User, id)`,
+    `query(User)...first()`)."""
+    node = unwrap(node)
+    if node is None or node.type != "identifier":
+        return None
+    type_ = db.facts.type_of(node)
+    if type_ is not None:
+        return type_
+    value = db.assigned_value(db.text(node), node)
+    value = unwrap(value) if value is not None else None
+    query = db.queries_by_node.get(value.id) if value is not None else None
+    if query is not None and query.method in ("get", "get_one", "first", "one", "one_or_none", "scalar"):
+        return query.model
+    return None
+
+
+def relationship_rows(db: DbFacts, iterable, models) -> Optional[RowsSource]:
+    """`for c in post.comments` with `post` a known model instance and
+    `comments` a collection relationship: the elements are `Comment` rows."""
+    node = unwrap(iterable)
+    if node is None or node.type != "attribute":
+        return None
+    owner = object_model(db, node.child_by_field_name("object"))
+    if owner is None:
+        return None
+    name = db.text(node.child_by_field_name("attribute"))
+    relation = models.relation(owner, name)
+    if relation is None or relation.many is False or relation.lazy == "django" or relation.lazy in ("dynamic", "write_only"):
+        return None
+    parent = models.get(owner)
+    return RowsSource(node, "sqlalchemy", relation.target, frozenset(), False, frozenset(), parent=(parent.short, name, db.text(node)))
 
 
 _ROW_SHAPING = frozenset({"values", "values_list", "only_scalars", "mappings", "columns", "with_entities", "add_columns"})

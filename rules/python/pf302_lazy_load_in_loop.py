@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.facts.python_db import db_facts, loop_reads, rows_source
+from analyzer.facts.python_db import db_facts, loop_reads, relationship_rows, rows_source
 from analyzer.findings import Related
 from analyzer.models import model_index
 from analyzer.rule import Rule, flag, ok
@@ -229,6 +229,18 @@ class LazyLoadInLoop(Rule):
             path="library/catalogue.py",
             why="reverse FK manager (related_name) and many-to-many without prefetch_related",
         ),
+        flag(
+            """
+            from app.models import User
+
+            def author_names(user: User):
+                return {post.author.name for post in user.posts}
+            """,
+            (4, 13),
+            files={"app/models.py": MODELS},
+            path="app/names.py",
+            why="elements of a lazily loaded collection of an annotated model instance",
+        ),
         ok(
             """
             from sqlalchemy import select
@@ -337,7 +349,7 @@ class LazyLoadInLoop(Rule):
             if reads is None:
                 continue
             target, iterable, region = reads
-            source = rows_source(db, iterable)
+            source = rows_source(db, iterable) or relationship_rows(db, iterable, models)
             if source is None or source.model is None:
                 continue
             model = models.get(source.model)
@@ -363,7 +375,7 @@ class LazyLoadInLoop(Rule):
                 ctx.report(
                     attribute,
                     message,
-                    related=[Related(ctx.source.span(source.node), "the query")],
+                    related=[Related(ctx.source.span(source.node), "the query" if source.parent is None else "the collection")],
                     properties={"relationship": f"{model.short}.{name}"},
                 )
         return ctx.findings
@@ -403,6 +415,13 @@ class LazyLoadInLoop(Rule):
         if source.kind != "sqlalchemy" or relation.lazy not in LAZY_SELECT or relation.name in source.loaded:
             return None
         option = "selectinload" if relation.many is not False else "joinedload"
+        if source.parent is not None:
+            owner, collection, text = source.parent
+            return (
+                f"`{read}` lazily loads `{model.short}.{relation.name}` once per element of "
+                f"[`{text}`](1); chain the option on the query that loads the `{owner}`: "
+                f"`.options(selectinload({owner}.{collection}).{option}({model.short}.{relation.name}))`.{key_hint}"
+            )
         return (
             f"`{read}` lazily loads `{model.short}.{relation.name}` with one query per row of [the query](1); "
             f"load it with the rows: `.options({option}({model.short}.{relation.name}))`.{key_hint}"
