@@ -42,7 +42,10 @@ def cli() -> None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff; change nothing.")
 @click.option("--no-source", is_flag=True, help="Text format: one line per finding, without the source excerpt.")
-def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, exit_zero, fix, diff, no_source):
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1 checks in this process).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PERFSCAN_CACHE_DIR", show_envvar=True, help="Cache directory (default: .perfscan_cache in the project root).")
+def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir):
     """Check PATHS (default: the current directory)."""
     from rules import all_rules
 
@@ -69,7 +72,12 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         _fail(str(error))
 
     try:
-        result = run(paths, config)
+        if not no_cache and cache_dir is None:
+            from .cache import DEFAULT_DIR_NAME
+            from .discovery import project_root
+
+            cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
+        result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True)
     except Exception:  # a bug of ours: say so, exit 2
         traceback.print_exc()
         _fail("internal error; please report it with the traceback above")

@@ -18,8 +18,9 @@ from .facts import build_facts
 from .findings import Finding, Notification
 from .project import ProjectIndex
 from .rule import Rule, RuleContext
-from .source import SourceFile, language_for
+from .source import LANGUAGE_FAMILY, SourceFile, language_for
 from .suppression import apply_suppressions
+from .cache import content_digest, summary_digest
 
 
 @dataclass
@@ -30,6 +31,8 @@ class RunResult:
     files_checked: int = 0
     sources: dict = field(default_factory=dict)  # rel_path -> SourceFile (for reporters/fixes)
     missing_paths: list = field(default_factory=list)  # command-line paths that do not exist
+    # How the run went: files, parsed, summaries_cached, findings_cached, workers...
+    stats: dict = field(default_factory=dict)
 
     @property
     def active(self) -> list[Finding]:
@@ -118,43 +121,25 @@ def check_sources(
     rules: Optional[Iterable[Rule]] = None,
     result: Optional[RunResult] = None,
 ) -> RunResult:
-    """Facts -> index -> rules -> suppressions, for already parsed sources."""
+    """Facts -> index -> rules -> suppressions, for already parsed sources, in this process."""
     result = result or RunResult(root=root)
-    active_rules = select_rules(config, rules)
-    facts: dict[str, object] = {}
+    checker = FileChecker(root, config, rules)
     summaries: dict[str, tuple[str, object]] = {}
     for source in sources:
         result.sources[source.rel_path] = source
-        if source.partial:
-            result.notifications.append(partial_parse_notification(source))
-        try:
-            file_facts = build_facts(source)
-        except Exception as error:  # a bug of ours must not lose the other files
-            result.notifications.append(_internal_error(source.rel_path, "building facts", error))
-            continue
-        facts[source.rel_path] = file_facts
-        summaries[source.rel_path] = (source.family, file_facts.summary())
+        out = checker.extract_source(source)
+        result.notifications.extend(out.notes)
+        if out.has_facts:
+            summaries[source.rel_path] = (source.family, out.summary)
     index = ProjectIndex.build(root, summaries)
     index.settings.update(config.project_settings)
+    checker.set_index(index)
     for source in sources:
-        file_facts = facts.get(source.rel_path)
-        if file_facts is None:
-            continue
-        result.files_checked += 1
-        file_findings: list[Finding] = []
-        for rule in active_rules:
-            if source.family not in rule.languages:
-                continue
-            ctx = RuleContext(rule, source, file_facts, index, config.level_for(rule))
-            try:
-                for _ in rule.check(ctx) or ():
-                    pass
-            except Exception as error:
-                result.notifications.append(_internal_error(source.rel_path, f"rule {rule.code}", error))
-                continue
-            file_findings.extend(ctx.findings)
-        apply_suppressions(source, file_findings)
-        result.findings.extend(file_findings)
+        if source.rel_path in checker.held:
+            result.files_checked += 1
+            out = checker.check_held(source.rel_path)
+            result.findings.extend(out.findings)
+            result.notifications.extend(out.notes)
     result.findings.sort(key=Finding.sort_key)
     result.notifications.sort(key=lambda n: (n.path or "", n.line or 0, n.kind, n.message))
     return result
@@ -171,24 +156,407 @@ def _internal_error(rel_path: str, stage: str, error: Exception) -> Notification
     )
 
 
-def run(paths: list[str], config: Config) -> RunResult:
-    """Check files and directories on disk."""
-    discovery = discover(paths, config)
-    result = RunResult(root=discovery.root, missing_paths=list(discovery.missing_paths))
-    result.notifications.extend(discovery.notifications)
-    sources: list[SourceFile] = []
-    for file in discovery.files:
-        source, note = load_source(file)
-        if note is not None:
-            result.notifications.append(note)
+# -- one process's share of a run -------------------------------------------------
+
+
+@dataclass
+class Extracted:
+    """Phase 1's answer for one file: plain data only (it crosses processes)."""
+
+    rel_path: str
+    language: str
+    digest: Optional[bytes] = None  # content hash of the bytes read; None if unreadable
+    partial: bool = False
+    summary: object = None  # facts.summary(); None when the file has no facts
+    summary_digest: Optional[bytes] = None
+    notes: list = field(default_factory=list)  # Notifications
+
+    @property
+    def has_facts(self) -> bool:
+        return self.summary_digest is not None
+
+
+@dataclass
+class Checked:
+    """Phase 2's answer for one file."""
+
+    rel_path: str
+    findings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    # Set when phase 2 had to parse the file itself (its summary came from the cache).
+    digest: Optional[bytes] = None
+
+
+class FileChecker:
+    """Parses files and builds their facts (phase 1), keeps trees and facts
+    in memory, and checks them against the merged project index (phase 2).
+    One per process: in the parent for `--jobs 1`, one per worker otherwise."""
+
+    def __init__(self, root: str, config: Config, rules: Optional[Iterable[Rule]] = None):
+        self.root = root
+        self.config = config
+        self.rules = select_rules(config, rules)
+        self.held: dict[str, tuple[SourceFile, object]] = {}
+        self.index: Optional[ProjectIndex] = None
+        self.parsed = 0
+
+    def _load(self, file: DiscoveredFile) -> tuple[Optional[SourceFile], Optional[bytes], list]:
+        try:
+            with open(file.path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            reason = error.strerror or str(error)
+            return None, None, [Notification("error", f"cannot read file: {reason}", file.rel_path, kind="unreadable")]
+        digest = content_digest(data)
+        source, note = source_from_bytes(file.path, file.rel_path, file.language, data)
         if source is not None:
-            sources.append(source)
-    return check_sources(sources, discovery.root, config, result=result)
+            self.parsed += 1
+        return source, digest, [note] if note is not None else []
+
+    def _facts(self, source: SourceFile, notes: list):
+        if source.partial:
+            notes.append(partial_parse_notification(source))
+        try:
+            return build_facts(source)
+        except Exception as error:  # a bug of ours must not lose the other files
+            notes.append(_internal_error(source.rel_path, "building facts", error))
+            return None
+
+    def extract(self, file: DiscoveredFile) -> Extracted:
+        source, digest, notes = self._load(file)
+        out = Extracted(file.rel_path, file.language, digest, notes=notes)
+        if source is None:
+            return out
+        return self.extract_source(source, out)
+
+    def extract_source(self, source: SourceFile, out: Optional[Extracted] = None) -> Extracted:
+        out = out or Extracted(source.rel_path, source.language, content_digest(source.data))
+        out.partial = source.partial
+        facts = self._facts(source, out.notes)
+        if facts is None:
+            return out
+        try:
+            out.summary = facts.summary()
+            out.summary_digest = summary_digest(out.summary)
+        except Exception as error:
+            out.summary = None
+            out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
+            return out
+        self.held[source.rel_path] = (source, facts)
+        return out
+
+    def set_index(self, index: ProjectIndex) -> None:
+        self.index = index
+
+    def check_held(self, rel_path: str) -> Checked:
+        """Check a file this process extracted, then let go of its tree."""
+        source, facts = self.held.pop(rel_path)
+        out = Checked(rel_path)
+        out.findings = self._run_rules(source, facts, out.notes)
+        return out
+
+    def check_file(self, file: DiscoveredFile) -> Checked:
+        """Parse and check a file whose summary came from the cache."""
+        source, digest, notes = self._load(file)
+        out = Checked(file.rel_path, digest=digest)
+        if source is None:
+            return out
+        facts = self._facts(source, [])  # its extraction notes are in the cache already
+        if facts is not None:
+            out.findings = self._run_rules(source, facts, out.notes)
+        return out
+
+    def _run_rules(self, source: SourceFile, facts, notes: list) -> list:
+        findings: list[Finding] = []
+        for rule in self.rules:
+            if source.family not in rule.languages:
+                continue
+            ctx = RuleContext(rule, source, facts, self.index, self.config.level_for(rule))
+            try:
+                for _ in rule.check(ctx) or ():
+                    pass
+            except Exception as error:
+                notes.append(_internal_error(source.rel_path, f"rule {rule.code}", error))
+                continue
+            findings.extend(ctx.findings)
+        apply_suppressions(source, findings)
+        return findings
+
+
+class LazySource(SourceFile):
+    """A checked file without its tree: what reporters and fixes read (path,
+    language, partial flag), with the text loaded from disk on first use.
+    Workers never send trees or texts back; most files need neither."""
+
+    def __init__(self, path: str, rel_path: str, language: str, partial: bool = False):
+        self.path = path
+        self.rel_path = rel_path
+        self.language = language
+        self.tree = None
+        self.partial = partial
+        self._line_starts = None
+        self._loaded = None
+
+    def _load(self) -> tuple[bytes, str]:
+        if self._loaded is None:
+            try:
+                with open(self.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b""
+            text = data.decode("utf-8", errors="replace")
+            if text.startswith("\ufeff"):
+                text, data = text[1:], data[3:]
+            self._loaded = (data, text)
+        return self._loaded
+
+    @property
+    def data(self) -> bytes:  # type: ignore[override]
+        return self._load()[0]
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self._load()[1]
+
+
+# -- a run over files on disk --------------------------------------------------------
+
+# Below this much source per process, starting workers costs more than it saves.
+MIN_BYTES_PER_WORKER = 256 * 1024
+# Runs over fewer files than this show no progress bar.
+PROGRESS_MIN_FILES = 200
+
+
+def worker_count(jobs: Optional[int], total_bytes: int, files: int) -> int:
+    """`jobs` given: that many (never more than files); else the cores, fewer for small runs."""
+    if files <= 1:
+        return 1
+    if jobs is not None:
+        return max(1, min(jobs, files))
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, files, total_bytes // MIN_BYTES_PER_WORKER))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def run(
+    paths: list[str],
+    config: Config,
+    *,
+    jobs: Optional[int] = 1,
+    cache_dir: Optional[str] = None,
+    progress: bool = False,
+) -> RunResult:
+    """Check files and directories on disk.
+
+    Phase 1 parses each file and extracts its facts (in `jobs` processes; None
+    means one per core, fewer for small runs); the parent merges the summaries
+    into the project index; phase 2 checks every file against it, in the process
+    that parsed it, so no file is parsed twice. With `cache_dir`, summaries and
+    findings of unchanged files come from the cache (see analyzer/cache.py).
+    """
+    from .cache import Cache, check_key, content_digest, finding_from_plain, finding_to_plain
+    from .cache import note_from_plain, note_to_plain, project_inputs_digest
+    from .cache import Entry
+
+    discovery = discover(paths, config)
+    root = discovery.root
+    result = RunResult(root=root, missing_paths=list(discovery.missing_paths))
+    result.notifications.extend(discovery.notifications)
+    files = {f.rel_path: f for f in discovery.files}
+    stats = result.stats
+    stats.update(files=len(files), parsed=0, summaries_cached=0, findings_cached=0, workers=1)
+
+    local = FileChecker(root, config)
+    cache = None
+    if cache_dir is not None:
+        cache = Cache.open(cache_dir, root, check_key(local.rules, config, project_inputs_digest(root)))
+
+    # 0. Which files the cache knows, by content.
+    entries: dict[str, Entry] = {}
+    to_extract: list[DiscoveredFile] = []
+    for rel_path, file in files.items():
+        entry = cache.entries.get(rel_path) if cache is not None else None
+        if entry is not None and entry.language == file.language:
+            try:
+                with open(file.path, "rb") as handle:
+                    if content_digest(handle.read()) == entry.digest:
+                        entries[rel_path] = entry
+                        continue
+            except OSError:
+                pass
+        to_extract.append(file)
+    stats["summaries_cached"] = len(entries)
+
+    bar = _progress_bar(progress, len(to_extract) + len(entries))
+    pool = None
+    try:
+        # 1. Parse and extract facts of new and changed files.
+        sizes = {f.rel_path: _size(f.path) for f in to_extract}
+        count = worker_count(jobs, sum(sizes.values()), len(to_extract))
+        held_by_pool = False
+        if count > 1:
+            from .parallel import WorkerPool
+
+            pool = WorkerPool(count, root, config)
+            stats["workers"] = count
+            extracted = pool.extract(sorted(to_extract, key=lambda f: -sizes[f.rel_path]), bar.update)
+            held_by_pool = True
+        else:
+            extracted = []
+            for file in to_extract:
+                extracted.append(local.extract(file))
+                bar.update(1)
+        for out in extracted:
+            entries[out.rel_path] = Entry(
+                out.digest, out.language, out.partial, out.summary, out.summary_digest,
+                [note_to_plain(n) for n in out.notes],
+            )
+        fresh = {out.rel_path for out in extracted}
+
+        # 2. The project index, and which files it sends back to the rules.
+        summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
+        family_digest = _family_digests(entries)
+        stale = [
+            rel for rel, e in entries.items()
+            if rel not in fresh and e.summary_digest is not None
+            and e.checked_with != family_digest[LANGUAGE_FAMILY[e.language]]
+        ]
+        held = [out.rel_path for out in extracted if out.has_facts]
+        for rel in set(entries) - set(held) - set(stale):
+            bar.update(1)
+        if held or stale:
+            index = ProjectIndex.build(root, summaries)
+            index.settings.update(config.project_settings)
+            checked: list[Checked] = []
+            stale_files = [files[rel] for rel in sorted(stale, key=lambda r: -_size(files[r].path))]
+            stale_bytes = sum(_size(f.path) for f in stale_files)
+            if pool is None and worker_count(jobs, stale_bytes, len(stale_files)) > 1:
+                from .parallel import WorkerPool
+
+                pool = WorkerPool(worker_count(jobs, stale_bytes, len(stale_files)), root, config)
+                stats["workers"] = max(stats["workers"], pool.count)
+            if not held_by_pool:
+                local.set_index(index)
+                for rel in sorted(held):
+                    checked.append(local.check_held(rel))
+                    bar.update(1)
+            if pool is not None:
+                checked.extend(pool.check(index, held if held_by_pool else [], stale_files, bar.update))
+            else:
+                for file in stale_files:
+                    checked.append(local.check_file(file))
+                    bar.update(1)
+            for out in checked:
+                entry = entries[out.rel_path]
+                if out.digest is not None and out.digest != entry.digest:
+                    # Changed while we ran: report what we saw, cache none of it.
+                    entry.digest = None
+                entry.findings = [finding_to_plain(f) for f in out.findings]
+                entry.check_notes = [note_to_plain(n) for n in out.notes]
+                entry.checked_with = family_digest[LANGUAGE_FAMILY[entry.language]]
+                result.findings.extend(out.findings)
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool = None
+        raise
+    finally:
+        bar.finish()
+    stats["parsed"] = local.parsed
+    if pool is not None:
+        stats["worker_maxrss_kb"] = pool.close()
+        stats["parsed"] += pool.parsed
+
+    # 3. Results, cached and new, in one deterministic order.
+    for rel in sorted(entries):
+        entry = entries[rel]
+        file = files[rel]
+        result.notifications.extend(note_from_plain(n) for n in entry.extract_notes)
+        result.notifications.extend(note_from_plain(n) for n in entry.check_notes)
+        if entry.summary_digest is None:
+            continue
+        result.files_checked += 1
+        result.sources[rel] = LazySource(file.path, rel, file.language, entry.partial)
+        if rel not in fresh and rel not in stale:
+            stats["findings_cached"] += 1
+            result.findings.extend(finding_from_plain(p) for p in entry.findings)
+    result.findings.sort(key=Finding.sort_key)
+    result.notifications.sort(key=lambda n: (n.path or "", n.line or 0, n.kind, n.message))
+
+    if cache is not None:
+        for rel, entry in entries.items():
+            if entry.digest is not None and entry.summary_digest is not None:
+                cache.entries[rel] = entry
+            else:
+                cache.entries.pop(rel, None)
+        for rel in [r for r in cache.entries if r not in files and not os.path.exists(os.path.join(root, r))]:
+            del cache.entries[rel]
+        cache.save()
+    return result
+
+
+def _family_digests(entries) -> dict[str, bytes]:
+    """One digest per language family over (path, summary digest) of its files:
+    a file's findings are reused only while its family's index is unchanged."""
+    import hashlib
+
+    digests = {family: hashlib.blake2b(digest_size=16) for family in ("python", "tsx")}
+    for rel in sorted(entries):
+        entry = entries[rel]
+        if entry.summary_digest is not None:
+            digest = digests[LANGUAGE_FAMILY[entry.language]]
+            digest.update(rel.encode() + b"\0" + entry.summary_digest)
+    return {family: digest.digest() for family, digest in digests.items()}
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class _Bar:
+    """click's progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int):
+        import sys
+
+        import click
+
+        self._bar = click.progressbar(length=total, label="perfscan", file=sys.stderr, width=30, show_pos=True)
+        self._bar.__enter__()
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def finish(self) -> None:
+        self._bar.__exit__(None, None, None)
+
+
+def _progress_bar(progress: bool, total: int):
+    import sys
+
+    if progress and total >= PROGRESS_MIN_FILES and sys.stderr.isatty():
+        return _Bar(total)
+    return _NoBar()
 
 
 def check_text(files: dict[str, str], config: Optional[Config] = None, rules=None, root: str = "/project") -> RunResult:
     """Check in-memory files {rel_path: text}: used by rule examples and tests."""
     config = config or Config()
+    # Non-source files (tsconfig.json, package.json) of an in-memory project: index builders read them from here.
+    project_files = {path: text for path, text in files.items() if language_for(path) is None}
+    if project_files:
+        config = config.merged()
+        config.project_settings["project_files"] = project_files
     sources = []
     result = RunResult(root=root)
     for rel_path in sorted(files):

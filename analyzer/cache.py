@@ -1,0 +1,328 @@
+"""The incremental cache: per-file facts summaries and findings, keyed by content.
+
+One file per project root in the cache directory (default `.perfscan_cache/` in
+the project root, like ruff's; it holds a `.gitignore` so git never sees it):
+
+    MAGIC | blake2b-256 of the payload | payload (pickle of plain data only)
+
+The header says which code wrote it (`code_key`: tool version, the source of
+the analyzer, rules and queries, tree-sitter versions) and with which rule set
+and settings findings were computed (`check_key`). Summaries are reused when the
+`code_key` matches; findings only when the `check_key` matches too, and only
+for a file whose own content is unchanged *and* whose language's project index
+(the merged summaries of every file of that language) is the one it was
+checked against: a child component that became memoized, or a helper that
+started blocking, changes that index and re-checks the files that read it.
+
+A cache is data we wrote, but it is read as untrusted input: a bad magic, a
+wrong checksum, an unexpected shape or any object that is not plain data
+(the unpickler resolves no classes at all) makes it an empty cache that is
+rebuilt, never an error and never code execution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from . import __version__
+from .findings import Finding, FlowStep, Fix, Related, Span, TextEdit
+
+MAGIC = b"PERFSCAN-CACHE\x00v1\n"
+DEFAULT_DIR_NAME = ".perfscan_cache"
+_DIGEST_SIZE = 32
+
+
+def content_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def summary_digest(summary) -> bytes:
+    return hashlib.blake2b(pickle.dumps(summary, protocol=5), digest_size=16).digest()
+
+
+@lru_cache(maxsize=None)
+def code_key() -> str:
+    """Changes whenever anything that computes facts or findings changes.
+
+    The version string alone would not do while rules are being written: the
+    source of the analyzer, the rules and the queries is hashed as well."""
+    import grammars
+    import rules
+
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}|{sys.version_info[:2]}|{_dist_version('tree-sitter')}".encode())
+    for name in ("tree-sitter-python", "tree-sitter-typescript"):
+        digest.update(f"|{name}={_dist_version(name)}".encode())
+    packages = [os.path.dirname(__file__), os.path.dirname(rules.__file__), os.path.dirname(grammars.__file__)]
+    for package in packages:
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".scm")):
+                    path = os.path.join(dirpath, name)
+                    digest.update(os.path.relpath(path, os.path.dirname(package)).encode())
+                    with open(path, "rb") as handle:
+                        digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def _dist_version(name: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(name)
+    except Exception:
+        return "?"
+
+
+def check_key(rules, config, project_inputs: bytes = b"") -> str:
+    """The rule set and the settings that change findings (not the file set:
+    that reaches findings through the project index, which is keyed separately)."""
+    settings = {
+        "rules": sorted((r.code, type(r).__module__, type(r).__qualname__, config.level_for(r)) for r in rules),
+        "react_compiler": config.react_compiler,
+        "project_settings": config.project_settings,
+    }
+    digest = hashlib.blake2b(json.dumps(settings, sort_keys=True, default=repr).encode(), digest_size=16)
+    digest.update(project_inputs)
+    return code_key() + ":" + digest.hexdigest()
+
+
+# Files at the project root that rules may read besides the checked sources
+# (React Compiler detection, tsconfig path aliases, project metadata).
+PROJECT_INPUT_FILES = (
+    "package.json",
+    "tsconfig.json",
+    "jsconfig.json",
+    "babel.config.js",
+    "babel.config.json",
+    ".babelrc",
+    "vite.config.ts",
+    "vite.config.js",
+    "next.config.js",
+    "next.config.mjs",
+    "next.config.ts",
+    "pyproject.toml",
+)
+
+
+def project_inputs_digest(root: str) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for name in PROJECT_INPUT_FILES:
+        try:
+            with open(os.path.join(root, name), "rb") as handle:
+                digest.update(name.encode() + b"\0" + handle.read() + b"\0")
+        except OSError:
+            digest.update(name.encode() + b"\0-\0")
+    return digest.digest()
+
+
+# -- entries -------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """What the cache knows about one file."""
+
+    digest: bytes  # content hash of the file's bytes
+    language: str
+    partial: bool
+    summary: object  # facts.summary()
+    summary_digest: bytes
+    extract_notes: list  # plain notifications from reading/parsing/facts
+    checked_with: Optional[bytes] = None  # digest of the language's index the findings were computed with
+    findings: list = field(default_factory=list)  # plain findings
+    check_notes: list = field(default_factory=list)
+
+
+def _entry_to_plain(entry: Entry) -> tuple:
+    return (
+        entry.digest,
+        entry.language,
+        entry.partial,
+        entry.summary,
+        entry.summary_digest,
+        entry.extract_notes,
+        entry.checked_with,
+        entry.findings,
+        entry.check_notes,
+    )
+
+
+def _entry_from_plain(plain) -> Entry:
+    if not isinstance(plain, tuple) or len(plain) != 9:
+        raise ValueError("bad entry")
+    entry = Entry(*plain)
+    if not (
+        isinstance(entry.digest, bytes)
+        and isinstance(entry.language, str)
+        and isinstance(entry.partial, bool)
+        and isinstance(entry.summary_digest, bytes)
+        and isinstance(entry.extract_notes, list)
+        and (entry.checked_with is None or isinstance(entry.checked_with, bytes))
+        and isinstance(entry.findings, list)
+        and isinstance(entry.check_notes, list)
+    ):
+        raise ValueError("bad entry")
+    return entry
+
+
+# -- findings and notifications as plain tuples ------------------------------------
+# (so that the unpickler never has to build a class)
+
+
+def _span(s: Span) -> tuple:
+    return (s.path, s.line, s.col, s.end_line, s.end_col)
+
+
+def finding_to_plain(f: Finding) -> tuple:
+    fix = None
+    if f.fix is not None:
+        fix = (f.fix.description, tuple((_span(e.span), e.new_text) for e in f.fix.edits), f.fix.safe)
+    return (
+        f.code,
+        f.rule_name,
+        f.level,
+        f.message,
+        _span(f.span),
+        f.snippet,
+        tuple((_span(r.span), r.message) for r in f.related),
+        tuple((_span(s.span), s.message) for s in f.flow),
+        fix,
+        f.suppressed_by,
+        dict(f.properties),
+    )
+
+
+def finding_from_plain(p: tuple) -> Finding:
+    code, rule_name, level, message, span, snippet, related, flow, fix, suppressed_by, properties = p
+    if fix is not None:
+        description, edits, safe = fix
+        fix = Fix(description, tuple(TextEdit(Span(*s), text) for s, text in edits), safe)
+    return Finding(
+        code=code,
+        rule_name=rule_name,
+        level=level,
+        message=message,
+        span=Span(*span),
+        snippet=snippet,
+        related=tuple(Related(Span(*s), m) for s, m in related),
+        flow=tuple(FlowStep(Span(*s), m) for s, m in flow),
+        fix=fix,
+        suppressed_by=suppressed_by,
+        properties=dict(properties),
+    )
+
+
+def note_to_plain(n) -> tuple:
+    return (n.level, n.message, n.path, n.line, n.col, n.kind)
+
+
+def note_from_plain(p: tuple):
+    from .findings import Notification
+
+    return Notification(*p)
+
+
+# -- the file --------------------------------------------------------------------
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Builds only containers and scalars: any class reference is refused."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"cache holds a non-plain object {module}.{name}")
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("cache holds a persistent id")
+
+
+@dataclass
+class Cache:
+    path: str  # the cache file
+    root: str
+    code_key: str
+    check_key: str
+    entries: dict = field(default_factory=dict)  # rel_path -> Entry
+    loaded: bool = False  # a valid file was read
+
+    @classmethod
+    def open(cls, cache_dir: str, root: str, check_key_value: str) -> "Cache":
+        name = "files-" + hashlib.blake2b(os.path.abspath(root).encode(), digest_size=8).hexdigest() + ".bin"
+        cache = cls(os.path.join(cache_dir, name), root, code_key(), check_key_value)
+        cache._load()
+        return cache
+
+    def _load(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                blob = handle.read()
+        except OSError:
+            return
+        try:
+            header = len(MAGIC) + _DIGEST_SIZE
+            if not blob.startswith(MAGIC) or len(blob) < header:
+                return
+            payload = blob[header:]
+            if hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() != blob[len(MAGIC) : header]:
+                return
+            data = _PlainUnpickler(io.BytesIO(payload)).load()
+            if not isinstance(data, dict) or data.get("root") != os.path.abspath(self.root):
+                return
+            if data.get("code_key") != self.code_key:
+                return
+            same_checks = data.get("check_key") == self.check_key
+            entries = {}
+            for rel_path, plain in data["entries"].items():
+                if not isinstance(rel_path, str):
+                    return
+                entry = _entry_from_plain(plain)
+                if not same_checks:
+                    entry.checked_with, entry.findings, entry.check_notes = None, [], []
+                entries[rel_path] = entry
+        except Exception:  # corrupt or foreign: start afresh
+            return
+        self.entries = entries
+        self.loaded = True
+
+    def save(self) -> bool:
+        """Write atomically; a cache that cannot be written is skipped silently."""
+        data = {
+            "root": os.path.abspath(self.root),
+            "code_key": self.code_key,
+            "check_key": self.check_key,
+            "entries": {rel: _entry_to_plain(e) for rel, e in sorted(self.entries.items())},
+        }
+        try:
+            payload = pickle.dumps(data, protocol=5)
+            directory = os.path.dirname(self.path)
+            os.makedirs(directory, exist_ok=True)
+            ignore = os.path.join(directory, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as handle:
+                    handle.write("# Automatically created by perfscan.\n*\n")
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(MAGIC)
+                    handle.write(hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest())
+                    handle.write(payload)
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, pickle.PicklingError, TypeError, ValueError):
+            return False
+        return True
