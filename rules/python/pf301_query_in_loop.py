@@ -33,6 +33,11 @@ def _batched_advice(query) -> str:
             f"fetch them with one query before the loop: `{model}.objects.filter(<field>__in=...)`"
             f" or `{model}.objects.in_bulk(ids)`, then look them up in a dict"
         )
+    if query.method == "refresh":
+        return (
+            f"reload them with one query: `select({model}).where({model}.id.in_(ids))"
+            ".execution_options(populate_existing=True)`"
+        )
     if query.kind in ("sqlalchemy", "sqlalchemy-legacy") and query.write:
         return (
             "run one statement for all rows: `session.execute(update(Model), [{...}, ...])` "
@@ -54,8 +59,12 @@ def _is_chunked_query(db, query_node, tainted) -> bool:
 
 
 def is_migration(rel_path: str) -> bool:
-    """Alembic revisions and Django migrations run once, offline."""
+    """Alembic revisions and Django migrations run once, offline; tests set up
+    data row by row on purpose. Neither is request-path code."""
     parts = rel_path.replace("\\", "/").split("/")
+    name = parts[-1]
+    if "tests" in parts[:-1] or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
     return "migrations" in parts or ("versions" in parts and any(p in ("alembic", "revisions", "migrations") for p in parts))
 
 
