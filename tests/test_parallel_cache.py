@@ -1,0 +1,224 @@
+"""Parallel runs give the same results as in-process ones; the cache reuses
+unchanged work, re-checks what changed (also across files), and never trusts a
+bad cache file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+
+import pytest
+from click.testing import CliRunner
+
+import grammars
+from analyzer import cache as cache_module
+from analyzer import engine
+from analyzer.cli import cli
+from analyzer.config import Config
+from analyzer.rule import Rule
+from tests.conftest import FIXTURES, write_tree
+from tests.helpers_rules import CallNamedSlow
+
+
+class UsesSlowHelper(Rule):
+    """Cross-file test rule: flags a Python file calling `slow_helper(` when
+    another file's summary (in the project index) mentions `slow_helper`."""
+
+    code = "PF998"
+    name = "test-uses-slow-helper"
+    languages = frozenset({"python"})
+    summary = "test rule"
+    what_it_does = why_slow = how_to_measure = use_instead = "test"
+
+    def check(self, ctx):
+        if "slow_helper(" not in ctx.source.text:
+            return ()
+        if any("slow_helper" in repr(s) for p, s in ctx.index.python.items() if p != ctx.source.rel_path):
+            ctx.report(ctx.source.tree.root_node, "calls `slow_helper`")
+        return ()
+
+
+TEST_RULES = [CallNamedSlow(), UsesSlowHelper()]
+
+
+def plain(result):
+    findings = [(f.span, f.code, f.message, f.related, f.flow, f.fix, f.suppressed_by) for f in result.findings]
+    return findings, list(result.notifications), result.files_checked
+
+
+@pytest.fixture
+def test_rules(monkeypatch):
+    monkeypatch.setattr(engine, "select_rules", lambda config, rules=None: list(rules or TEST_RULES))
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Paths parsed in this process (the cache tests run with jobs=1)."""
+    seen = []
+    original = grammars.parse
+
+    def counting(language, data):
+        seen.append((language, data))
+        return original(language, data)
+
+    monkeypatch.setattr(grammars, "parse", counting)
+    return seen
+
+
+PROJECT = {
+    "app.py": "from helpers import slow_helper\n\nslow()\nslow_helper()\n",
+    "helpers.py": "def fast_helper():\n    return 1\n",
+    "other.py": "def f():\n    slow()\n",
+    "web/App.tsx": "export function App() {\n  slow();\n  return <div />;\n}\n",
+    "broken.py": "def f(:\n    slow()\n",
+    "latin.py": "x = 'caf\xe9'\n".encode("latin-1"),
+}
+
+
+def test_jobs_1_and_2_agree_on_the_fixture_apps(monkeypatch):
+    apps = [p for p in FIXTURES.iterdir() if p.is_dir()]
+    assert apps
+    for app in apps:
+        monkeypatch.chdir(app)
+        one = engine.run(["."], Config(), jobs=1)
+        two = engine.run(["."], Config(), jobs=2)
+        assert two.stats["workers"] == 2
+        assert plain(one) == plain(two)
+        assert sorted(one.sources) == sorted(two.sources)
+
+
+def test_jobs_1_and_2_agree_with_cross_file_rules_and_bad_files(project, test_rules):
+    write_tree(project, {**PROJECT, "helpers.py": "def slow_helper():\n    pass\n"})
+    one = engine.run(["."], Config(), jobs=1)
+    two = engine.run(["."], Config(), jobs=2)
+    assert plain(one) == plain(two)
+    assert ("app.py", "PF998") in {(f.span.path, f.code) for f in two.findings}
+    kinds = {(n.path, n.kind) for n in two.notifications}
+    assert {("broken.py", "partial-parse"), ("latin.py", "decode")} <= kinds
+    # Sources come back without trees; their text is read when a reporter asks.
+    assert two.sources["app.py"].tree is None and two.sources["app.py"].text.startswith("from helpers")
+
+
+def test_small_runs_stay_in_process_by_default(project, test_rules):
+    write_tree(project, PROJECT)
+    assert engine.run(["."], Config(), jobs=None).stats["workers"] == 1
+    assert engine.worker_count(None, 100 * engine.MIN_BYTES_PER_WORKER, 500) == (os.cpu_count() or 1)
+
+
+def test_warm_run_parses_nothing_and_gives_the_same_results(project, test_rules, parses, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    cold = engine.run(["."], Config(), cache_dir=cache_dir)
+    parsed_cold = len(parses)
+    assert parsed_cold == 5 and cold.stats["parsed"] == 5  # latin.py cannot be decoded
+    warm = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert len(parses) == parsed_cold  # nothing parsed
+    assert warm.stats["findings_cached"] == 5
+    assert plain(warm) == plain(cold)
+
+
+def test_changed_file_is_rechecked(project, test_rules, parses, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    (project / "other.py").write_text("def f():\n    pass\n\n\nslow()\n")
+    before = len(parses)
+    result = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert [p for p in parses[before:]] == [("python", b"def f():\n    pass\n\n\nslow()\n")]
+    assert ("other.py", 5) in {(f.span.path, f.span.line) for f in result.findings}
+    assert ("other.py", 2) not in {(f.span.path, f.span.line) for f in result.findings}
+
+
+def test_cross_file_change_rechecks_the_dependent_file_only_in_its_language(project, test_rules, parses, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    first = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert "PF998" not in {f.code for f in first.findings}
+    (project / "helpers.py").write_text("def slow_helper():\n    pass\n")  # app.py itself unchanged
+    before = len(parses)
+    second = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert ("app.py", "PF998") in {(f.span.path, f.code) for f in second.findings}
+    languages = [language for language, _ in parses[before:]]
+    assert "tsx" not in languages  # the TSX index did not change
+    assert len(languages) == 4  # helpers.py (changed) + the other readable Python files, once each
+    uncached = engine.run(["."], Config())
+    assert plain(second) == plain(uncached)
+
+
+def _cache_file(cache_dir) -> str:
+    [name] = [n for n in os.listdir(cache_dir) if n.startswith("files-")]
+    return os.path.join(cache_dir, name)
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(project, test_rules, parses, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    cold = engine.run(["."], Config(), cache_dir=cache_dir)
+    path = _cache_file(cache_dir)
+    blob = bytearray(open(path, "rb").read())
+    blob[-10] ^= 0xFF  # the checksum no longer matches
+    open(path, "wb").write(bytes(blob))
+    before = len(parses)
+    again = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert len(parses) - before == 5 and plain(again) == plain(cold)
+    before = len(parses)
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    assert len(parses) == before  # rebuilt and valid again
+    open(path, "wb").write(b"not a cache at all")
+    assert plain(engine.run(["."], Config(), cache_dir=cache_dir)) == plain(cold)
+
+
+class _Boom:
+    def __reduce__(self):
+        return (exec, ("import os; os.environ['PERFSCAN_CACHE_PWNED'] = '1'",))
+
+
+def test_foreign_objects_in_a_well_formed_cache_are_never_loaded(project, test_rules, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    path = _cache_file(cache_dir)
+    payload = pickle.dumps({"root": str(project), "code_key": cache_module.code_key(), "entries": _Boom()}, protocol=5)
+    digest = hashlib.blake2b(payload, digest_size=32).digest()
+    open(path, "wb").write(cache_module.MAGIC + digest + payload)
+    result = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert "PERFSCAN_CACHE_PWNED" not in os.environ
+    assert result.stats["summaries_cached"] == 0 and result.files_checked == 5
+
+
+def test_changed_rule_set_reuses_summaries_but_not_findings(project, monkeypatch, parses, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    monkeypatch.setattr(engine, "select_rules", lambda config, rules=None: [CallNamedSlow()])
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    monkeypatch.setattr(engine, "select_rules", lambda config, rules=None: list(TEST_RULES))
+    result = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert result.stats["summaries_cached"] == 5 and result.stats["findings_cached"] == 0
+    assert plain(result) == plain(engine.run(["."], Config()))
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_cli_default_cache_lives_in_the_project_root_with_a_gitignore(project):
+    write_tree(project, {"app.py": "import time\n\n\nasync def f():\n    time.sleep(1)\n"})
+    first = invoke("check", ".", "--format", "sarif")
+    ignore = project / ".perfscan_cache" / ".gitignore"
+    assert ignore.read_text().splitlines()[-1] == "*"
+    second = invoke("check", ".", "--format", "sarif")
+    assert first.exit_code == second.exit_code == 1
+    assert first.output == second.output  # SARIF from cached findings: same fingerprints, same text
+    assert "perfscan [" not in second.output  # no progress bar when stderr is not a terminal
+
+
+def test_cli_no_cache_and_cache_dir_elsewhere_write_nothing_into_the_tree(project, tmp_path_factory):
+    write_tree(project, {"app.py": "x = 1\n"})
+    assert invoke("check", ".", "--no-cache").exit_code == 0
+    assert not (project / ".perfscan_cache").exists()
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    assert invoke("check", ".", "--cache-dir", str(elsewhere / "c"), "--jobs", "2").exit_code == 0
+    assert sorted(os.listdir(project)) == ["app.py"]
+    assert (elsewhere / "c" / ".gitignore").exists()
+    assert any(n.startswith("files-") for n in os.listdir(elsewhere / "c"))
