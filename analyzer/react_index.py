@@ -48,6 +48,7 @@ class ComponentRef:
     line: int
     col: int
     kind: str = "function"
+    custom_compare: bool = False  # `memo(Row, areEqual)`
 
 
 @dataclass
@@ -286,7 +287,8 @@ class ReactIndex:
             component = entry.get("component")
             if component is not None:
                 return ComponentRef(rel_path, component["name"], bool(component["memoized"]), component["line"],
-                                    component["col"], component.get("kind", "function"))
+                                    component["col"], component.get("kind", "function"),
+                                    bool(component.get("custom_compare")))
             reexport = entry.get("reexport")
             if reexport:
                 target = self.resolve(rel_path, reexport[0])

@@ -288,6 +288,9 @@ class TsxFacts:
                     "line": point[0] + 1,
                     "col": self.source.column(point[0], point[1]),
                 }
+                if memo is not None and self._argument(memo, 1) is not None:
+                    # `memo(Row, areEqual)`: the comparator decides, new references may be fine
+                    entry["component"]["custom_compare"] = True
             exports[name] = entry
         return {
             "exports": exports,
@@ -536,6 +539,11 @@ class TsxFacts:
             name = self._declarator_name(parent)
         if name is None and parent is not None and parent.type == "export_statement":
             name = "default"
+        if name is None and parent is not None and parent.type == "pair" and function.type != "method_definition":
+            # `{ PanelComponent: ({ data }) => <Panel/> }`: rendered as a component by whoever reads the object
+            key = parent.child_by_field_name("key")
+            if key is not None and key.type == "property_identifier" and self.text(key)[:1].isupper():
+                name = self.text(key)
         if name is None and function.type == "method_definition":
             return None, None, False
         return name, memo_call, forward_ref

@@ -24,7 +24,7 @@ def memo_target(ctx, element):
         if facts.lookup(head, element.node) is not facts.module_scope.get(head):
             return None  # shadowed by a local name
         ref = react_index(ctx.index).imported_component(ctx.source.rel_path, head, member or None)
-        if ref is not None and ref.memoized:
+        if ref is not None and ref.memoized and not ref.custom_compare:
             span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
             return ref.name if ref.name != "default" else tag, Related(span, f"memo definition of {tag}")
     return None
@@ -47,8 +47,8 @@ def _local_memo(ctx, tag: str, at):
         memo_node = component.node
     if memo_node is None and value is not None and value.type == "call_expression" and facts._callee_name(value) == "memo":
         memo_node = value
-    if memo_node is None:
-        return None
+    if memo_node is None or (memo_node.type == "call_expression" and facts._argument(memo_node, 1) is not None):
+        return None  # `memo(Row, areEqual)`: the comparator decides which props matter
     return tag, Related(ctx.source.span(memo_node), f"memo definition of {tag}")
 
 
@@ -371,11 +371,17 @@ class UnstablePropToMemo(Rule):
         if compiler:
             message += (f" The React Compiler memoizes such values ({compiler}), so this is only a note;"
                         " it matters in components marked `\"use no memo\"`.")
-        elif unstable.in_loop:
+        elif unstable.in_loop and unstable.kind in ("function", "bound function"):
             message += (" It is created inside a loop callback, where hooks cannot run: pass one stable callback "
                         "that takes the item's id (e.g. `onSelect={handleSelect}` and let the child call `onSelect(item.id)`).")
-        elif owner.kind == "class":
+        elif unstable.in_loop:
+            message += (" It is created inside a loop callback, where hooks cannot run: pass the primitive values it is "
+                        "built from (e.g. `selected={item.id === selectedId}`) and build it in the child, or compute "
+                        "all items' values once in a `useMemo` over the list.")
+        elif owner.kind == "class" and unstable.kind in ("function", "bound function"):
             message += " Create it once instead: a class field arrow function, or bind it in the constructor."
+        elif owner.kind == "class":
+            message += " Keep it in an instance field (or a memoizing selector) that changes only when its inputs do."
         else:
             fix = wrap_fix(facts, ctx.source, unstable, owner)
             if unstable.binding is not None:

@@ -1,0 +1,208 @@
+"""The React project index (module resolution, barrels, tsconfig aliases, React Compiler) and PF102/PF103 details."""
+
+from __future__ import annotations
+
+import textwrap
+
+from analyzer.config import Config
+from analyzer.engine import check_text
+from analyzer.facts import build_facts
+from analyzer.project import ProjectIndex
+from analyzer.react_index import ReactIndex, parse_jsonc
+from analyzer.source import SourceFile, language_for
+from rules import rule_by_code_or_name
+
+import grammars
+
+PF102 = rule_by_code_or_name("PF102")
+PF103 = rule_by_code_or_name("PF103")
+
+
+def make_index(files: dict, settings: dict | None = None) -> ReactIndex:
+    summaries = {}
+    project_files = {}
+    for path, text in files.items():
+        text = textwrap.dedent(text).lstrip("\n")
+        language = language_for(path)
+        if language is None:
+            project_files[path] = text
+            continue
+        data = text.encode()
+        source = SourceFile(path="/p/" + path, rel_path=path, language=language, data=data, text=text)
+        source.tree = grammars.parse(language, data)
+        summaries[path] = ("tsx", build_facts(source).summary())
+    index = ProjectIndex.build("/nonexistent-project-root", summaries)
+    index.settings.update(settings or {})
+    index.settings["project_files"] = project_files
+    return ReactIndex(index)
+
+
+def run(files: dict, rules, config: Config | None = None):
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
+    return check_text(files, rules=rules, config=config).findings
+
+
+ROW = 'import { memo } from "react";\nexport const Row = memo(function Row(props) { return <li />; });\n'
+
+
+def test_parse_jsonc_tolerates_comments_and_trailing_commas():
+    text = '{\n  // line\n  "a": "http://x/*y*/", /* block */\n  "b": [1, 2,],\n}\n'
+    assert parse_jsonc(text) == {"a": "http://x/*y*/", "b": [1, 2]}
+    assert parse_jsonc("{ not json") is None
+
+
+def test_relative_extension_index_and_js_suffix_resolution():
+    react = make_index({"src/a.tsx": "", "src/ui/index.ts": "", "src/b.ts": ""})
+    assert react.resolve("src/a.tsx", "./ui") == "src/ui/index.ts"
+    assert react.resolve("src/a.tsx", "./b") == "src/b.ts"
+    assert react.resolve("src/a.tsx", "./b.js") == "src/b.ts"
+    assert react.resolve("src/ui/index.ts", "../a") == "src/a.tsx"
+    assert react.resolve("src/a.tsx", "./missing") is None
+    assert react.resolve("src/a.tsx", "react") is None
+
+
+def test_tsconfig_paths_extends_and_references():
+    react = make_index({
+        "web/tsconfig.json": '{ "files": [], "references": [{ "path": "./tsconfig.app.json" }] }',
+        "web/tsconfig.app.json": '{ "extends": "./tsconfig.base", "compilerOptions": { "paths": { "~ui/*": ["./ui/*"] } } }',
+        "web/tsconfig.base.json": '{ "compilerOptions": { "baseUrl": "src", }, }',
+        "web/src/ui/Row.tsx": ROW,
+        "web/src/lib/util.ts": "",
+        "web/src/App.tsx": "",
+    })
+    assert react.resolve("web/src/App.tsx", "~ui/Row") == "web/src/ui/Row.tsx"
+    assert react.resolve("web/src/App.tsx", "lib/util") == "web/src/lib/util.ts"  # baseUrl from the base config
+
+
+def test_paths_without_base_url_resolve_from_the_config_folder():
+    react = make_index({
+        "jsconfig.json": '{ "compilerOptions": { "paths": { "@components": ["app/components/index.js"] } } }',
+        "app/components/index.js": 'export { Row } from "./Row";\n',
+        "app/components/Row.jsx": ROW,
+        "app/page.jsx": "",
+    })
+    assert react.resolve("app/page.jsx", "@components") == "app/components/index.js"
+    ref = react.exported_component("app/components/index.js", "Row")
+    assert (ref.path, ref.name, ref.memoized, ref.line) == ("app/components/Row.jsx", "Row", True, 2)
+
+
+def test_barrels_default_reexports_star_and_cycles():
+    react = make_index({
+        "ui/index.ts": 'export * from "./a";\nexport * from "./index";\nexport { default as Card } from "./Card";\n',
+        "ui/a.ts": 'export * from "./index";\nimport Row2 from "./Row";\nexport { Row2 as Line };\n',
+        "ui/Row.tsx": 'import React from "react";\nconst Row = () => <li />;\nexport default React.memo(Row);\n',
+        "ui/Card.tsx": "export default function Card() { return <div />; }\n",
+    })
+    assert react.exported_component("ui/index.ts", "Line").memoized is True
+    assert react.exported_component("ui/index.ts", "Card").memoized is False
+    assert react.exported_component("ui/index.ts", "Nothing") is None  # the star cycle ends
+
+
+def test_custom_comparator_is_not_a_plain_memo():
+    findings = run({
+        "Canvas.tsx": 'import React from "react";\nconst Canvas = (p) => <canvas />;\n'
+                      "export default React.memo(Canvas, (a, b) => a.scale === b.scale);\n",
+        "App.tsx": 'import Canvas from "./Canvas";\nexport function App() { return <Canvas config={{ a: 1 }} />; }\n',
+    }, [PF103])
+    assert findings == []
+
+
+def test_pf103_message_related_location_and_level():
+    findings = run({
+        "src/components/index.ts": 'export * from "./Row";\n',
+        "src/components/Row.tsx": ROW,
+        "src/App.tsx": """
+            import { Row } from "./components";
+            export function App({ items }) {
+              const onPick = (id) => console.log(id, items.length);
+              return <Row onSelect={onPick} />;
+            }
+        """,
+    }, [PF103])
+    [finding] = findings
+    assert finding.level == "warning"
+    assert finding.message == (
+        "`onPick` (passed as `onSelect`) is a new function each render, so memoized `Row` ([definition](1)) "
+        "re-renders every time. Wrap `onPick` in `useCallback(…, [items])`."
+    )
+    [related] = finding.related
+    assert (related.span.path, related.span.line, related.span.col) == ("src/components/Row.tsx", 2, 20)
+    assert (finding.span.line, finding.span.col, finding.span.end_col) == (4, 15, 32)
+    assert finding.fix is not None and finding.fix.safe
+
+
+COMPILER_APP = {
+    "Chart.tsx": "import { memo } from 'react';\nexport const Chart = memo(function Chart() { return <svg />; });\n",
+    "Report.tsx": """
+        import { Chart } from "./Chart";
+        export function Report({ data }) {
+          return <Chart data={data} options={{ legend: false }} />;
+        }
+        export function Legacy({ data }) {
+          "use no memo";
+          return <Chart data={data} options={{ legend: true }} />;
+        }
+    """,
+}
+
+
+def test_react_compiler_steps_down_to_note_except_use_no_memo():
+    findings = run({**COMPILER_APP, ".babelrc": '{ "plugins": ["babel-plugin-react-compiler"] }'},
+                   [PF103])
+    assert [(f.span.line, f.level) for f in findings] == [(3, "note"), (7, "warning")]
+    assert "React Compiler" in findings[0].message and findings[0].fix is None
+
+
+def test_react_compiler_setting_overrides_detection():
+    config = Config()
+    config.project_settings["react_compiler"] = "off"
+    with_package = {**COMPILER_APP, "package.json": '{"dependencies": {"react-compiler-runtime": "1.0.0"}}'}
+    assert [f.level for f in run(with_package, [PF103], config)] == ["warning", "warning"]
+    config.project_settings["react_compiler"] = "on"
+    assert [f.level for f in run(COMPILER_APP, [PF103], config)] == ["note", "warning"]
+
+
+def test_compiler_is_scoped_to_its_package():
+    react = make_index({
+        "apps/web/package.json": '{"devDependencies": {"babel-plugin-react-compiler": "*"}}',
+        "apps/web/src/A.tsx": "",
+        "apps/admin/package.json": "{}",
+        "apps/admin/src/B.tsx": "",
+    })
+    assert "apps/web/package.json" in react.compiler_for("apps/web/src/A.tsx")
+    assert react.compiler_for("apps/admin/src/B.tsx") == ""
+
+
+def test_pf102_dependency_and_provider_related_locations():
+    findings = run({
+        "Feed.tsx": """
+            import { useEffect, createContext } from "react";
+            const FeedContext = createContext(null);
+            export function Feed({ source, children }) {
+              const query = { source, limit: 20 };
+              useEffect(() => subscribe(query), [query]);
+              useEffect(() => log(query), [query, source]);
+              return <FeedContext value={[query]}>{children}</FeedContext>;
+            }
+        """,
+    }, [PF102])
+    assert [(f.span.line, f.span.col) for f in findings] == [(4, 17), (7, 30)]
+    first, provider = findings
+    assert [r.span.line for r in first.related] == [5, 6]
+    assert "([useEffect dependency](1), [useEffect dependency](2))" in first.message
+    assert "Wrap `query` in `useMemo(…, [source])`" in first.message
+    assert provider.related[0].span.line == 7 and "`FeedContext`" in provider.message
+
+
+def test_pf102_fix_is_not_offered_after_an_early_return():
+    findings = run({
+        "List.tsx": """
+            export function List({ items, hidden }) {
+              if (hidden) return null;
+              const sorted = [...items].sort();
+              return <ul>{sorted.map((i) => <li key={i}>{i}</li>)}</ul>;
+            }
+        """,
+    }, [PF102])
+    [finding] = findings
+    assert finding.span.line == 3 and finding.fix is None
