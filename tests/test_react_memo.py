@@ -206,3 +206,25 @@ def test_pf102_fix_is_not_offered_after_an_early_return():
     }, [PF102])
     [finding] = findings
     assert finding.span.line == 3 and finding.fix is None
+
+
+def test_fixes_on_the_fixture_app_parse_and_silence_the_findings(monkeypatch):
+    from analyzer.engine import run as run_paths
+    from analyzer.fixes import apply_edits
+    from tests.conftest import FIXTURES
+
+    app = FIXTURES / "react-memo-app"
+    monkeypatch.chdir(app)
+    result = run_paths(["."], Config(select=("PF102", "PF103")))
+    path = "src/features/board/TaskBoard.tsx"
+    fixes = [f.fix for f in result.active if f.span.path == path and f.fix is not None]
+    assert len(fixes) == 4  # ranked, pageTasks, membersById, handleToggle
+    text = (app / path).read_text(encoding="utf-8")
+    fixed = apply_edits(text, [edit for fix in fixes for edit in fix.edits])
+    assert 'import { useCallback, useRef, useState, useMemo } from "react";' in fixed
+    assert "const handleToggle = useCallback(function handleToggle(id: string) {" in fixed
+    assert "}, [onChange, tasks]);" in fixed
+    project = {p.relative_to(app).as_posix(): p.read_text(encoding="utf-8") for p in app.rglob("*") if p.is_file()}
+    after = check_text({**project, path: fixed}, rules=[PF102, PF103]).findings
+    assert not grammars.parse("tsx", fixed.encode()).root_node.has_error
+    assert [(f.code, f.span.line) for f in after if f.span.path == path] == [("PF103", 46), ("PF103", 52)]
