@@ -171,6 +171,21 @@ class MissingUseMemo(Rule):
             """,
             why="sorting inside an event handler is not render work; filtering each item's own tags is linear",
         ),
+        ok(
+            """
+            import { enums } from "@/api";
+
+            const BUCKETS = ["today", "week", "older"];
+
+            export function Threads({ threads }) {
+              const kinds = [...enums.threadKinds].sort();
+              return BUCKETS.map((bucket) => (
+                <Group key={bucket} kinds={kinds} items={threads.filter((t) => t.bucket === bucket)} />
+              ));
+            }
+            """,
+            why="sorting a copy of an imported constant, and a fixed handful of buckets over the data, are cheap",
+        ),
     )
 
     def check(self, ctx):
@@ -243,8 +258,11 @@ class MissingUseMemo(Rule):
                 return None  # an in-place sort of someone else's data is PF101's
             if receiver.type == "array" and not any(c.type == "spread_element" for c in receiver.named_children):
                 return None  # a literal list of constants
-            source = _data_name(facts, receiver)
-            return top, owner, f"`{_short(facts.text(top))}` sorts {source} on every render"
+            origin = _sorted_origin(facts, receiver)
+            if origin is None:
+                return None  # a copy of a module constant or an import: not data that changes per render
+            node = top if name == "toSorted" or _is_declared_value(top) else call
+            return node, owner, f"`{_short(facts.text(node))}` sorts {_data_name(facts, receiver)} on every render"
         if name == "reduce":
             initial = model.unwrap(facts._argument(call, 1))
             data = facts.root_binding(receiver)
@@ -258,6 +276,10 @@ class MissingUseMemo(Rule):
         outer_call = outer_function.parent.parent
         if facts._callee_name(outer_call) not in OUTER_ITERATIONS or facts.render_owner(outer_call) is not owner:
             return None
+        outer_callee = model.unwrap(outer_call.child_by_field_name("function"))
+        if outer_callee is None or outer_callee.type != "member_expression" or \
+                _is_constant(facts, outer_callee.child_by_field_name("object")):
+            return None  # a few fixed buckets over the data: linear
         data = facts.root_binding(receiver)
         if data.kind not in DATA_KINDS or data.node is None:
             return None
@@ -349,18 +371,60 @@ def _data_name(facts, receiver) -> str:
             node = spread.named_children[0] if spread is not None and spread.named_children else None
         elif node.type == "call_expression":
             callee = node.child_by_field_name("function")
-            if facts._callee_name(node) == "Array.from":
+            if facts._callee_name(node) in model.FRESH_ARRAY_STATICS:
                 node = model.unwrap(facts._argument(node, 0))
             else:
                 node = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
-        elif node.type == "member_expression" and data.kind in (model.PROP, model.STATE, model.CONTEXT, model.STORE):
-            break
+        elif node.type == "member_expression":
+            break  # `props.items`, `enums.values`: name the whole path
         else:
             node = node.child_by_field_name("object") if node.type == "member_expression" else None
         node = model.unwrap(node)
     if node is not None:
         return f"a copy of `{_short(facts.text(node))}`" if data.kind == model.FRESH_ARRAY else f"`{_short(facts.text(node))}`"
     return "its data"
+
+
+def _is_declared_value(node) -> bool:
+    return node.parent is not None and node.parent.type == "variable_declarator"
+
+
+def _sorted_origin(facts, receiver):
+    """The data a sorted copy is made from (None for module constants and imports)."""
+    node = model.unwrap(receiver)
+    for _ in range(8):
+        if node is None:
+            return None
+        if node.type == "array":
+            spread = next((c for c in node.named_children if c.type == "spread_element"), None)
+            node = model.unwrap(spread.named_children[0]) if spread is not None and spread.named_children else None
+            continue
+        if node.type == "call_expression":
+            callee = model.unwrap(node.child_by_field_name("function"))
+            if facts._callee_name(node) in model.FRESH_ARRAY_STATICS:
+                node = model.unwrap(facts._argument(node, 0))
+                continue
+            if callee is not None and callee.type == "member_expression":
+                node = model.unwrap(callee.child_by_field_name("object"))
+                continue
+            return None
+        break
+    if node is None or _is_constant(facts, node):
+        return None
+    return facts.root_binding(node)
+
+
+def _is_constant(facts, node) -> bool:
+    """`SECTIONS`, `enums.values`, `[1, 2]`: module-level constants, imports and literals."""
+    node = model.unwrap(node)
+    while node is not None and node.type in ("member_expression", "subscript_expression"):
+        node = model.unwrap(node.child_by_field_name("object"))
+    if node is None:
+        return False
+    if node.type == "identifier":
+        binding = facts.lookup(facts.text(node), node)
+        return binding is not None and binding.kind in (model.MODULE, model.IMPORT, model.LITERAL)
+    return node.type in ("array", "object", "string")
 
 
 def _declared_value(facts, node, owner):
