@@ -6,6 +6,7 @@ paths -> discovery -> parse -> file facts -> project index -> rules -> findings 
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -170,6 +171,7 @@ class Extracted:
     summary: object = None  # facts.summary(); None when the file has no facts
     summary_digest: Optional[bytes] = None
     notes: list = field(default_factory=list)  # Notifications
+    held: bool = False  # the process keeps its tree and facts for phase 2
 
     @property
     def has_facts(self) -> bool:
@@ -192,7 +194,12 @@ class FileChecker:
     in memory, and checks them against the merged project index (phase 2).
     One per process: in the parent for `--jobs 1`, one per worker otherwise."""
 
-    def __init__(self, root: str, config: Config, rules: Optional[Iterable[Rule]] = None):
+    def __init__(
+        self, root: str, config: Config, rules: Optional[Iterable[Rule]] = None, hold_limit_kb: Optional[int] = None
+    ):
+        # Over this resident size, trees and facts are let go after phase 1 and
+        # the file is parsed again in phase 2: the memory cap wins over "parse once".
+        self.hold_limit_kb = hold_limit_kb
         self.root = root
         self.config = config
         self.rules = select_rules(config, rules)
@@ -242,7 +249,9 @@ class FileChecker:
             out.summary = None
             out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
             return out
-        self.held[source.rel_path] = (source, facts)
+        if self.hold_limit_kb is None or resident_kb() < self.hold_limit_kb:
+            self.held[source.rel_path] = (source, facts)
+            out.held = True
         return out
 
     def set_index(self, index: ProjectIndex) -> None:
@@ -321,6 +330,22 @@ class LazySource(SourceFile):
 
 # -- a run over files on disk --------------------------------------------------------
 
+
+def resident_kb() -> int:
+    """This process's resident memory now (Linux), else its peak so far."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError, AttributeError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak
+
+
+# Memory for a whole run (all processes), in MiB; PERFSCAN_MAX_MEMORY_MB overrides.
+DEFAULT_MEMORY_MB = 450
+
 # Below this much source per process, starting workers costs more than it saves.
 MIN_BYTES_PER_WORKER = 256 * 1024
 # Runs over fewer files than this show no progress bar.
@@ -351,14 +376,18 @@ def run(
     jobs: Optional[int] = 1,
     cache_dir: Optional[str] = None,
     progress: bool = False,
+    memory_mb: Optional[int] = None,
 ) -> RunResult:
     """Check files and directories on disk.
 
     Phase 1 parses each file and extracts its facts (in `jobs` processes; None
     means one per core, fewer for small runs); the parent merges the summaries
     into the project index; phase 2 checks every file against it, in the process
-    that parsed it, so no file is parsed twice. With `cache_dir`, summaries and
-    findings of unchanged files come from the cache (see analyzer/cache.py).
+    that parsed it, so no file is parsed twice -- unless keeping every tree would
+    break the memory cap (`memory_mb` for all processes together): then trees
+    are let go after phase 1 and those files parsed again in phase 2.
+    With `cache_dir`, summaries and findings of unchanged files come from the
+    cache (see analyzer/cache.py).
     """
     from .cache import Cache, check_key, content_digest, finding_from_plain, finding_to_plain
     from .cache import note_from_plain, note_to_plain, project_inputs_digest
@@ -372,7 +401,8 @@ def run(
     stats = result.stats
     stats.update(files=len(files), parsed=0, summaries_cached=0, findings_cached=0, workers=1)
 
-    local = FileChecker(root, config)
+    budget_kb = int(memory_mb or os.environ.get("PERFSCAN_MAX_MEMORY_MB") or DEFAULT_MEMORY_MB) * 1024
+    local = FileChecker(root, config, hold_limit_kb=budget_kb)
     cache = None
     if cache_dir is not None:
         cache = Cache.open(cache_dir, root, check_key(local.rules, config, project_inputs_digest(root)))
@@ -403,7 +433,7 @@ def run(
         if count > 1:
             from .parallel import WorkerPool
 
-            pool = WorkerPool(count, root, config)
+            pool = WorkerPool(count, root, config, _worker_limit_kb(budget_kb, count))
             stats["workers"] = count
             extracted = pool.extract(sorted(to_extract, key=lambda f: -sizes[f.rel_path]), bar.update)
             held_by_pool = True
@@ -427,7 +457,10 @@ def run(
             if rel not in fresh and e.summary_digest is not None
             and e.checked_with != family_digest[LANGUAGE_FAMILY[e.language]]
         ]
-        held = [out.rel_path for out in extracted if out.has_facts]
+        held = [out.rel_path for out in extracted if out.held]
+        # Files whose trees were let go to stay under the memory cap are parsed again.
+        stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
+        stats["reparsed"] = len(extracted) - len(held) - sum(1 for out in extracted if not out.has_facts)
         for rel in set(entries) - set(held) - set(stale):
             bar.update(1)
         if held or stale:
@@ -439,7 +472,8 @@ def run(
             if pool is None and worker_count(jobs, stale_bytes, len(stale_files)) > 1:
                 from .parallel import WorkerPool
 
-                pool = WorkerPool(worker_count(jobs, stale_bytes, len(stale_files)), root, config)
+                count = worker_count(jobs, stale_bytes, len(stale_files))
+                pool = WorkerPool(count, root, config, _worker_limit_kb(budget_kb, count))
                 stats["workers"] = max(stats["workers"], pool.count)
             if not held_by_pool:
                 local.set_index(index)
@@ -499,6 +533,12 @@ def run(
             del cache.entries[rel]
         cache.save()
     return result
+
+
+def _worker_limit_kb(budget_kb: int, workers: int) -> int:
+    # The parent keeps what it has now plus room for the index and the results.
+    parent_kb = resident_kb() + 64 * 1024
+    return max(64 * 1024, (budget_kb - parent_kb) // workers)
 
 
 def _family_digests(entries) -> dict[str, bytes]:

@@ -32,10 +32,10 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _worker_main(conn, root, config) -> None:
+def _worker_main(conn, root, config, hold_limit_kb) -> None:
     from .engine import FileChecker
 
-    checker = FileChecker(root, config)
+    checker = FileChecker(root, config, hold_limit_kb=hold_limit_kb)
     while True:
         try:
             message = conn.recv()
@@ -63,7 +63,7 @@ class WorkerError(RuntimeError):
 
 
 class WorkerPool:
-    def __init__(self, count: int, root: str, config):
+    def __init__(self, count: int, root: str, config, hold_limit_kb=None):
         context = _context()
         self.count = count
         self.parsed = 0
@@ -71,7 +71,7 @@ class WorkerPool:
         self._procs = []
         for _ in range(count):
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_worker_main, args=(child_end, root, config), daemon=True)
+            process = context.Process(target=_worker_main, args=(child_end, root, config, hold_limit_kb), daemon=True)
             process.start()
             child_end.close()
             self._conns.append(parent_end)
@@ -120,7 +120,7 @@ class WorkerPool:
         out = []
         for worker, extracted in self._dispatch([[] for _ in range(self.count)], list(files), "", "extract", progress):
             for item in extracted:
-                if item.has_facts:
+                if item.held:
                     self._holder[item.rel_path] = worker
                 out.append(item)
         return out
