@@ -126,6 +126,11 @@ class ReactIndex:
             self._json_cache[rel_path] = parse_jsonc(text) if text is not None else None
         return self._json_cache[rel_path]
 
+    def project_inputs(self) -> list[str]:
+        """The non-source project files this index read (tsconfigs, package.json, build configs): a cache must
+        treat a change to any of them as a change of the index."""
+        return sorted(path for path, text in self._text_cache.items() if text is not None)
+
     # -- tsconfig ------------------------------------------------------------------------------
 
     def _config_for_dir(self, directory: str) -> Optional[PathConfig]:

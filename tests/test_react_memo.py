@@ -72,6 +72,7 @@ def test_tsconfig_paths_extends_and_references():
     })
     assert react.resolve("web/src/App.tsx", "~ui/Row") == "web/src/ui/Row.tsx"
     assert react.resolve("web/src/App.tsx", "lib/util") == "web/src/lib/util.ts"  # baseUrl from the base config
+    assert react.project_inputs() == ["web/tsconfig.app.json", "web/tsconfig.base.json", "web/tsconfig.json"]
 
 
 def test_paths_without_base_url_resolve_from_the_config_folder():
