@@ -59,9 +59,9 @@ def code_key() -> str:
     import rules
 
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{__version__}|{sys.version_info[:2]}|{_dist_version('tree-sitter')}".encode())
-    for name in ("tree-sitter-python", "tree-sitter-typescript"):
-        digest.update(f"|{name}={_dist_version(name)}".encode())
+    digest.update(f"{__version__}|{sys.version_info[:2]}".encode())
+    for module in ("tree_sitter", "tree_sitter_python", "tree_sitter_typescript"):
+        digest.update(_installed_files(module))
     packages = [os.path.dirname(__file__), os.path.dirname(rules.__file__), os.path.dirname(grammars.__file__)]
     for package in packages:
         for dirpath, dirnames, filenames in os.walk(package):
@@ -75,13 +75,21 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
-def _dist_version(name: str) -> str:
-    try:
-        from importlib.metadata import version
+def _installed_files(module: str) -> bytes:
+    """Names, sizes and mtimes of an installed package's files: a new version of a
+    grammar changes them (cheaper than importlib.metadata)."""
+    import importlib.util
 
-        return version(name)
-    except Exception:
-        return "?"
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return module.encode() + b"=?"
+    parts = [module]
+    for location in spec.submodule_search_locations:
+        for entry in sorted(os.scandir(location), key=lambda e: e.name):
+            if entry.is_file():
+                stat = entry.stat()
+                parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts).encode()
 
 
 def check_key(rules, config, project_inputs: bytes = b"") -> str:

@@ -142,7 +142,7 @@ def _too_large_or_minified(path: str, rel: str, config: Config) -> Notification 
                 head = handle.read(64 * 1024)
         except OSError:
             return None
-        if any(len(line) > MINIFIED_LINE_LENGTH for line in head.split(b"\n")):
+        if max(map(len, head.split(b"\n"))) > MINIFIED_LINE_LENGTH:  # C-speed over lines
             return Notification(
                 "note", f"skipped: minified or generated (a line longer than {MINIFIED_LINE_LENGTH} characters)",
                 rel, kind="minified",

@@ -1,68 +1,248 @@
-"""Time parse-only and a full check over one directory, in one run, and print the ratio.
+"""Measure perfscan on one directory, in one run, and print ratios.
 
-    python benchmarks/bench.py fixtures/fullstack-demo
-    python benchmarks/bench.py /path/to/repo --repeat 3
+    python benchmarks/bench.py /work/corpora/excalidraw
+    python benchmarks/bench.py /work/corpora/polar/server --jobs 2 --scaling
+    python benchmarks/bench.py DIR --tools /work/tools     # peers installed there
 
-The parse-only pass discovers the same files and reads, decodes and parses each
-one with tree-sitter, exactly as the check does, and nothing else; the ratio
-check / parse-only is the number to watch (the design target is close to 1).
-Absolute times depend on the machine; ratios measured in one run do not.
+Every measurement is a fresh process started the same way, timed by wall
+clock (start-up and imports included, as a user or CI sees them):
+
+- parse-only: discover the same files and read + parse each one with
+  tree-sitter in the same number of processes, nothing else;
+- cold check: `perfscan check` with an empty cache (in a temporary directory);
+- warm check: the same command again, the cache now filled;
+- peak memory of the cold check: the largest sum of PSS over the process and
+  its workers, sampled every 20 ms (Linux);
+- with `--scaling`: cold checks of a quarter, half and all of the files;
+- peers, when installed (ruff and semgrep for Python files; Biome and ESLint
+  with react-hooks + react-perf for TS/TSX): their wall time on the same
+  directory and perfscan's speed-up over each (peer time / perfscan cold time).
+
+Ratios measured in one run on one machine are the numbers to compare; absolute
+times depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from analyzer.config import Config  # noqa: E402
-from analyzer.discovery import discover  # noqa: E402
-from analyzer.engine import load_source, run  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, REPO)
 
 
-def parse_only(paths, config) -> tuple[float, int, int]:
+# -- parse-only (runs inside its own process) -----------------------------------------
+
+
+def _parse_one(file) -> int:
+    import grammars
+
+    try:
+        with open(file[0], "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return 0
+    grammars.parse(file[1], data)
+    return len(data)
+
+
+def parse_only(jobs: int) -> None:
+    """Discover files as `perfscan check .` does, then only read and parse them."""
+    import multiprocessing
+
+    from analyzer.config import Config
+    from analyzer.discovery import discover
+
+    files = [(f.path, f.language) for f in discover(["."], Config()).files]
+    files.sort(key=lambda f: -os.path.getsize(f[0]))
+    if jobs <= 1:
+        total = sum(_parse_one(f) for f in files)
+    else:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            total = sum(pool.imap_unordered(_parse_one, files, chunksize=8))
+    print(f"{len(files)} {total}")
+
+
+# -- timing and memory of a child process ------------------------------------------------
+
+
+def _children_of(pid: int) -> list[int]:
+    found, frontier = [pid], [pid]
+    try:
+        stats = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as handle:
+                        fields = handle.read().rsplit(b")", 1)[1].split()
+                    stats.append((int(name), int(fields[1])))
+                except (OSError, IndexError, ValueError):
+                    pass
+    except OSError:
+        return found
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in stats:
+            if ppid == parent and child not in found:
+                found.append(child)
+                frontier.append(child)
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def timed(cmd: list[str], cwd: str, sample_memory: bool = False, env=None) -> tuple[float, int, int]:
+    """(seconds, peak MB over the process tree or 0, exit code)."""
+    peak = [0]
     start = time.perf_counter()
-    discovery = discover(paths, config)
-    total_bytes = 0
-    parsed = 0
-    for file in discovery.files:
-        source, _ = load_source(file)
-        if source is not None:
-            total_bytes += len(source.data)
-            parsed += 1
-    return time.perf_counter() - start, parsed, total_bytes
+    process = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.02):
+            total = sum(_pss_kb(pid) for pid in _children_of(process.pid))
+            peak[0] = max(peak[0], total)
+
+    sampler = threading.Thread(target=sample, daemon=True) if sample_memory and os.path.isdir("/proc") else None
+    if sampler:
+        sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    if sampler:
+        sampler.join()
+    if process.returncode not in (0, 1):
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        print(f"  ! {' '.join(cmd[:3])}... exited {process.returncode}: {' | '.join(tail)}")
+    return seconds, peak[0] // 1024, process.returncode
 
 
-def full_check(paths, config) -> tuple[float, int]:
-    start = time.perf_counter()
-    result = run(paths, config)
-    return time.perf_counter() - start, len(result.findings)
+def best(cmd, cwd, repeat, prepare=None, sample_memory=False, env=None):
+    runs = []
+    for _ in range(repeat):
+        if prepare:
+            prepare()
+        runs.append(timed(cmd, cwd, sample_memory, env))
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+# -- peers -------------------------------------------------------------------------------
+
+
+def _tool(tools: str, *candidates: str):
+    for candidate in candidates:
+        path = os.path.join(tools, candidate)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    found = shutil.which(os.path.basename(candidates[0]))
+    return found
+
+
+def peer_commands(tools: str, jobs: int, languages: set[str]) -> list[tuple[str, list[str], dict]]:
+    peers = []
+    env = dict(os.environ)
+    if "python" in languages:
+        ruff = _tool(tools, "pyvenv/bin/ruff", "bin/ruff")
+        if ruff:
+            peers.append(("ruff", [ruff, "check", "--isolated", "--no-cache", "--exit-zero", "."], env))
+        semgrep = _tool(tools, "pyvenv/bin/semgrep", "bin/semgrep")
+        if semgrep:
+            config = os.path.join(HERE, "peers", "semgrep-python-perf.yml")
+            peers.append(("semgrep", [semgrep, "scan", "--config", config, "--metrics=off", "--disable-version-check",
+                                      "--quiet", "--jobs", str(jobs), "."], env))
+    if languages & {"tsx", "typescript"}:
+        biome = _tool(tools, "node_modules/.bin/biome")
+        if biome:
+            peers.append(("biome", [biome, "lint", "--config-path", os.path.join(HERE, "peers"),
+                                    "--max-diagnostics=0", "--diagnostic-level=error", "."], env))
+        eslint = _tool(tools, "node_modules/.bin/eslint")
+        if eslint:
+            # The flat config imports its plugins: it must live where they are installed.
+            config = os.path.join(tools, "perfscan-bench.eslint.config.mjs")
+            shutil.copyfile(os.path.join(HERE, "peers", "eslint.config.mjs"), config)
+            peers.append(("eslint", [eslint, "--config", config, "."], env))
+    return peers
+
+
+# -- main --------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+")
-    parser.add_argument("--repeat", type=int, default=3, help="take the best of N runs of each (default 3)")
+    parser.add_argument("directory")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N for each timing (default 1)")
+    parser.add_argument("--tools", default=os.environ.get("PERFSCAN_PEERS", "/work/tools"), help="where the peers are installed")
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--scaling", action="store_true", help="also time a quarter, half and all of the files")
+    parser.add_argument("--parse-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    config = Config()
-    # Warm up: import rules, compile queries, load grammars (a one-off per process).
-    full_check(args.paths, config)
-    parse_times, check_times = [], []
-    for _ in range(args.repeat):
-        seconds, files, total_bytes = parse_only(args.paths, config)
-        parse_times.append(seconds)
-        seconds, findings = full_check(args.paths, config)
-        check_times.append(seconds)
-    parse_s, check_s = min(parse_times), min(check_times)
-    print(f"paths:            {' '.join(args.paths)}")
-    print(f"files parsed:     {files} ({total_bytes / 1e6:.2f} MB)")
-    print(f"findings:         {findings}")
-    print(f"parse-only:       {parse_s:.3f} s ({total_bytes / 1e6 / parse_s:.1f} MB/s)")
-    print(f"full check:       {check_s:.3f} s")
-    print(f"check/parse-only: {check_s / parse_s:.2f}x (best of {args.repeat})")
+    directory = os.path.abspath(args.directory)
+    if args.parse_only:
+        os.chdir(directory)
+        parse_only(args.jobs)
+        return 0
+
+    from analyzer.config import Config
+    from analyzer.discovery import discover
+    from rules import all_rules
+
+    os.chdir(directory)
+    files = discover(["."], Config()).files
+    total_mb = sum(os.path.getsize(f.path) for f in files) / 1e6
+    languages = {f.language for f in files}
+    python = sys.executable
+    perfscan = [python, "-m", "analyzer.cli", "check"]
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    print(f"directory:   {directory}")
+    print(f"files:       {len(files)} ({total_mb:.1f} MB; {', '.join(sorted(languages))}); rules: {len(all_rules())}; "
+          f"processes: {args.jobs}")
+
+    parse_s, _ = best([python, __file__, "--parse-only", "--jobs", str(args.jobs), directory], directory, args.repeat)
+    cache_dir = tempfile.mkdtemp(prefix="perfscan-bench-cache-")
+    check = perfscan + [".", "--jobs", str(args.jobs), "--cache-dir", cache_dir, "--exit-zero", "--no-source"]
+
+    def empty_cache():
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+    cold_s, peak_mb = best(check, directory, args.repeat, prepare=empty_cache, sample_memory=True, env=env)
+    warm_s, _ = best(check, directory, args.repeat, env=env)
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    print(f"parse-only:  {parse_s:7.2f} s  ({total_mb / parse_s:.1f} MB/s)")
+    print(f"cold check:  {cold_s:7.2f} s  cold/parse-only = {cold_s / parse_s:.2f}x")
+    print(f"warm check:  {warm_s:7.2f} s  warm/cold = {100 * warm_s / cold_s:.1f}%")
+    print(f"peak memory: {peak_mb:7d} MB (PSS, all processes of the cold check)")
+
+    if args.scaling:
+        ordered = sorted(files, key=lambda f: f.rel_path)
+        print("scaling (cold, no cache):")
+        for share, label in ((4, "1/4"), (2, "1/2"), (1, "all")):
+            subset = ordered[::share]
+            mb = sum(os.path.getsize(f.path) for f in subset) / 1e6
+            seconds, _ = best(perfscan + ["--no-cache", "--jobs", str(args.jobs), "--exit-zero", "--no-source"]
+                              + [f.rel_path for f in subset], directory, args.repeat, env=env)
+            print(f"  {label:>3}: {len(subset):5d} files {mb:6.1f} MB {seconds:7.2f} s  {seconds / mb:.3f} s/MB")
+
+    if not args.no_peers:
+        for name, cmd, peer_env in peer_commands(args.tools, args.jobs, languages):
+            seconds, _ = best(cmd, directory, args.repeat, env=peer_env)
+            print(f"peer {name:8s} {seconds:7.2f} s  perfscan cold is {seconds / cold_s:.2f}x as fast")
     return 0
 
 
