@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -393,6 +394,8 @@ def run(
     from .cache import note_from_plain, note_to_plain, project_inputs_digest
     from .cache import Entry
 
+    clock = time.perf_counter()
+    started = clock
     discovery = discover(paths, config)
     root = discovery.root
     result = RunResult(root=root, missing_paths=list(discovery.missing_paths))
@@ -426,6 +429,7 @@ def run(
     bar = _progress_bar(progress, len(to_extract) + len(entries))
     pool = None
     try:
+        stats["discovery_and_cache_lookup_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
         # 1. Parse and extract facts of new and changed files.
         sizes = {f.rel_path: _size(f.path) for f in to_extract}
         count = worker_count(jobs, sum(sizes.values()), len(to_extract))
@@ -449,6 +453,7 @@ def run(
             )
         fresh = {out.rel_path for out in extracted}
 
+        stats["phase1_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
         # 2. The project index, and which files it sends back to the rules.
         summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
         family_digest = _family_digests(entries)
@@ -507,6 +512,7 @@ def run(
         stats["worker_maxrss_kb"] = pool.close()
         stats["parsed"] += pool.parsed
 
+    stats["phase2_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
     # 3. Results, cached and new, in one deterministic order.
     for rel in sorted(entries):
         entry = entries[rel]
@@ -532,6 +538,8 @@ def run(
         for rel in [r for r in cache.entries if r not in files and not os.path.exists(os.path.join(root, r))]:
             del cache.entries[rel]
         cache.save()
+    stats["results_and_cache_write_s"] = round(time.perf_counter() - clock, 3)
+    stats["total_s"] = round(time.perf_counter() - started, 3)
     return result
 
 
