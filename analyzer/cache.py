@@ -134,6 +134,14 @@ def project_inputs_digest(root: str) -> bytes:
     return digest.digest()
 
 
+def file_digest(root: str, rel_path: str) -> bytes:
+    try:
+        with open(os.path.join(root, rel_path), "rb") as handle:
+            return content_digest(handle.read())
+    except OSError:
+        return b"-"
+
+
 # -- entries -------------------------------------------------------------------
 
 
@@ -261,6 +269,9 @@ class Cache:
     code_key: str
     check_key: str
     entries: dict = field(default_factory=dict)  # rel_path -> Entry
+    # Non-source project files the last run's indexes read (tsconfigs, package.json):
+    # {rel_path: content digest}. Their current content is part of every index digest.
+    inputs: dict = field(default_factory=dict)
     loaded: bool = False  # a valid file was read
 
     @classmethod
@@ -299,7 +310,11 @@ class Cache:
                 entries[rel_path] = entry
         except Exception:  # corrupt or foreign: start afresh
             return
+        inputs = data.get("inputs", {})
+        if not isinstance(inputs, dict) or not all(isinstance(k, str) for k in inputs):
+            return
         self.entries = entries
+        self.inputs = inputs
         self.loaded = True
 
     def save(self) -> bool:
@@ -309,6 +324,7 @@ class Cache:
             "code_key": self.code_key,
             "check_key": self.check_key,
             "entries": {rel: _entry_to_plain(e) for rel, e in sorted(self.entries.items())},
+            "inputs": dict(sorted(self.inputs.items())),
         }
         try:
             payload = pickle.dumps(data, protocol=5)

@@ -22,7 +22,7 @@ from .project import ProjectIndex
 from .rule import Rule, RuleContext
 from .source import LANGUAGE_FAMILY, SourceFile, language_for
 from .suppression import apply_suppressions
-from .cache import content_digest, summary_digest
+from .cache import content_digest, file_digest, summary_digest
 
 
 @dataclass
@@ -201,6 +201,7 @@ class FileChecker:
         # Over this resident size, trees and facts are let go after phase 1 and
         # the file is parsed again in phase 2: the memory cap wins over "parse once".
         self.hold_limit_kb = hold_limit_kb
+        self._full = False
         self.root = root
         self.config = config
         self.rules = select_rules(config, rules)
@@ -250,10 +251,34 @@ class FileChecker:
             out.summary = None
             out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
             return out
-        if self.hold_limit_kb is None or resident_kb() < self.hold_limit_kb:
+        if self._may_hold():
             self.held[source.rel_path] = (source, facts)
             out.held = True
         return out
+
+    def _may_hold(self) -> bool:
+        if self.hold_limit_kb is None:
+            return True
+        if self._full:
+            return False
+        # Resident size first (cheap); a forked worker shares its parent's pages,
+        # so the proportional size decides once the resident one is over.
+        if resident_kb() < self.hold_limit_kb or proportional_kb() < self.hold_limit_kb:
+            return True
+        self._full = True
+        return False
+
+    def project_inputs(self) -> list[str]:
+        """Non-source files the derived indexes read (those offering `project_inputs()`)."""
+        found: set[str] = set()
+        for value in list(self.index.derived.values()) if self.index is not None else ():
+            method = getattr(value, "project_inputs", None)
+            if callable(method):
+                try:
+                    found.update(method())
+                except Exception:
+                    pass
+        return sorted(found)
 
     def set_index(self, index: ProjectIndex) -> None:
         self.index = index
@@ -342,6 +367,18 @@ def resident_kb() -> int:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak // 1024 if sys.platform == "darwin" else peak
+
+
+def proportional_kb() -> int:
+    """This process's share of memory (PSS: shared pages split between sharers), Linux."""
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return resident_kb()
 
 
 # Memory for a whole run (all processes), in MiB; PERFSCAN_MAX_MEMORY_MB overrides.
@@ -452,11 +489,15 @@ def run(
                 [note_to_plain(n) for n in out.notes],
             )
         fresh = {out.rel_path for out in extracted}
+        checked_rels: set[str] = set()
 
         stats["phase1_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
         # 2. The project index, and which files it sends back to the rules.
         summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
-        family_digest = _family_digests(entries)
+        # Project files the indexes read last time (tsconfig paths...) count as index input.
+        previous_inputs = sorted(cache.inputs) if cache is not None else []
+        inputs_now = {rel: file_digest(root, rel) for rel in previous_inputs}
+        family_digest = _family_digests(entries, repr(sorted(inputs_now.items())).encode())
         stale = [
             rel for rel, e in entries.items()
             if rel not in fresh and e.summary_digest is not None
@@ -499,6 +540,7 @@ def run(
                 entry.findings = [finding_to_plain(f) for f in out.findings]
                 entry.check_notes = [note_to_plain(n) for n in out.notes]
                 entry.checked_with = family_digest[LANGUAGE_FAMILY[entry.language]]
+                checked_rels.add(out.rel_path)
                 result.findings.extend(out.findings)
     except BaseException:
         if pool is not None:
@@ -508,6 +550,7 @@ def run(
     finally:
         bar.finish()
     stats["parsed"] = local.parsed
+    read_inputs = set(local.project_inputs()) | (set(pool.project_inputs()) if pool is not None else set())
     if pool is not None:
         stats["worker_maxrss_kb"] = pool.close()
         stats["parsed"] += pool.parsed
@@ -530,6 +573,13 @@ def run(
     result.notifications.sort(key=lambda n: (n.path or "", n.line or 0, n.kind, n.message))
 
     if cache is not None:
+        if read_inputs:
+            cache.inputs = {rel: file_digest(root, rel) for rel in sorted(read_inputs | set(inputs_now))}
+            if cache.inputs != inputs_now:
+                # What was checked now saw these files as they are: key it on them.
+                now = _family_digests(entries, repr(sorted(cache.inputs.items())).encode())
+                for rel in checked_rels:
+                    entries[rel].checked_with = now[LANGUAGE_FAMILY[entries[rel].language]]
         for rel, entry in entries.items():
             if entry.digest is not None and entry.summary_digest is not None:
                 cache.entries[rel] = entry
@@ -549,12 +599,12 @@ def _worker_limit_kb(budget_kb: int, workers: int) -> int:
     return max(64 * 1024, (budget_kb - parent_kb) // workers)
 
 
-def _family_digests(entries) -> dict[str, bytes]:
+def _family_digests(entries, extra: bytes = b"") -> dict[str, bytes]:
     """One digest per language family over (path, summary digest) of its files:
     a file's findings are reused only while its family's index is unchanged."""
     import hashlib
 
-    digests = {family: hashlib.blake2b(digest_size=16) for family in ("python", "tsx")}
+    digests = {family: hashlib.blake2b(extra, digest_size=16) for family in ("python", "tsx")}
     for rel in sorted(entries):
         entry = entries[rel]
         if entry.summary_digest is not None:

@@ -51,6 +51,8 @@ def _worker_main(conn, root, config, hold_limit_kb) -> None:
                 conn.send(("ok", [checker.check_held(rel) for rel in message[1]]))
             elif op == "check_files":
                 conn.send(("ok", [checker.check_file(file) for file in message[1]]))
+            elif op == "inputs":
+                conn.send(("ok", checker.project_inputs()))
             elif op == "stop":
                 conn.send(("ok", (checker.parsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
                 return
@@ -136,6 +138,15 @@ class WorkerPool:
         for _, checked in self._dispatch(queues, list(stale_files), "check_held", "check_files", progress):
             out.extend(checked)
         return out
+
+    def project_inputs(self) -> list[str]:
+        found: set[str] = set()
+        for conn in self._conns:
+            conn.send(("inputs",))
+            status, payload = conn.recv()
+            if status == "ok":
+                found.update(payload)
+        return sorted(found)
 
     def close(self) -> list[int]:
         """Stop the workers; returns each one's peak resident memory (KiB)."""

@@ -222,3 +222,39 @@ def test_cli_no_cache_and_cache_dir_elsewhere_write_nothing_into_the_tree(projec
     assert sorted(os.listdir(project)) == ["app.py"]
     assert (elsewhere / "c" / ".gitignore").exists()
     assert any(n.startswith("files-") for n in os.listdir(elsewhere / "c"))
+
+
+class _SettingsIndex:
+    """A derived index that reads a non-source project file, like tsconfig paths."""
+
+    def __init__(self, index):
+        with open(os.path.join(index.root, "conf", "flags.txt"), encoding="utf-8") as handle:
+            self.strict = "strict" in handle.read()
+
+    def project_inputs(self):
+        return ["conf/flags.txt"]
+
+
+class StrictModeSlow(Rule):
+    code = "PF997"
+    name = "test-strict-mode"
+    languages = frozenset({"python"})
+    summary = "test rule"
+    what_it_does = why_slow = how_to_measure = use_instead = "test"
+
+    def check(self, ctx):
+        if ctx.index.get_derived("test.settings", _SettingsIndex).strict:
+            ctx.report(ctx.source.tree.root_node, "strict")
+        return ()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_change_of_a_project_file_an_index_read_rechecks(project, monkeypatch, tmp_path, jobs):
+    write_tree(project, {"a.py": "x = 1\n", "b.py": "y = 2\n", "conf/flags.txt": "relaxed\n"})
+    monkeypatch.setattr(engine, "select_rules", lambda config, rules=None: [StrictModeSlow()])
+    cache_dir = str(tmp_path / "cache")
+    assert engine.run(["."], Config(), jobs=jobs, cache_dir=cache_dir).findings == []
+    assert engine.run(["."], Config(), jobs=jobs, cache_dir=cache_dir).stats["parsed"] == 0
+    (project / "conf" / "flags.txt").write_text("strict\n")
+    result = engine.run(["."], Config(), jobs=jobs, cache_dir=cache_dir)
+    assert sorted(f.span.path for f in result.findings) == ["a.py", "b.py"]
