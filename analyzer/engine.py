@@ -382,7 +382,7 @@ def proportional_kb() -> int:
 
 
 # Memory for a whole run (all processes), in MiB; PERFSCAN_MAX_MEMORY_MB overrides.
-DEFAULT_MEMORY_MB = 450
+DEFAULT_MEMORY_MB = 400
 
 # Below this much source per process, starting workers costs more than it saves.
 MIN_BYTES_PER_WORKER = 256 * 1024
@@ -580,14 +580,18 @@ def run(
                 now = _family_digests(entries, repr(sorted(cache.inputs.items())).encode())
                 for rel in checked_rels:
                     entries[rel].checked_with = now[LANGUAGE_FAMILY[entries[rel].language]]
+        before = (len(cache.entries), cache.loaded)
+        changed = bool(fresh or checked_rels) or not cache.loaded
         for rel, entry in entries.items():
             if entry.digest is not None and entry.summary_digest is not None:
                 cache.entries[rel] = entry
-            else:
-                cache.entries.pop(rel, None)
+            elif cache.entries.pop(rel, None) is not None:
+                changed = True
         for rel in [r for r in cache.entries if r not in files and not os.path.exists(os.path.join(root, r))]:
             del cache.entries[rel]
-        cache.save()
+        # A warm run over an unchanged tree rewrites nothing.
+        if changed or read_inputs and cache.inputs != inputs_now or (len(cache.entries), True) != before:
+            cache.save()
     stats["results_and_cache_write_s"] = round(time.perf_counter() - clock, 3)
     stats["total_s"] = round(time.perf_counter() - started, 3)
     return result

@@ -258,3 +258,16 @@ def test_change_of_a_project_file_an_index_read_rechecks(project, monkeypatch, t
     (project / "conf" / "flags.txt").write_text("strict\n")
     result = engine.run(["."], Config(), jobs=jobs, cache_dir=cache_dir)
     assert sorted(f.span.path for f in result.findings) == ["a.py", "b.py"]
+
+
+def test_warm_run_over_an_unchanged_tree_rewrites_no_cache(project, test_rules, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    path = _cache_file(cache_dir)
+    os.utime(path, ns=(1, 1))
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    assert os.stat(path).st_mtime_ns == 1
+    (project / "other.py").write_text("z = 3\n")
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    assert os.stat(path).st_mtime_ns != 1
