@@ -581,7 +581,7 @@ def run(
                 for rel in checked_rels:
                     entries[rel].checked_with = now[LANGUAGE_FAMILY[entries[rel].language]]
         before = (len(cache.entries), cache.loaded)
-        changed = bool(fresh or checked_rels) or not cache.loaded
+        changed = bool(checked_rels) or not cache.loaded or any(entries[r].summary_digest for r in fresh)
         for rel, entry in entries.items():
             if entry.digest is not None and entry.summary_digest is not None:
                 cache.entries[rel] = entry
