@@ -15,6 +15,7 @@ grammars and rules), `spawn` elsewhere.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import resource
 import sys
 import traceback
@@ -46,7 +47,7 @@ def _worker_main(conn, root, config, hold_limit_kb) -> None:
             if op == "extract":
                 conn.send(("ok", [checker.extract(file) for file in message[1]]))
             elif op == "index":
-                checker.set_index(message[1])
+                checker.set_index(pickle.loads(message[1]))
             elif op == "check_held":
                 conn.send(("ok", [checker.check_held(rel) for rel in message[1]]))
             elif op == "check_files":
@@ -129,8 +130,9 @@ class WorkerPool:
 
     def check(self, index, held: list[str], stale_files: list, progress: Callable[[int], None]) -> list:
         """Phase 2: held files where they were parsed, then the stale ones anywhere."""
+        blob = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)  # once, not once per worker
         for conn in self._conns:
-            conn.send(("index", index))
+            conn.send(("index", blob))
         queues: list[list] = [[] for _ in range(self.count)]
         for rel in sorted(held):
             queues[self._holder[rel]].append(rel)
