@@ -441,7 +441,7 @@ def run(
     stats = result.stats
     stats.update(files=len(files), parsed=0, summaries_cached=0, findings_cached=0, workers=1)
 
-    budget_kb = int(memory_mb or os.environ.get("PERFSCAN_MAX_MEMORY_MB") or DEFAULT_MEMORY_MB) * 1024
+    budget_kb = memory_budget_mb(memory_mb) * 1024
     local = FileChecker(root, config, hold_limit_kb=budget_kb)
     cache = None
     if cache_dir is not None:
@@ -595,6 +595,16 @@ def run(
     stats["results_and_cache_write_s"] = round(time.perf_counter() - clock, 3)
     stats["total_s"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def memory_budget_mb(memory_mb: Optional[int] = None) -> int:
+    if memory_mb:
+        return memory_mb
+    try:
+        value = int(os.environ.get("PERFSCAN_MAX_MEMORY_MB", ""))
+    except ValueError:
+        return DEFAULT_MEMORY_MB
+    return value if value > 0 else DEFAULT_MEMORY_MB
 
 
 def _worker_limit_kb(budget_kb: int, workers: int) -> int:
