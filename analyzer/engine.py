@@ -202,6 +202,7 @@ class FileChecker:
         # the file is parsed again in phase 2: the memory cap wins over "parse once".
         self.hold_limit_kb = hold_limit_kb
         self._full = False
+        self._inputs: set[str] = set()
         self.root = root
         self.config = config
         self.rules = select_rules(config, rules)
@@ -232,6 +233,12 @@ class FileChecker:
             return None
 
     def extract(self, file: DiscoveredFile) -> Extracted:
+        if self.index is not None and not self.held:
+            # The next language family starts: the last one's trees are all checked.
+            self._inputs.update(self.project_inputs())
+            self.index = None
+            release_memory()
+            self._full = False
         source, digest, notes = self._load(file)
         out = Extracted(file.rel_path, file.language, digest, notes=notes)
         if source is None:
@@ -270,7 +277,7 @@ class FileChecker:
 
     def project_inputs(self) -> list[str]:
         """Non-source files the derived indexes read (those offering `project_inputs()`)."""
-        found: set[str] = set()
+        found: set[str] = set(self._inputs)
         for value in list(self.index.derived.values()) if self.index is not None else ():
             method = getattr(value, "project_inputs", None)
             if callable(method):
@@ -281,6 +288,8 @@ class FileChecker:
         return sorted(found)
 
     def set_index(self, index: ProjectIndex) -> None:
+        if self.index is not None:
+            self._inputs.update(self.project_inputs())
         self.index = index
 
     def check_held(self, rel_path: str) -> Checked:
@@ -367,6 +376,20 @@ def resident_kb() -> int:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak // 1024 if sys.platform == "darwin" else peak
+
+
+def release_memory() -> None:
+    """Give freed trees back to the system (glibc keeps freed heap otherwise), so the
+    memory cap measures what is really in use when the next family starts."""
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def proportional_kb() -> int:
@@ -467,81 +490,95 @@ def run(
     pool = None
     try:
         stats["discovery_and_cache_lookup_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
-        # 1. Parse and extract facts of new and changed files.
-        sizes = {f.rel_path: _size(f.path) for f in to_extract}
-        count = worker_count(jobs, sum(sizes.values()), len(to_extract))
-        held_by_pool = False
-        if count > 1:
-            from .parallel import WorkerPool
-
-            pool = WorkerPool(count, root, config, _worker_limit_kb(budget_kb, count))
-            stats["workers"] = count
-            extracted = pool.extract(sorted(to_extract, key=lambda f: -sizes[f.rel_path]), bar.update)
-            held_by_pool = True
-        else:
-            extracted = []
-            for file in to_extract:
-                extracted.append(local.extract(file))
-                bar.update(1)
-        for out in extracted:
-            entries[out.rel_path] = Entry(
-                out.digest, out.language, out.partial, out.summary, out.summary_digest,
-                [note_to_plain(n) for n in out.notes],
-            )
-        fresh = {out.rel_path for out in extracted}
-        checked_rels: set[str] = set()
-
-        stats["phase1_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
-        # 2. The project index, and which files it sends back to the rules.
-        summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
+        stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0)
         # Project files the indexes read last time (tsconfig paths...) count as index input.
         previous_inputs = sorted(cache.inputs) if cache is not None else []
         inputs_now = {rel: file_digest(root, rel) for rel in previous_inputs}
-        family_digest = _family_digests(entries, repr(sorted(inputs_now.items())).encode())
-        stale = [
-            rel for rel, e in entries.items()
-            if rel not in fresh and e.summary_digest is not None
-            and e.checked_with != family_digest[LANGUAGE_FAMILY[e.language]]
-        ]
-        held = [out.rel_path for out in extracted if out.held]
-        # Files whose trees were let go to stay under the memory cap are parsed again.
-        stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
-        stats["reparsed"] = len(extracted) - len(held) - sum(1 for out in extracted if not out.has_facts)
-        for rel in set(entries) - set(held) - set(stale):
-            bar.update(1)
-        if held or stale:
-            index = ProjectIndex.build(root, summaries)
-            index.settings.update(config.project_settings)
-            checked: list[Checked] = []
-            stale_files = [files[rel] for rel in sorted(stale, key=lambda r: -_size(files[r].path))]
-            stale_bytes = sum(_size(f.path) for f in stale_files)
-            if pool is None and worker_count(jobs, stale_bytes, len(stale_files)) > 1:
-                from .parallel import WorkerPool
+        fresh: set[str] = set()
+        checked_rels: set[str] = set()
+        # One language family after the other: a family's rules read only its part of
+        # the index, and only one family's trees are held at a time (half the memory
+        # on a full-stack repository, so fewer files go over the memory cap).
+        for family in ("python", "tsx"):
+            family_files = [f for f in to_extract if LANGUAGE_FAMILY[f.language] == family]
+            family_cached = [rel for rel, e in entries.items() if LANGUAGE_FAMILY[e.language] == family]
+            if not family_files and not family_cached:
+                continue
+            # 1. Parse and extract facts of new and changed files.
+            sizes = {f.rel_path: _size(f.path) for f in family_files}
+            count = worker_count(jobs, sum(sizes.values()), len(family_files))
+            held_by_pool = False
+            if count > 1 or (pool is not None and family_files):
+                if pool is None:
+                    from .parallel import WorkerPool
 
-                count = worker_count(jobs, stale_bytes, len(stale_files))
-                pool = WorkerPool(count, root, config, _worker_limit_kb(budget_kb, count))
-                stats["workers"] = max(stats["workers"], pool.count)
-            if not held_by_pool:
-                local.set_index(index)
-                for rel in sorted(held):
-                    checked.append(local.check_held(rel))
-                    bar.update(1)
-            if pool is not None:
-                checked.extend(pool.check(index, held if held_by_pool else [], stale_files, bar.update))
+                    pool = WorkerPool(count, root, config, _worker_limit_kb(budget_kb, count))
+                    stats["workers"] = count
+                extracted = pool.extract(sorted(family_files, key=lambda f: -sizes[f.rel_path]), bar.update)
+                held_by_pool = True
             else:
-                for file in stale_files:
-                    checked.append(local.check_file(file))
+                extracted = []
+                for file in family_files:
+                    extracted.append(local.extract(file))
                     bar.update(1)
-            for out in checked:
-                entry = entries[out.rel_path]
-                if out.digest is not None and out.digest != entry.digest:
-                    # Changed while we ran: report what we saw, cache none of it.
-                    entry.digest = None
-                entry.findings = [finding_to_plain(f) for f in out.findings]
-                entry.check_notes = [note_to_plain(n) for n in out.notes]
-                entry.checked_with = family_digest[LANGUAGE_FAMILY[entry.language]]
-                checked_rels.add(out.rel_path)
-                result.findings.extend(out.findings)
+            for out in extracted:
+                entries[out.rel_path] = Entry(
+                    out.digest, out.language, out.partial, out.summary, out.summary_digest,
+                    [note_to_plain(n) for n in out.notes],
+                )
+            family_fresh = {out.rel_path for out in extracted}
+            fresh |= family_fresh
+            stats["phase1_s"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+
+            # 2. The project index, and which files it sends back to the rules.
+            summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
+            family_digest = _family_digests(entries, repr(sorted(inputs_now.items())).encode())[family]
+            stale = [
+                rel for rel in family_cached
+                if rel not in family_fresh and entries[rel].checked_with != family_digest
+            ]
+            held = [out.rel_path for out in extracted if out.held]
+            # Files whose trees were let go to stay under the memory cap are parsed again.
+            stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
+            stats["reparsed"] += len(extracted) - len(held) - sum(1 for out in extracted if not out.has_facts)
+            for _ in (set(family_cached) | family_fresh) - set(held) - set(stale):
+                bar.update(1)
+            if held or stale:
+                index = ProjectIndex.build(root, summaries)
+                index.settings.update(config.project_settings)
+                checked: list[Checked] = []
+                stale_files = [files[rel] for rel in sorted(stale, key=lambda r: -_size(files[r].path))]
+                stale_bytes = sum(_size(f.path) for f in stale_files)
+                if pool is None and worker_count(jobs, stale_bytes, len(stale_files)) > 1:
+                    from .parallel import WorkerPool
+
+                    count = worker_count(jobs, stale_bytes, len(stale_files))
+                    pool = WorkerPool(count, root, config, _worker_limit_kb(budget_kb, count))
+                    stats["workers"] = max(stats["workers"], pool.count)
+                if not held_by_pool:
+                    local.set_index(index)
+                    for rel in sorted(held):
+                        checked.append(local.check_held(rel))
+                        bar.update(1)
+                if pool is not None:
+                    checked.extend(pool.check(index, held if held_by_pool else [], stale_files, bar.update))
+                else:
+                    for file in stale_files:
+                        checked.append(local.check_file(file))
+                        bar.update(1)
+                for out in checked:
+                    entry = entries[out.rel_path]
+                    if out.digest is not None and out.digest != entry.digest:
+                        # Changed while we ran: report what we saw, cache none of it.
+                        entry.digest = None
+                    entry.findings = [finding_to_plain(f) for f in out.findings]
+                    entry.check_notes = [note_to_plain(n) for n in out.notes]
+                    entry.checked_with = family_digest
+                    checked_rels.add(out.rel_path)
+                    result.findings.extend(out.findings)
+            stats["phase2_s"] += time.perf_counter() - clock
+            clock = time.perf_counter()
     except BaseException:
         if pool is not None:
             pool.terminate()
@@ -555,7 +592,7 @@ def run(
         stats["worker_maxrss_kb"] = pool.close()
         stats["parsed"] += pool.parsed
 
-    stats["phase2_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
+    stats["phase1_s"], stats["phase2_s"] = round(stats["phase1_s"], 3), round(stats["phase2_s"], 3)
     # 3. Results, cached and new, in one deterministic order.
     for rel in sorted(entries):
         entry = entries[rel]
@@ -566,7 +603,7 @@ def run(
             continue
         result.files_checked += 1
         result.sources[rel] = LazySource(file.path, rel, file.language, entry.partial)
-        if rel not in fresh and rel not in stale:
+        if rel not in fresh and rel not in checked_rels:
             stats["findings_cached"] += 1
             result.findings.extend(finding_from_plain(p) for p in entry.findings)
     result.findings.sort(key=Finding.sort_key)
