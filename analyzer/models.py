@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .facts.python import _build_object_types
 from .findings import Span
 
 SQLALCHEMY = "sqlalchemy"
@@ -85,7 +86,8 @@ class ModelIndex:
         return None
 
 
-def _kind(record: dict, records: dict) -> Optional[str]:
+def _kind(record: dict, by_short: dict) -> Optional[str]:
+    """`by_short`: class name -> records with that class name, in record order."""
     seen = set()
     stack = [record]
     while stack:
@@ -98,8 +100,8 @@ def _kind(record: dict, records: dict) -> Optional[str]:
         if current["table"] or current["relationships"] or any(c.get("fk") for c in current["columns"].values()):
             return SQLALCHEMY
         for base in current["bases"]:
-            short = base.rsplit(".", 1)[-1]
-            stack += [r for name, r in records.items() if name == base or name.rsplit(".", 1)[-1] == short]
+            # A record named `base` has its class name too: one lookup covers both.
+            stack += by_short.get(base.rsplit(".", 1)[-1], ())
     return None
 
 
@@ -110,12 +112,15 @@ def build_model_index(index) -> ModelIndex:
         for record in (summary.get("db") or {}).get("models", ()):
             records[record["name"]] = record
             paths[record["name"]] = rel_path
+    by_short: dict[str, list] = {}
+    for name, record in records.items():
+        by_short.setdefault(name.rsplit(".", 1)[-1], []).append(record)
     models = ModelIndex()
     for name, record in records.items():
         model = Model(
             name=name,
             path=paths[name],
-            kind=_kind(record, records),
+            kind=_kind(record, by_short),
             bases=list(record["bases"]),
             columns=dict(record["columns"]),
             fields=dict(record["fields"]),
@@ -174,21 +179,42 @@ class QueryLocation:
         return Span(self.path, *self.where)
 
 
-def _build_query_functions(index) -> dict:
+def dotted_suffixes(name: str):
+    """The names `x` with `name.endswith("." + x)`: `a.b.c` -> `b.c`, `c`."""
+    start = name.find(".")
+    while start != -1:
+        yield name[start + 1 :]
+        start = name.find(".", start + 1)
+
+
+@dataclass
+class QueryFunctions:
+    """Functions that run queries by qualified name, with a suffix index so a
+    suffix match is a dict lookup instead of a scan of every name."""
+
+    by_name: dict  # qualname -> [QueryLocation]
+    by_suffix: dict  # proper dotted suffix -> [qualname]
+
+
+def _build_query_functions(index) -> QueryFunctions:
     functions = {}
     for rel_path, summary in index.python.items():
         for qualname, queries in ((summary.get("db") or {}).get("query_functions") or {}).items():
             functions[qualname] = [QueryLocation(rel_path, tuple(q[:4]), q[4]) for q in queries]
-    return functions
+    by_suffix: dict[str, list] = {}
+    for qualname in functions:
+        for suffix in dotted_suffixes(qualname):
+            by_suffix.setdefault(suffix, []).append(qualname)
+    return QueryFunctions(functions, by_suffix)
 
 
-def _build_object_types(index) -> dict:
-    objects = {}
-    for summary in index.python.values():
-        module = summary.get("module", "")
-        for name, type_ in summary.get("objects", {}).items():
-            objects[f"{module}.{name}" if module else name] = type_
-    return objects
+def _build_object_suffixes(index) -> dict:
+    """Proper dotted suffix of a module-level object's name -> its types."""
+    by_suffix: dict[str, set] = {}
+    for name, type_ in index.get_derived("python.objects", _build_object_types).items():
+        for suffix in dotted_suffixes(name):
+            by_suffix.setdefault(suffix, set()).add(type_)
+    return by_suffix
 
 
 def queries_of_function(index, callee: Optional[str]) -> list:
@@ -198,19 +224,20 @@ def queries_of_function(index, callee: Optional[str]) -> list:
     if not callee:
         return []
     functions = index.get_derived("db.query_functions", _build_query_functions)
-    found = functions.get(callee)
+    found = functions.by_name.get(callee)
     if found is not None:
         return found
-    matches = [q for name, q in functions.items() if name.endswith("." + callee) or callee.endswith("." + name)]
-    if len(matches) == 1:
-        return matches[0]
+    # Names ending with `.callee`, and names that `callee` ends with.
+    longer = functions.by_suffix.get(callee, ())
+    shorter = [suffix for suffix in dotted_suffixes(callee) if suffix in functions.by_name]
+    if len(longer) + len(shorter) == 1:
+        return functions.by_name[longer[0] if longer else shorter[0]]
     owner, _, method = callee.rpartition(".")
     if owner:
-        objects = index.get_derived("db.object_types", _build_object_types)
-        type_ = objects.get(owner)
+        type_ = index.get_derived("python.objects", _build_object_types).get(owner)
         if type_ is None:
-            candidates = {t for name, t in objects.items() if name.endswith("." + owner)}
-            type_ = candidates.pop() if len(candidates) == 1 else None
+            candidates = index.get_derived("python.object_suffixes", _build_object_suffixes).get(owner, ())
+            type_ = next(iter(candidates)) if len(candidates) == 1 else None
         if type_ is not None and type_ + "." + method != callee:
             return queries_of_function(index, f"{type_}.{method}")
     return []

@@ -409,7 +409,7 @@ class QueryInLoop(Rule):
                     f"`{', '.join(info.targets)}` though it does not depend on it; run it once before the loop."
                 )
             reported.add(query.node.id)
-            ctx.report(query.node, message, properties={"loop_variable": used[0] if used else None})
+            ctx.report(query.node, message, properties={"loop_variable": variable if used else None})
         self._helper_calls(ctx, db, reported)
         return ctx.findings
 
