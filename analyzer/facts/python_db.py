@@ -126,6 +126,9 @@ class DbFacts:
     queries_by_node: dict = field(default_factory=dict)
     uses_sqlalchemy: bool = False
     uses_django: bool = False
+    # Whether a chain through local assignments can matter here: a Django
+    # manager attribute is named somewhere in the file, or the tree has errors.
+    may_follow: bool = True
 
     def text(self, node) -> str:
         return self.facts.source.node_text(node)
@@ -178,6 +181,8 @@ def _build(facts) -> DbFacts:
     roots = {t.split(".", 1)[0] for t in facts.imports.values()}
     db.uses_sqlalchemy = bool(roots & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
     db.uses_django = "django" in roots
+    data = facts.source.data
+    db.may_follow = facts.source.tree.root_node.has_error or any(m.encode() in data for m in DJANGO_MANAGERS)
     found = grammars.captures("python", "db", facts.source.tree.root_node)
     for node in found.get("assignment", ()):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -508,7 +513,14 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
     # Only the outermost call of a chain is classified, so one chain is one query.
     if parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
         return None
-    root, steps = chain_of(db, node)
+    direct_root, direct_steps = chain_of(db, node, follow=0)
+    # Following local assignments changes the chain only at an identifier
+    # root, and matters only for Django managers (or in a tree with errors,
+    # where a followed chain may end in nothing).
+    if db.may_follow and direct_steps and direct_root is not None and direct_root.type == "identifier":
+        root, steps = chain_of(db, node)
+    else:
+        root, steps = direct_root, direct_steps
     if not steps or root is None:
         return None
     method = steps[-1].name
@@ -525,7 +537,7 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         return None
     # -- SQLAlchemy sessions: the round trip is where the session is called,
     # not where a stored result is read later (`result.scalars().all()`).
-    root, steps = chain_of(db, node, follow=0)
+    root, steps = direct_root, direct_steps
     if not steps or root is None:
         return None
     method = steps[-1].name
