@@ -183,7 +183,11 @@ def _build(facts) -> DbFacts:
     db.uses_django = "django" in roots
     data = facts.source.data
     db.may_follow = facts.source.tree.root_node.has_error or any(m.encode() in data for m in DJANGO_MANAGERS)
-    found = grammars.captures("python", "db", facts.source.tree.root_node)
+    candidates = getattr(facts, "db_candidates", None)
+    if candidates is not None:  # captured in the facts query pass
+        found = dict(candidates, attribute=candidates["db_attribute"], keyword=candidates["db_keyword"])
+    else:
+        found = grammars.captures("python", "db", facts.source.tree.root_node)
     for node in found.get("assignment", ()):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is None or right is None:
