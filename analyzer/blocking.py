@@ -71,8 +71,55 @@ BLOCKING_CALLS: dict[str, BlockingCall] = {
 }
 
 
+CACHE = BlockingCall("Redis command", f"use `redis.asyncio.Redis` and `await` it, {OFFLOAD_HINT}")
+MONGO = BlockingCall("MongoDB query", f"use `motor` (or `pymongo.AsyncMongoClient`) and `await` it, {OFFLOAD_HINT}")
+AWS = BlockingCall("AWS API call", f"use `aioboto3` / `aiobotocore`, {OFFLOAD_HINT}")
+SMTP = BlockingCall("SMTP", f"use `aiosmtplib`, {OFFLOAD_HINT}")
+HASHING = BlockingCall(
+    "CPU-heavy password hashing", "run it with `await asyncio.to_thread(...)` (or `run_in_threadpool`)"
+)
+
+BLOCKING_CALLS.update(
+    {
+        "bcrypt.hashpw": HASHING,
+        "bcrypt.checkpw": HASHING,
+        "bcrypt.kdf": HASHING,
+        **{f"passlib.context.CryptContext.{m}": HASHING for m in ("hash", "verify", "verify_and_update", "encrypt")},
+        **{f"argon2.PasswordHasher.{m}": HASHING for m in ("hash", "verify")},
+        "hashlib.pbkdf2_hmac": HASHING,
+        "hashlib.scrypt": HASHING,
+        "smtplib.SMTP": SMTP,
+        "smtplib.SMTP_SSL": SMTP,
+        "pymongo.MongoClient": MONGO,
+    }
+)
+
+# Every method called on an instance of these types (and on attributes
+# reached from it: `client.db.users.find_one`) does I/O, except the listed
+# local ones.
+BLOCKING_TYPES: dict[str, tuple[BlockingCall, frozenset]] = {
+    "redis.Redis": (CACHE, frozenset({"pipeline", "pubsub", "lock", "register_script", "get_encoder", "connection_pool"})),
+    "redis.StrictRedis": (CACHE, frozenset({"pipeline", "pubsub", "lock", "register_script"})),
+    "redis.client.Redis": (CACHE, frozenset({"pipeline", "pubsub", "lock", "register_script"})),
+    "pymongo.MongoClient": (MONGO, frozenset({"get_database", "get_default_database", "get_collection", "with_options",
+                                              "start_session"})),
+    "pymongo.mongo_client.MongoClient": (MONGO, frozenset({"get_database", "get_collection", "with_options"})),
+    "boto3.Client": (AWS, frozenset({"generate_presigned_url", "generate_presigned_post", "get_paginator", "get_waiter",
+                                     "can_paginate", "close"})),
+    "smtplib.SMTP": (SMTP, frozenset()),
+    "smtplib.SMTP_SSL": (SMTP, frozenset()),
+}
+
+
 def blocking_call(qualified_name: Optional[str]) -> Optional[BlockingCall]:
     """The catalogue entry for a resolved callee, or None."""
     if not qualified_name:
         return None
-    return BLOCKING_CALLS.get(qualified_name)
+    entry = BLOCKING_CALLS.get(qualified_name)
+    if entry is not None:
+        return entry
+    owner, _, method = qualified_name.rpartition(".")
+    for type_, (blocking, local_methods) in BLOCKING_TYPES.items():
+        if (owner == type_ or owner.startswith(type_ + ".")) and method not in local_methods:
+            return blocking
+    return None

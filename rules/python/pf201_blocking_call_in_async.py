@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+from analyzer.async_index import async_index, route_of
 from analyzer.blocking import blocking_call
-from analyzer.facts.python import CallFact, FunctionFact, confirm_route
-from analyzer.findings import Fix
+from analyzer.facts.python import CallFact, FunctionFact
+from analyzer.facts.python_async import DJANGO_ORM, SESSION_IO, async_facts
+from analyzer.findings import Fix, FlowStep, Related, Span, TextEdit
 from analyzer.fixes import edits_between
 from analyzer.rule import Rule, flag, ok
 
@@ -364,17 +366,25 @@ class BlockingCallInAsync(Rule):
 
     def check(self, ctx):
         facts = ctx.facts
+        data = async_facts(facts)
+        session_blockers: dict = {}
+        for blocker in data.blockers:
+            if blocker.entry in (SESSION_IO, DJANGO_ORM):
+                session_blockers.setdefault(id(blocker.scope), []).append(blocker)
         for function in facts.functions:
             if not function.is_async:
                 continue
-            route = confirm_route(function.route, ctx.index)
+            route = route_of(function, facts, ctx.index)
+            where = f"async route `{route.display}`" if route else f"async function `{function.name}`"
+            level = "error" if route else None
+            base_properties = {"route": route.display} if route else {}
+            to_def = _ToDef(ctx, function, route)
             for call in function.calls:
                 if call.awaited:
                     continue
                 entry = blocking_call(call.callee)
                 if entry is None:
                     continue
-                where = f"async route `{route.display}`" if route else f"async function `{function.name}`"
                 shown = _callee_display(ctx, call)
                 if call.offloaded_by:
                     message = (
@@ -383,16 +393,110 @@ class BlockingCallInAsync(Rule):
                     )
                 else:
                     message = f"{shown} blocks the event loop in {where}: {entry.instead}"
-                properties = {"category": entry.category, "callee": call.callee}
-                if route:
-                    properties["route"] = route.display
                 ctx.report(
                     call.node,
                     message,
-                    level="error" if route else None,
+                    level=level,
                     fix=_sleep_fix(ctx, function, call) if call.callee == "time.sleep" else None,
-                    properties=properties,
+                    properties={"category": entry.category, "callee": call.callee, **base_properties},
                 )
+            for blocker in session_blockers.get(id(function), ()):
+                if blocker.condition and async_index(ctx.index).session_kind(blocker.condition) != "sync":
+                    continue
+                instead = blocker.entry.instead
+                if blocker.entry is SESSION_IO and not (route and route.framework == "fastapi"):
+                    instead = "use an `AsyncSession` (`async_sessionmaker`) and `await` it, or run the work with `await asyncio.to_thread(...)`"
+                ctx.report(
+                    blocker.node,
+                    f"`{blocker.what}` ({blocker.entry.category}) blocks the event loop in {where}: {instead}",
+                    level=level,
+                    fix=to_def.fix() if blocker.entry is SESSION_IO else None,
+                    properties={"category": blocker.entry.category, "callee": blocker.what, **base_properties},
+                )
+            self._check_helpers(ctx, function, where, level, base_properties, to_def)
+
+    def _check_helpers(self, ctx, function, where, level, base_properties, to_def) -> None:
+        """Calls of sync project functions that block, directly or further down."""
+        candidates = [c for c in function.calls if not c.awaited and not c.offloaded and c.callee and "." in c.callee]
+        if not candidates:
+            return
+        index = async_index(ctx.index)
+        for call in candidates:
+            if blocking_call(call.callee) is not None:
+                continue
+            info = index.function(call.callee)
+            if info is None or info.is_async or info.offloaded:
+                continue
+            chain = index.chain(info.qualname)
+            if not chain:
+                continue
+            helper = info.qualname.rsplit(".", 1)[-1]
+            last = chain[-1]
+            through = [step.message.split("`")[1] for step in chain[:-1]]
+            via = f" through {', '.join(f'`{name}`' for name in through)}" if through else ""
+            what = last.message.split("`")[1]
+            category = last.message.rsplit("(", 1)[-1].rstrip(")")
+            name_node = function.node.child_by_field_name("name")
+            flow = (
+                FlowStep(ctx.source.span(name_node or function.node), f"{where}"),
+                FlowStep(ctx.source.span(call.node), f"calls `{helper}`"),
+                *(step.flow_step() for step in chain),
+            )
+            message = (
+                f"`{helper}` blocks the event loop in {where}: it calls [`{what}`](1) ({category}){via}; "
+                f"make that path async or run it on a thread with `await asyncio.to_thread({helper}, ...)`"
+            )
+            ctx.report(
+                call.node,
+                message,
+                related=(Related(last.flow_step().span, f"`{what}` ({category})"),),
+                flow=flow,
+                level=level,
+                fix=to_def.fix(),
+                properties={"category": category, "callee": what, "helper": info.qualname,
+                            "chain": [s.message for s in chain], **base_properties},
+            )
+
+
+class _ToDef:
+    """Fix: `async def` -> `def` for a FastAPI route that never awaits.
+
+    FastAPI runs a plain `def` route in its thread pool, so the blocking work
+    leaves the event loop. Counted safe only when the body has no `await`,
+    `async for`, `async with` or `yield`, calls nothing from `asyncio`/`anyio`
+    (which need the running loop), is not a websocket route, and no project
+    code awaits the function (calling it would then return a value, not a
+    coroutine)."""
+
+    def __init__(self, ctx, function, route):
+        self.ctx, self.function, self.route = ctx, function, route
+        self._fix = False  # not computed yet
+
+    def fix(self):
+        if self._fix is False:
+            self._fix = self._build()
+        return self._fix
+
+    def _build(self):
+        function, route = self.function, self.route
+        if route is None or route.framework != "fastapi" or function.has_await or "WEBSOCKET" in route.methods:
+            return None
+        if any((c.callee or "").startswith(("asyncio.", "anyio.")) for c in function.calls):
+            return None
+        node = function.node
+        if b"yield" in self.ctx.source.data[node.start_byte:node.end_byte]:
+            return None
+        if async_index(self.ctx.index).is_awaited_somewhere(function.qualname):
+            return None
+        keyword = node.children[0]
+        following = node.children[1] if len(node.children) > 1 else None
+        if keyword.type != "async" or following is None or following.type != "def":
+            return None
+        source = self.ctx.source
+        start = source.span(keyword)
+        end = source.span(following)
+        edit = TextEdit(Span(start.path, start.line, start.col, end.line, end.col), "")
+        return Fix(description=f"Declare `{function.name}` with plain `def` (FastAPI runs it in its thread pool)", edits=(edit,))
 
 
 def _callee_display(ctx, call: CallFact) -> str:

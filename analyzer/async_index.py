@@ -1,0 +1,257 @@
+"""The project's async index, built once per run from the Python summaries
+(`async_index(index)`): which project functions may block, through which
+chain of calls; route registrations; session factories; one resolver from
+import-based names to project functions.
+
+Names in a file are qualified by how that file imports them (`app.db.get_db`)
+while module names come from paths (`backend.app.db`): `ProjectNames.resolve`
+accepts the exact name, a unique dotted-suffix match in either direction,
+re-exports through a package's imports (`from .analytics import f` in
+`services/__init__.py`) and `module.obj.method` for module-level instances.
+
+"May block" is computed for every sync function at once, by a breadth-first
+walk backwards from the functions that block directly, so each function gets
+its shortest chain, every edge is visited once, and cycles terminate.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .facts.python import ROUTE_STYLES, Route, _build_object_types
+from .facts.python_async import ASYNC_MAKERS, SYNC_MAKERS
+from .findings import FlowStep, Span
+
+
+def dotted_suffixes(name: str):
+    """`a.b.c` -> `b.c`, `c`."""
+    start = name.find(".")
+    while start != -1:
+        yield name[start + 1 :]
+        start = name.find(".", start + 1)
+
+
+@dataclass
+class FunctionInfo:
+    qualname: str
+    path: str
+    is_async: bool
+    calls: list  # (callee, line, col, end_line, end_col, awaited, offloaded)
+    blocking: list  # [line, col, end_line, end_col, what, category, condition]
+    offloaded: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    path: str
+    where: tuple  # (line, col, end_line, end_col)
+    message: str
+
+    def flow_step(self) -> FlowStep:
+        return FlowStep(Span(self.path, *self.where), self.message)
+
+
+class ProjectNames:
+    """Resolves a qualified name as one file spells it to a project name."""
+
+    def __init__(self, names, modules: dict, objects: dict):
+        self.names = set(names)
+        self.by_suffix: dict[str, list] = {}
+        for name in self.names:
+            for suffix in dotted_suffixes(name):
+                self.by_suffix.setdefault(suffix, []).append(name)
+        self.modules = modules  # module name -> its imports {local: qualified}
+        self.module_suffix: dict[str, list] = {}
+        for module in modules:
+            for suffix in dotted_suffixes(module):
+                self.module_suffix.setdefault(suffix, []).append(module)
+        self.objects = objects  # module-level instance name -> type
+
+    def _unique(self, name: str, table: set, suffixes: dict) -> Optional[str]:
+        if name in table:
+            return name
+        longer = suffixes.get(name, ())
+        shorter = [s for s in dotted_suffixes(name) if s in table]
+        found = set(longer) | set(shorter)
+        return found.pop() if len(found) == 1 else None
+
+    def module(self, name: str) -> Optional[str]:
+        return self._unique(name, self.modules.keys(), self.module_suffix)
+
+    def resolve(self, name: Optional[str], depth: int = 0) -> Optional[str]:
+        if not name or "." not in name or depth > 4:
+            return None
+        found = self._unique(name, self.names, self.by_suffix)
+        if found is not None:
+            return found
+        owner, _, last = name.rpartition(".")
+        module = self.module(owner)
+        if module is not None:
+            target = self.modules[module].get(last)
+            if target and target != name:
+                return self.resolve(target, depth + 1)
+            return None
+        type_ = self.objects.get(owner)
+        if type_ is None:
+            candidates = {t for n, t in self.objects.items() if n.endswith("." + owner)} if owner.count(".") else set()
+            type_ = candidates.pop() if len(candidates) == 1 else None
+        if type_ is not None:
+            return self.resolve(f"{type_}.{last}", depth + 1)
+        return None
+
+
+@dataclass
+class AsyncIndex:
+    names: ProjectNames
+    functions: dict  # qualname -> FunctionInfo
+    factories: dict  # qualname -> kind list
+    routes: dict  # handler qualname -> Route (registered by call)
+    class_routes: dict  # class qualname -> Route (Django class-based views)
+    object_types: dict
+    awaited_names: set  # callee names some project code awaits
+    chains: dict = field(default_factory=dict)  # qualname -> tuple[Step]
+
+    # -- sessions ---------------------------------------------------------------
+
+    def session_kind(self, ref, depth: int = 0) -> Optional[str]:
+        """"sync" / "async" / None for a session reference from the facts."""
+        if not ref or depth > 4:
+            return None
+        kind = ref[0]
+        if kind in ("sync", "async"):
+            return kind
+        if kind == "maker":
+            type_ = self.object_types.get(ref[1])
+            if type_ is None:
+                candidates = {t for n, t in self.object_types.items() if n.endswith("." + ref[1]) or ref[1].endswith("." + n)}
+                type_ = candidates.pop() if len(candidates) == 1 else None
+            if type_ in SYNC_MAKERS:
+                return "sync"
+            if type_ in ASYNC_MAKERS:
+                return "async"
+            return None
+        if kind == "depends":
+            target = self.names.resolve(ref[1])
+            factory = self.factories.get(target) if target else None
+            return self.session_kind(factory, depth + 1) if factory else None
+        return None
+
+    # -- functions ------------------------------------------------------------
+
+    def function(self, callee: Optional[str]) -> Optional[FunctionInfo]:
+        name = self.names.resolve(callee)
+        return self.functions.get(name) if name else None
+
+    def chain(self, qualname: str) -> Optional[tuple]:
+        """Steps from the first call in `qualname` to the blocking call, when
+        that sync project function may block."""
+        return self.chains.get(qualname)
+
+    def is_awaited_somewhere(self, qualname: str) -> bool:
+        return qualname in self.awaited_names or any(s in self.awaited_names for s in dotted_suffixes(qualname) if "." in s)
+
+    def route_for(self, qualname: str, class_name: Optional[str], name: str) -> Optional[Route]:
+        """A route registered by call for the function (or its class-based view)."""
+        route = self._lookup(self.routes, qualname)
+        if route is None and class_name and name in ("get", "post", "put", "patch", "delete", "head", "options"):
+            route = self._lookup(self.class_routes, qualname.rsplit(".", 1)[0])
+            if route is not None:
+                route = Route(route.framework, (name.upper(),), route.path, route.owner, True)
+        return route
+
+    @staticmethod
+    def _lookup(table: dict, qualname: str):
+        if qualname in table:
+            return table[qualname]
+        found = [table[s] for s in dotted_suffixes(qualname) if s in table and "." in s]
+        return found[0] if len(found) == 1 else None
+
+
+def _blocking_label(what: str, category: str) -> str:
+    return f"`{what}` blocks ({category})"
+
+
+def build_async_index(index) -> AsyncIndex:
+    functions: dict = {}
+    factories: dict = {}
+    modules: dict = {}
+    routes: dict = {}
+    class_routes: dict = {}
+    awaited: set = set()
+    for rel_path, summary in index.python.items():
+        data = summary.get("async") or {}
+        modules[summary.get("module", "")] = summary.get("imports", {})
+        offloaded = set(data.get("offloaded", ()))
+        blocking = data.get("blocking", {})
+        for record in summary.get("functions", ()):
+            qualname = record["qualname"]
+            functions[qualname] = FunctionInfo(
+                qualname, rel_path, record["is_async"], record["calls"], blocking.get(qualname, []),
+                offloaded=qualname in offloaded,
+            )
+            for call in record["calls"]:
+                if call[5]:
+                    awaited.add(call[0])
+        factories.update(data.get("factories", {}))
+        for target, framework, methods, path, class_view in data.get("routes", ()):
+            route = Route(framework, tuple(methods), path, None, True)
+            (class_routes if class_view else routes)[target] = route
+    object_types = index.get_derived("python.objects", _build_object_types)
+    names = ProjectNames(functions.keys(), modules, object_types)
+    result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, awaited)
+    _compute_chains(result)
+    return result
+
+
+def _compute_chains(result: AsyncIndex) -> None:
+    chains = result.chains
+    callers: dict = {}  # callee qualname -> [(caller qualname, Step)]
+    queue = deque()
+    for info in result.functions.values():
+        if info.is_async or info.offloaded:
+            continue
+        for line, col, end_line, end_col, what, category, condition in info.blocking:
+            if condition and result.session_kind(condition) != "sync":
+                continue
+            chains[info.qualname] = (Step(info.path, (line, col, end_line, end_col), _blocking_label(what, category)),)
+            queue.append(info.qualname)
+            break
+        for callee, line, col, end_line, end_col, awaited, offloaded in info.calls:
+            if awaited or offloaded:
+                continue
+            target = result.names.resolve(callee)
+            if target is None or target == info.qualname:
+                continue
+            step = Step(info.path, (line, col, end_line, end_col), f"calls `{target.rsplit('.', 1)[-1]}`")
+            callers.setdefault(target, []).append((info.qualname, step))
+    while queue:
+        blocked = queue.popleft()
+        target_info = result.functions.get(blocked)
+        if target_info is None or target_info.is_async:
+            continue
+        for caller, step in callers.get(blocked, ()):
+            if caller not in chains:
+                chains[caller] = (step,) + chains[blocked]
+                queue.append(caller)
+
+
+def async_index(index) -> AsyncIndex:
+    return index.get_derived("async.index", build_async_index)
+
+
+def route_of(function, facts, index) -> Optional[Route]:
+    """The route `function` handles: its decorator (confirmed through the
+    project when the app object is imported) or a registration by call."""
+    from .facts.python import confirm_route
+
+    route = confirm_route(function.route, index)
+    if route is not None:
+        return route
+    if function.is_lambda:
+        return None
+    return async_index(index).route_for(function.qualname, function.class_name, function.name)
+
+
+__all__ = ["AsyncIndex", "ProjectNames", "async_index", "route_of", "dotted_suffixes", "ROUTE_STYLES"]
