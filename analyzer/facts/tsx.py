@@ -1,8 +1,8 @@
 """Per-file facts for TypeScript / TSX / JavaScript: the model every React rule reads.
 
-Built once per file from a few tree-sitter queries (`grammars/queries/tsx/facts.scm`
-for both grammars, `jsx.scm` only for the tsx grammar), then kept as plain
-objects:
+Built once per file from one tree-sitter query pass (`grammars/queries/tsx/facts.scm`
+for both grammars, with `jsx.scm` appended for the tsx grammar), then kept as
+plain objects:
 
 - `imports` / `exports` / `star_reexports`: the module interface;
 - `components` (function, arrow, `memo`/`forwardRef`-wrapped, class) and
@@ -34,7 +34,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from typing import Optional
+
+import tree_sitter
 
 import grammars
 
@@ -195,6 +199,15 @@ def unwrap(node):
     return node
 
 
+@lru_cache(maxsize=None)
+def _candidates_query(lang: str) -> tree_sitter.Query:
+    """facts.scm, plus jsx.scm for the tsx grammar: one query walk per file."""
+    source = grammars.query_source("tsx", "facts")
+    if lang == "tsx":
+        source += "\n" + grammars.query_source("tsx", "jsx")
+    return tree_sitter.Query(grammars.language(lang), source)
+
+
 class TsxFacts:
     def __init__(self, source: SourceFile):
         self.source = source
@@ -309,13 +322,15 @@ class TsxFacts:
     def _build(self) -> None:
         root = self.source.tree.root_node
         lang = self.source.language
-        found = grammars.captures(lang, "facts", root)
+        found = tree_sitter.QueryCursor(_candidates_query(lang)).captures(root)
         by_position = lambda nodes: sorted(nodes, key=lambda n: n.start_byte)  # noqa: E731
         functions = by_position(found.get("function", []))
         classes = by_position(found.get("class", []))
         declarators = by_position(found.get("declarator", []))
         self.calls = by_position(found.get("call", []))
-        jsx_nodes = by_position(grammars.captures(lang, "jsx", root).get("element", [])) if lang == "tsx" else []
+        jsx_nodes = by_position(found.get("element", []))
+        if not root.has_error:
+            self._sweep_enclosing(found)
 
         for node in found.get("import", []):
             self._read_import(node)
@@ -409,6 +424,26 @@ class TsxFacts:
                 )
         for node in jsx_nodes:
             self.jsx_elements.append(self._read_jsx(node))
+
+    def _sweep_enclosing(self, found: dict) -> None:
+        """Fill the enclosing-function cache for every candidate in one pass
+        over them in document order, with a stack of the open functions,
+        instead of a walk up the parents from each. Only for trees without
+        errors, where byte ranges nest exactly as the nodes do."""
+        nodes = [node for group in found.values() for node in group]
+        nodes.sort(key=attrgetter("end_byte"), reverse=True)
+        nodes.sort(key=attrgetter("start_byte"))  # stable: outer before inner at the same start
+        cache = self._enclosing_cache
+        stack: list = []  # (function node, start, end)
+        for node in nodes:
+            start, end = node.start_byte, node.end_byte
+            while stack and stack[-1][2] < end:
+                stack.pop()
+            if stack and (stack[-1][1], stack[-1][2]) == (start, end):
+                continue  # same range as the open function: left to the walk
+            cache.setdefault(node.id, stack[-1][0] if stack else None)
+            if node.type in FUNCTION_TYPES:
+                stack.append((node, start, end))
 
     # -- imports / exports ---------------------------------------------------------
 
