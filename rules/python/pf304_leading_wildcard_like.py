@@ -13,6 +13,7 @@ CONTAINS_METHODS = frozenset({"contains", "icontains", "endswith", "iendswith"})
 DJANGO_LOOKUPS = ("__contains", "__icontains", "__endswith", "__iendswith")
 DJANGO_QUERY_CALLS = frozenset({"filter", "exclude", "get", "Q", "filter_by", "aget", "exists"})
 RAW_SQL_CALLS = frozenset({"execute", "text", "raw", "extra", "fetch", "fetchrow", "fetchval", "executemany"})
+CHECKED_METHODS = LIKE_METHODS | CONTAINS_METHODS | RAW_SQL_CALLS
 RAW_LEADING_LIKE = re.compile(r"(?i)\b(?:I?LIKE)\s+(?:E?')%")
 
 
@@ -177,6 +178,8 @@ class LeadingWildcardLike(Rule):
                 continue
             if function.type == "attribute":
                 method = db.text(function.child_by_field_name("attribute"))
+                if method not in CHECKED_METHODS:
+                    continue
                 receiver = unwrap(function.child_by_field_name("object"))
                 positional, _ = call_args(call.node)
                 if method in LIKE_METHODS and positional and _leading_percent(db, positional[0]):
