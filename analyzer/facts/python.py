@@ -50,6 +50,13 @@ RUN_IN_EXECUTOR = "run_in_executor"
 FACTORY_TYPES = {
     "requests.session": "requests.Session",
     "requests.sessions.session": "requests.Session",
+    "boto3.client": "boto3.Client",
+    "boto3.resource": "boto3.Resource",
+    "boto3.Session.client": "boto3.Client",
+    "boto3.session.Session.client": "boto3.Client",
+    "redis.from_url": "redis.Redis",
+    "redis.Redis.from_url": "redis.Redis",
+    "redis.StrictRedis.from_url": "redis.Redis",
 }
 
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
@@ -90,7 +97,46 @@ ROUTE_STYLES: tuple[RouteStyle, ...] = (
             "websocket": ("WEBSOCKET",),
         },
     ),
+    RouteStyle(
+        framework="flask",
+        owner_types=frozenset({"flask.Flask", "flask.app.Flask", "flask.Blueprint", "flask.blueprints.Blueprint"}),
+        attributes={"route": None, "get": ("GET",), "post": ("POST",), "put": ("PUT",), "patch": ("PATCH",),
+                    "delete": ("DELETE",)},
+        path_keyword="rule",
+    ),
+    RouteStyle(
+        framework="quart",
+        owner_types=frozenset({"quart.Quart", "quart.app.Quart", "quart.Blueprint", "quart.blueprints.Blueprint"}),
+        attributes={"route": None, "get": ("GET",), "post": ("POST",), "put": ("PUT",), "patch": ("PATCH",),
+                    "delete": ("DELETE",), "websocket": ("WEBSOCKET",)},
+        path_keyword="rule",
+    ),
+    RouteStyle(
+        framework="sanic",
+        owner_types=frozenset({"sanic.Sanic", "sanic.app.Sanic", "sanic.Blueprint", "sanic.blueprints.Blueprint"}),
+        attributes={"route": None, "get": ("GET",), "post": ("POST",), "put": ("PUT",), "patch": ("PATCH",),
+                    "delete": ("DELETE",), "head": ("HEAD",), "options": ("OPTIONS",), "websocket": ("WEBSOCKET",)},
+        path_keyword="uri",
+    ),
+    RouteStyle(
+        framework="aiohttp",
+        owner_types=frozenset({"aiohttp.web.RouteTableDef", "aiohttp.web_routedef.RouteTableDef"}),
+        attributes={"get": ("GET",), "post": ("POST",), "put": ("PUT",), "patch": ("PATCH",),
+                    "delete": ("DELETE",), "head": ("HEAD",), "options": ("OPTIONS",), "view": ("*",)},
+    ),
+    RouteStyle(
+        framework="starlette",
+        owner_types=frozenset({"starlette.applications.Starlette", "starlette.routing.Router"}),
+        attributes={"route": None, "websocket_route": ("WEBSOCKET",)},
+    ),
 )
+# Frameworks whose route decorators are plain functions: `@get("/users")`.
+ROUTE_FUNCTIONS = {
+    **{f"litestar.{verb}": ("litestar", (verb.upper(),)) for verb in ("get", "post", "put", "patch", "delete", "head")},
+    **{f"litestar.handlers.{verb}": ("litestar", (verb.upper(),)) for verb in ("get", "post", "put", "patch", "delete")},
+    "litestar.route": ("litestar", None),
+    "litestar.websocket": ("litestar", ("WEBSOCKET",)),
+}
 ROUTE_ATTRIBUTES = frozenset(a for style in ROUTE_STYLES for a in style.attributes)
 
 
@@ -1058,6 +1104,7 @@ class PythonFacts:
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
                 }
             )
+        from .python_async import async_summary  # imported here: both build on this module
         from .python_db import db_summary  # imported here: python_db builds on this module
 
         return {
@@ -1068,6 +1115,8 @@ class PythonFacts:
             "functions": functions,
             # ORM models and the queries each function runs (analyzer/models.py)
             "db": db_summary(self),
+            # blocking calls, session factories, route registrations (analyzer/async_index.py)
+            "async": async_summary(self),
         }
 
 
@@ -1098,6 +1147,8 @@ def detect_route(facts: PythonFacts, decorator: Decorator) -> Optional[Route]:
     The owner must be a known app/router instance of this file, or a name
     imported from elsewhere (then `confirmed=False` and `framework` is the only
     style using that attribute, or None when several do)."""
+    if decorator.expression.type == "call" and decorator.callee in ROUTE_FUNCTIONS:
+        return _function_route(facts, decorator)
     if decorator.attribute not in ROUTE_ATTRIBUTES or decorator.expression.type != "call":
         return None
     if decorator.owner_type is not None:
@@ -1134,6 +1185,20 @@ def detect_route(facts: PythonFacts, decorator: Decorator) -> Optional[Route]:
         owner=decorator.owner,
         confirmed=confirmed,
     )
+
+
+def _function_route(facts: PythonFacts, decorator: Decorator) -> Route:
+    """`@get("/users/{user_id:int}")` (Litestar): path first or `path=`; no
+    path means the handler's own `/`."""
+    framework, methods = ROUTE_FUNCTIONS[decorator.callee]
+    positional, keywords = _call_arguments(decorator.expression)
+    path_node = positional[0] if positional else keywords.get("path")
+    path = _string_value(facts, path_node) if path_node is not None else "/"
+    if methods is None:
+        methods_node = keywords.get("http_method")
+        values = [_string_value(facts, n) for n in (methods_node.named_children if methods_node is not None else ())]
+        methods = tuple(v.upper() for v in values if v) or ("GET",)
+    return Route(framework, tuple(methods), path if path is not None else "?", None, True)
 
 
 # Owners under these roots are libraries, never a project's app object.
