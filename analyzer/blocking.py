@@ -119,6 +119,9 @@ def blocking_call(qualified_name: Optional[str]) -> Optional[BlockingCall]:
     if entry is not None:
         return entry
     owner, _, method = qualified_name.rpartition(".")
+    if owner.startswith("mypy_boto3_") and owner.endswith("Client"):
+        # boto3 clients typed with the mypy-boto3 stubs: `mypy_boto3_s3.client.S3Client`
+        owner = "boto3.Client"
     for type_, (blocking, local_methods) in BLOCKING_TYPES.items():
         if (owner == type_ or owner.startswith(type_ + ".")) and method not in local_methods:
             return blocking

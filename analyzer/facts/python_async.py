@@ -65,6 +65,12 @@ DJANGO_ORM = BlockingCall(
     "use the async ORM API (`aget`, `acreate`, `async for`) or wrap it in `sync_to_async`",
 )
 
+DJANGO_QUERYSET = BlockingCall(
+    "Django queryset evaluated",
+    "iterate it with `async for`, or evaluate it inside `sync_to_async`",
+)
+ORM_BLOCKERS = (SESSION_IO, DJANGO_ORM, DJANGO_QUERYSET)
+
 OFFLOADING_DECORATORS = frozenset(set(OFFLOADERS) | {"channels.db.database_sync_to_async", "asgiref.sync.SyncToAsync"})
 
 # Route registration calls: callee (or its last part, for methods on app
@@ -204,6 +210,45 @@ def session_ref(facts, root) -> Optional[tuple]:
             binding = facts._lookup(param.name, facts._binding_key(root), root.start_byte)
             if getattr(binding, "pos", None) == -1:  # still the parameter, not reassigned
                 return ("depends", param.depends)
+        if scope is not None:
+            # `session = get_session(org)`: a project function that hands out a session
+            from .python_db import db_facts
+
+            value = _unwrap(db_facts(facts).assigned_value(_text(facts, root), root))
+            if value is not None and value.type == "call":
+                made = session_constructed(facts, facts._calls_by_id[value.id]) if value.id in facts._calls_by_id else None
+                if made is not None:
+                    return made
+                callee = facts.resolve(value.child_by_field_name("function"))
+                if callee and "." in callee and callee.split(".", 1)[0] not in _LIBRARY_ROOTS:
+                    return ("depends", callee)
+    return None
+
+
+_LIBRARY_ROOTS = frozenset({"sqlalchemy", "sqlmodel", "builtins", "django", "fastapi", "starlette", "typing"})
+
+
+def session_constructed(facts, call) -> Optional[tuple]:
+    """The session a call creates: `Session(engine)`, `SessionLocal()` (a
+    sessionmaker here or in another module), `AsyncSession(engine)`."""
+    callee = call.callee or ""
+    if callee in SYNC_SESSION_TYPES:
+        return ("sync",)
+    if callee in ASYNC_SESSION_TYPES:
+        return ("async",)
+    function = call.function
+    maker = facts.type_of(function) if function is not None else None
+    if maker in SYNC_MAKERS:
+        return ("sync",)
+    if maker in ASYNC_MAKERS:
+        return ("async",)
+    if callee and "session" in callee.rsplit(".", 1)[-1].lower() and callee.split(".", 1)[0] not in _LIBRARY_ROOTS:
+        local = facts.objects.get(callee.rsplit(".", 1)[-1]) if callee.startswith(facts.module + ".") else None
+        if local in SYNC_MAKERS:
+            return ("sync",)
+        if local in ASYNC_MAKERS:
+            return ("async",)
+        return ("maker", callee)
     return None
 
 
@@ -247,7 +292,9 @@ def _build(facts) -> AsyncFacts:
             method = query.method
             if awaited or (method.startswith("a") and method[1:] in _DJANGO_SYNC_NAMES) or _in_async_for(query.node):
                 continue
-            data.blockers.append(Blocker(query.node, call.scope, f"{_model_name(query)}.objects…{method}" if query.steps else method, DJANGO_ORM))
+            what = f"{_model_name(query)}.objects.{method}" if query.steps else method
+            entry = DJANGO_ORM if method in _DJANGO_SYNC_NAMES else DJANGO_QUERYSET
+            data.blockers.append(Blocker(query.node, call.scope, what, entry))
             seen.add(query.node.id)
     for call in facts.calls:
         function = call.function
@@ -309,16 +356,7 @@ def _collect_factories(facts, data: AsyncFacts) -> None:
             kind = _annotation_session(facts, returns)
         if kind is None:
             for call in function.calls:
-                callee = call.callee or ""
-                if callee in SYNC_SESSION_TYPES:
-                    kind = ("sync",)
-                elif callee in ASYNC_SESSION_TYPES:
-                    kind = ("async",)
-                else:
-                    type_ = facts.type_of(call.node)
-                    if type_ and "session" in type_.rsplit(".", 1)[-1].lower() and not type_.startswith("sqlalchemy."):
-                        local = facts.objects.get(type_.rsplit(".", 1)[-1]) if type_.startswith(facts.module + ".") else None
-                        kind = ("sync",) if local in SYNC_MAKERS else ("async",) if local in ASYNC_MAKERS else ("maker", type_)
+                kind = session_constructed(facts, call)
                 if kind is not None:
                     break
         if kind is not None:

@@ -7,7 +7,7 @@ from typing import Optional
 from analyzer.async_index import async_index, route_of
 from analyzer.blocking import blocking_call
 from analyzer.facts.python import CallFact, FunctionFact
-from analyzer.facts.python_async import DJANGO_ORM, SESSION_IO, async_facts
+from analyzer.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
 from analyzer.findings import Fix, FlowStep, Related, Span, TextEdit
 from analyzer.fixes import edits_between
 from analyzer.rule import Rule, flag, ok
@@ -253,6 +253,341 @@ class BlockingCallInAsync(Rule):
             """,
             (2, 12),
         ),
+        flag(
+            """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+
+            from app.db import get_db
+            from app.models import User
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            async def get_user(user_id: int, db: Session = Depends(get_db)):
+                return db.execute(select(User).where(User.id == user_id)).scalar_one()
+            """,
+            (12, 12),
+            shown=True,
+            fixed="""
+            from fastapi import Depends, FastAPI
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+
+            from app.db import get_db
+            from app.models import User
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            def get_user(user_id: int, db: Session = Depends(get_db)):
+                return db.execute(select(User).where(User.id == user_id)).scalar_one()
+            """,
+            why="a sync Session injected into an async route; the route never awaits, so `def` is the fix",
+        ),
+        flag(
+            """
+            from typing import Annotated
+
+            from fastapi import APIRouter, Depends
+
+            from app.db import get_db
+            from app.models import Order
+
+            router = APIRouter(prefix="/orders")
+            Db = Annotated[object, Depends(get_db)]
+
+            @router.post("/{order_id}/cancel")
+            async def cancel(order_id: int, db=Depends(get_db)):
+                order = db.query(Order).filter(Order.id == order_id).one()
+                order.status = "cancelled"
+                db.commit()
+                await notify(order)
+            """,
+            (13, 13),
+            (15, 5),
+            path="backend/app/routes/orders.py",
+            files={
+                "backend/app/db.py": """
+                    from sqlalchemy import create_engine
+                    from sqlalchemy.orm import sessionmaker
+
+                    SessionLocal = sessionmaker(bind=create_engine("postgresql://"))
+
+                    def get_db():
+                        db = SessionLocal()
+                        try:
+                            yield db
+                        finally:
+                            db.close()
+                """
+            },
+            why="the dependency (another module) hands out a session of a sync `sessionmaker`; no fix: the route awaits",
+        ),
+        flag(
+            """
+            from app.db import SessionLocal
+            from app.models import Job
+
+            async def requeue_stale_jobs():
+                with SessionLocal() as session:
+                    jobs = session.query(Job).filter(Job.state == "stale").all()
+                    for job in jobs:
+                        job.state = "queued"
+                    session.commit()
+            """,
+            (6, 16),
+            (9, 9),
+            path="backend/app/jobs.py",
+            files={
+                "backend/app/db.py": """
+                    from sqlalchemy.orm import sessionmaker
+                    SessionLocal = sessionmaker()
+                """
+            },
+            why="`with SessionLocal() as session` of a sync sessionmaker, in an async function (a warning)",
+        ),
+        flag(
+            """
+            from fastapi import APIRouter
+
+            from app.services.reports import build_report
+
+            router = APIRouter()
+
+            @router.get("/reports/{report_id}")
+            async def report(report_id: int):
+                return build_report(report_id)
+            """,
+            (9, 12),
+            shown=True,
+            path="backend/app/routes/reports.py",
+            files={
+                "backend/app/services/reports.py": """
+                    from app.services.metrics import fetch_metrics
+
+                    def build_report(report_id):
+                        return {"id": report_id, "metrics": fetch_metrics(report_id)}
+                """,
+                "backend/app/services/metrics.py": """
+                    import requests
+
+                    def fetch_metrics(report_id):
+                        return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
+                """,
+            },
+            why="the route calls a sync helper that calls another that calls `requests.get` (the finding carries the chain)",
+            fixed="""
+            from fastapi import APIRouter
+
+            from app.services.reports import build_report
+
+            router = APIRouter()
+
+            @router.get("/reports/{report_id}")
+            def report(report_id: int):
+                return build_report(report_id)
+            """,
+        ),
+        flag(
+            """
+            import time
+
+            def backoff(attempt):
+                if attempt > 3:
+                    return retry(attempt - 1)
+                time.sleep(attempt)
+
+            def retry(attempt):
+                return backoff(attempt + 1)
+
+            async def run_job(job):
+                retry(0)
+            """,
+            (12, 5),
+            why="helpers calling each other: the summary terminates and still finds `time.sleep`",
+        ),
+        flag(
+            """
+            from django.http import JsonResponse
+
+            from shop.models import Order
+
+            async def order_detail(request, pk):
+                order = Order.objects.get(pk=pk)
+                recent = list(Order.objects.filter(customer=order.customer)[:5])
+                total = Order.objects.filter(customer=order.customer).count()
+                return JsonResponse({"id": order.pk, "recent": len(recent), "total": total})
+            """,
+            (6, 13),
+            (7, 19),
+            (8, 13),
+            path="shop/views.py",
+            files={
+                "shop/urls.py": """
+                    from django.urls import path
+                    from . import views
+
+                    urlpatterns = [path("orders/<int:pk>/", views.order_detail)]
+                """,
+                "shop/models.py": """
+                    from django.db import models
+
+                    class Order(models.Model):
+                        customer = models.ForeignKey("Customer", on_delete=models.CASCADE)
+                """,
+            },
+            why="Django's sync ORM in an async view routed from urls.py (an error naming `* /orders/<int:pk>/`)",
+        ),
+        flag(
+            """
+            from django.views import View
+            from django.http import JsonResponse
+
+            from shop.models import Order
+
+            class OrderView(View):
+                async def get(self, request, pk):
+                    order = await Order.objects.aget(pk=pk)
+                    async for line in Order.objects.filter(parent=order):
+                        pass
+                    return JsonResponse({"n": Order.objects.count()})
+            """,
+            (11, 35),
+            path="shop/views.py",
+            files={
+                "shop/urls.py": """
+                    from django.urls import path
+                    from shop.views import OrderView
+
+                    urlpatterns = [path("orders/<int:pk>/", OrderView.as_view())]
+                """,
+                "shop/models.py": "from django.db import models\n\nclass Order(models.Model):\n    pass\n",
+            },
+            why="a class-based view's async `get`: `aget` and `async for` are fine, `.count()` is not",
+        ),
+        flag(
+            """
+            import requests
+            from quart import Quart
+
+            app = Quart(__name__)
+
+            @app.route("/hooks", methods=["POST"])
+            async def hooks():
+                requests.post("https://hooks.example.com", json={})
+                return "ok"
+            """,
+            (8, 5),
+            why="Quart (Flask's async twin) route",
+        ),
+        flag(
+            """
+            import requests
+            from aiohttp import web
+
+            routes = web.RouteTableDef()
+
+            @routes.get("/status")
+            async def status(request):
+                return web.json_response(requests.get("https://up.example.com").json())
+
+            async def health(request):
+                return web.json_response(requests.get("https://db.example.com").json())
+
+            app = web.Application()
+            app.add_routes(routes)
+            app.router.add_get("/health", health)
+            """,
+            (8, 30),
+            (11, 30),
+            why="aiohttp `RouteTableDef` decorator and `router.add_get` registration",
+        ),
+        flag(
+            """
+            import time
+            from starlette.applications import Starlette
+            from starlette.routing import Route
+
+            async def homepage(request):
+                time.sleep(1)
+
+            app = Starlette(routes=[Route("/", endpoint=homepage)])
+            """,
+            (6, 5),
+            fixed="""
+            import time
+            import asyncio
+            from starlette.applications import Starlette
+            from starlette.routing import Route
+
+            async def homepage(request):
+                await asyncio.sleep(1)
+
+            app = Starlette(routes=[Route("/", endpoint=homepage)])
+            """,
+            why="Starlette `Route(...)` in `routes=[...]`",
+        ),
+        flag(
+            """
+            import bcrypt
+            from litestar import post
+
+            @post("/signup")
+            async def signup(data: dict) -> dict:
+                hashed = bcrypt.hashpw(data["password"].encode(), bcrypt.gensalt())
+                return {"hash": hashed.decode()}
+            """,
+            (6, 14),
+            why="Litestar `@post`; password hashing is CPU-bound for ~100 ms",
+        ),
+        flag(
+            """
+            import smtplib
+            from sanic import Sanic
+
+            app = Sanic("mailer")
+
+            @app.post("/mail")
+            async def send(request):
+                with smtplib.SMTP("mail.example.com") as smtp:
+                    smtp.sendmail("a@example.com", ["b@example.com"], "hi")
+            """,
+            (8, 10),
+            (9, 9),
+            why="Sanic route; smtplib connects in its constructor",
+        ),
+        flag(
+            """
+            import boto3
+            import redis
+            from fastapi import APIRouter
+            from passlib.context import CryptContext
+            from pymongo import MongoClient
+
+            router = APIRouter()
+            cache = redis.Redis(host="cache")
+            mongo = MongoClient("mongodb://db")
+            s3 = boto3.client("s3")
+            pwd = CryptContext(schemes=["bcrypt"])
+
+            async def login(name: str, password: str):
+                user = mongo.app.users.find_one({"name": name})
+                if not pwd.verify(password, user["hash"]):
+                    cache.incr(f"failures:{name}")
+                url = s3.generate_presigned_url("get_object", Params={"Key": name})
+                s3.put_object(Bucket="audit", Key=name, Body=b"login")
+                return url
+
+            router.add_api_route("/login", login, methods=["POST"])
+            """,
+            (14, 12),
+            (15, 12),
+            (16, 9),
+            (18, 5),
+            why="Redis, MongoDB, boto3 and passlib in a route registered with `add_api_route`; presigning is local",
+        ),
         ok(
             """
             import requests
@@ -351,6 +686,137 @@ class BlockingCallInAsync(Rule):
         ),
         ok(
             """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+
+            from app.db import get_db
+            from app.models import User
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            def get_user(user_id: int, db: Session = Depends(get_db)):
+                return db.execute(select(User).where(User.id == user_id)).scalar_one()
+            """,
+            why="a sync session in a plain `def` route runs in the thread pool",
+        ),
+        ok(
+            """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy import select
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            from app.db import get_session
+            from app.models import User
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            async def get_user(user_id: int, session: AsyncSession = Depends(get_session)):
+                user = (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+                await session.commit()
+                return user
+            """,
+            why="an awaited AsyncSession",
+            shown=True,
+        ),
+        ok(
+            """
+            from app.db import get_session
+            from app.models import User
+
+            async def count_users(session=None):
+                session = await get_session()
+                return await session.scalar(User.count_query())
+            """,
+            path="backend/app/stats.py",
+            files={
+                "backend/app/db.py": """
+                    from sqlalchemy.ext.asyncio import async_sessionmaker
+                    AsyncSessionLocal = async_sessionmaker()
+
+                    async def get_session():
+                        return AsyncSessionLocal()
+                """
+            },
+            why="a session from an async sessionmaker, awaited",
+        ),
+        ok(
+            """
+            import asyncio
+            from fastapi import APIRouter
+            from asgiref.sync import sync_to_async
+
+            from app.services.reports import build_report, build_index
+
+            router = APIRouter()
+
+            @router.get("/reports/{report_id}")
+            async def report(report_id: int):
+                loop = asyncio.get_running_loop()
+                a = await asyncio.to_thread(build_report, report_id)
+                b = await loop.run_in_executor(None, build_report, report_id)
+                c = await sync_to_async(build_report)(report_id)
+                d = await build_index(report_id)
+                return a, b, c, d
+            """,
+            path="backend/app/routes/reports.py",
+            files={
+                "backend/app/services/reports.py": """
+                    import requests
+                    from asgiref.sync import sync_to_async
+
+                    def build_report(report_id):
+                        return requests.get(f"https://metrics.example.com/{report_id}").json()
+
+                    @sync_to_async
+                    def build_index(report_id):
+                        return build_report(report_id)
+                """,
+            },
+            why="blocking helpers handed to a thread, or wrapped with `@sync_to_async`",
+        ),
+        ok(
+            """
+            from app.services.text import slugify
+
+            async def create_post(title: str):
+                return {"slug": slugify(title)}
+            """,
+            path="backend/app/posts.py",
+            files={"backend/app/services/text.py": "def slugify(s):\n    return s.lower().replace(' ', '-')\n"},
+            why="a sync helper that does not block is fine",
+        ),
+        ok(
+            """
+            from asgiref.sync import sync_to_async
+            from django.http import JsonResponse
+
+            from shop.models import Order
+
+            async def order_count(request):
+                total = await sync_to_async(lambda: Order.objects.filter(paid=True).count())()
+                first = await Order.objects.afirst()
+                return JsonResponse({"total": total, "first": first.pk})
+            """,
+            path="shop/views.py",
+            files={"shop/models.py": "from django.db import models\n\nclass Order(models.Model):\n    pass\n"},
+            why="the Django ORM through `sync_to_async` and the async API",
+        ),
+        ok(
+            """
+            import redis.asyncio as redis
+
+            cache = redis.Redis(host="cache")
+
+            async def hits(key):
+                return await cache.incr(key)
+            """,
+            why="the asyncio Redis client, awaited",
+        ),
+        ok(
+            """
             import anyio
             import requests
             from asgiref.sync import sync_to_async
@@ -369,7 +835,7 @@ class BlockingCallInAsync(Rule):
         data = async_facts(facts)
         session_blockers: dict = {}
         for blocker in data.blockers:
-            if blocker.entry in (SESSION_IO, DJANGO_ORM):
+            if blocker.entry in ORM_BLOCKERS:
                 session_blockers.setdefault(id(blocker.scope), []).append(blocker)
         for function in facts.functions:
             if not function.is_async:
