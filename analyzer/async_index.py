@@ -131,7 +131,9 @@ class AsyncIndex:
                 return "sync"
             if type_ in ASYNC_MAKERS:
                 return "async"
-            return None
+            if type_ is not None:
+                return None
+            kind = "depends"  # not an object: maybe a function handing out sessions
         if kind == "depends":
             target = self.names.resolve(ref[1])
             factory = self.factories.get(target) if target else None

@@ -100,3 +100,204 @@ def test_no_fix_when_asyncio_names_something_else():
         }
     )
     assert len(found) == 1 and found[0].fix is None
+
+
+# -- through helpers ---------------------------------------------------------------
+
+CHAIN_PROJECT = {
+    "backend/app/main.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+    """,
+    "backend/app/routes/reports.py": """
+        from app.main import app
+        from app.services import build_summary
+
+        @app.get("/reports/{report_id}")
+        async def report_summary(report_id: int):
+            return build_summary(report_id)
+    """,
+    # the package re-exports the helper from its own module
+    "backend/app/services/__init__.py": """
+        from .summary import build_summary
+    """,
+    "backend/app/services/summary.py": """
+        from app.services.metrics import fetch_metrics
+
+        def build_summary(report_id):
+            metrics = fetch_metrics(report_id)
+            return {"views": metrics["views"]}
+    """,
+    "backend/app/services/metrics.py": """
+        import requests
+
+        def fetch_metrics(report_id):
+            response = requests.get(f"https://metrics.example.com/{report_id}", timeout=5)
+            return response.json()
+    """,
+}
+
+
+def test_helper_chain_across_modules_carries_the_whole_path():
+    (found,) = findings(CHAIN_PROJECT)
+    assert (found.span.path, found.span.line, found.span.col, found.level) == (
+        "backend/app/routes/reports.py", 6, 12, "error"
+    )
+    assert found.message == (
+        "`build_summary` blocks the event loop in async route `GET /reports/{report_id}`: it calls "
+        "[`requests.get`](1) (HTTP request) through `fetch_metrics`; make that path async or run it on a thread "
+        "with `await asyncio.to_thread(build_summary, ...)`"
+    )
+    assert [(s.span.path, s.span.line, s.span.col, s.message) for s in found.flow] == [
+        ("backend/app/routes/reports.py", 5, 11, "async route `GET /reports/{report_id}`"),
+        ("backend/app/routes/reports.py", 6, 12, "calls `build_summary`"),
+        ("backend/app/services/summary.py", 4, 15, "calls `fetch_metrics`"),
+        ("backend/app/services/metrics.py", 4, 16, "`requests.get` blocks (HTTP request)"),
+    ]
+    assert [(r.span.path, r.span.line, r.span.col) for r in found.related] == [("backend/app/services/metrics.py", 4, 16)]
+    assert found.properties["helper"] == "backend.app.services.summary.build_summary"
+
+
+def test_helper_chain_becomes_a_sarif_code_flow():
+    import json
+
+    from analyzer.reporters.sarif import render_sarif
+
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in CHAIN_PROJECT.items()}
+    result = check_text(files, rules=[RULE])
+    (sarif_result,) = json.loads(render_sarif(result, [RULE]))["runs"][0]["results"]
+    (thread,) = sarif_result["codeFlows"][0]["threadFlows"]
+    steps = [
+        (
+            step["location"]["physicalLocation"]["artifactLocation"]["uri"],
+            step["location"]["physicalLocation"]["region"]["startLine"],
+        )
+        for step in thread["locations"]
+    ]
+    assert steps == [
+        ("backend/app/routes/reports.py", 5),
+        ("backend/app/routes/reports.py", 6),
+        ("backend/app/services/summary.py", 4),
+        ("backend/app/services/metrics.py", 4),
+    ]
+
+
+def test_may_block_index_is_built_once_per_run_and_stops_at_offloads_and_async_helpers():
+    from analyzer.async_index import async_index
+    from analyzer.facts import build_facts
+    from analyzer.project import ProjectIndex
+
+    files = dict(CHAIN_PROJECT)
+    files["backend/app/services/metrics.py"] = """
+        import asyncio
+        import requests
+
+        def fetch_metrics(report_id):
+            return asyncio.run(fetch_async(report_id))
+
+        async def fetch_async(report_id):
+            return requests.get("https://metrics.example.com")
+
+        def fetch_in_thread(loop, report_id):
+            return loop.run_in_executor(None, requests.get, "https://metrics.example.com")
+    """
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
+    result = check_text(files, rules=[RULE])
+    # The async helper's own call is reported there; sync callers do not inherit it.
+    assert [(f.span.path, f.span.line) for f in result.findings] == [("backend/app/services/metrics.py", 8)]
+    index = ProjectIndex.build(
+        "/p", {path: ("python", build_facts(source).summary()) for path, source in result.sources.items()}
+    )
+    built = async_index(index)
+    assert async_index(index) is built
+    assert built.chain("backend.app.services.summary.build_summary") is None
+    assert built.chain("backend.app.services.metrics.fetch_in_thread") is None
+
+
+def test_fix_async_def_to_def_only_where_safe():
+    found = findings(
+        {
+            "app/api.py": """
+                from fastapi import APIRouter, Depends
+                from sqlalchemy.orm import Session
+
+                router = APIRouter()
+
+                @router.get("/a")
+                async def a(db: Session = Depends()):
+                    return db.execute("select 1").all()
+
+                @router.get("/b")
+                async def b(db: Session = Depends()):
+                    rows = db.execute("select 1").all()
+                    for row in rows:
+                        yield row
+
+                @router.websocket("/c")
+                async def c(ws, db: Session = Depends()):
+                    db.commit()
+
+                @router.get("/d")
+                async def d(db: Session = Depends()):
+                    db.commit()
+            """,
+            "app/tests.py": """
+                from app.api import d
+
+                async def test_d():
+                    await d(None)
+            """,
+        }
+    )
+    fixes = {f.span.line: f.fix for f in found}
+    assert sorted(fixes) == [8, 12, 18, 22]
+    assert fixes[8] is not None and fixes[8].safe
+    assert (fixes[8].edits[0].span.line, fixes[8].edits[0].span.col, fixes[8].edits[0].span.end_col) == (7, 1, 7)
+    assert fixes[12] is None  # a generator
+    assert fixes[18] is None  # websocket handlers must stay async
+    assert fixes[22] is None  # awaited by other project code
+
+
+def test_fix_is_applied_by_plan_fixes_and_result_parses():
+    from analyzer.fixes import plan_fixes
+
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in CHAIN_PROJECT.items()}
+    result = check_text(files, rules=[RULE])
+    planned, refused = plan_fixes(result)
+    assert refused == []
+    (path,) = planned
+    source, new_text, fixed = planned[path]
+    assert path == "backend/app/routes/reports.py"
+    assert "def report_summary(report_id: int):" in new_text and "async def" not in new_text
+
+
+def test_sync_session_handed_out_by_project_function_in_a_sync_helper():
+    found = findings(
+        {
+            "src/app/database.py": """
+                from sqlalchemy.orm import Session
+
+                def session_for(org) -> Session:
+                    ...
+            """,
+            "src/app/slack.py": """
+                from fastapi import APIRouter
+                from app.database import session_for
+
+                router = APIRouter()
+
+                def load_config(org):
+                    session = session_for(org)
+                    return session.query(Config).filter(Config.org == org).first()
+
+                @router.post("/slack/event")
+                async def event(org: str):
+                    await audit(org)
+                    return load_config(org)
+            """,
+        }
+    )
+    assert [(f.span.line, f.span.col, f.level) for f in found] == [(13, 12, "error")]
+    assert found[0].fix is None  # the route awaits
+    assert "it calls [`session.query`](1) (sync database session)" in found[0].message
