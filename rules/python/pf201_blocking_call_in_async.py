@@ -21,19 +21,41 @@ class BlockingCallInAsync(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("async", "blocking-io", "fastapi")
-    summary = "A blocking call (HTTP, sleep, file, subprocess, sync DB driver) runs directly inside an `async def`."
+    summary = "A blocking call (HTTP, sleep, file, subprocess, sync DB session or ORM, Redis, hashing) runs on the event loop, directly or through sync helpers."
     what_it_does = """
-        Finds calls that block the calling thread made directly in the body of an
-        `async def`: synchronous HTTP clients (`requests`, `urllib.request.urlopen`,
-        `urllib3`, sync `httpx`), `time.sleep`, file I/O (`open`, `pathlib.Path.read_text`
-        and friends), subprocesses (`subprocess.run`, `os.system`...), blocking database
-        drivers (`psycopg2.connect`, `pymysql.connect`, `sqlite3.connect`) and `input()`.
+        Finds work that blocks the calling thread done inside an `async def`:
 
-        In an async route handler (FastAPI) the finding is an error and names the route;
-        in any other async function it is a warning. Awaited calls, calls inside nested
-        sync functions or lambdas, and functions handed to `asyncio.to_thread`,
-        `loop.run_in_executor` or `run_in_threadpool` are not reported. The finding's
-        location is the whole call, starting at its function expression.
+        - synchronous HTTP clients (`requests`, `urllib.request.urlopen`, `urllib3`, sync
+          `httpx`), `time.sleep`, file I/O (`open`, `pathlib.Path.read_text` and friends),
+          subprocesses (`subprocess.run`, `os.system`...), blocking drivers
+          (`psycopg2.connect`, `sqlite3.connect`...), `input()`;
+        - a sync SQLAlchemy `Session` (known from the parameter annotation,
+          `Annotated[Session, Depends(...)]`, the dependency function's return annotation
+          or the session it creates — `SessionLocal()` of a `sessionmaker`,
+          `Session(engine)` — or `with SessionLocal() as s`): `execute`, `scalars`,
+          `scalar`, `get`, `query(...).all()/first()/one()/count()...`, `commit`, `flush`,
+          `refresh`, `delete`, `rollback`;
+        - Django's sync ORM: `.get()`, `.count()`, `.exists()`, `.create()`, `list(qs)`,
+          iterating a queryset... (`aget`, `acreate`, `async for` are fine);
+        - other sync clients: `redis.Redis`, `pymongo`, `boto3` clients (presigning is
+          local and not reported), `smtplib`; CPU-bound password hashing (`bcrypt.hashpw`,
+          passlib `CryptContext.hash/verify`, `argon2`);
+        - calls of **sync project functions that block**, in the same or another module:
+          every function of the project is summarised once per run (does it block,
+          directly or through other project functions?), and the finding carries the
+          whole path as a code flow (SARIF `codeFlows`, "call chain" in text output).
+
+        A route handler is an error naming the route (`GET /users/{user_id}`): FastAPI
+        (decorators on apps and `APIRouter`s, also imported from another module, and
+        `add_api_route`), Starlette (`Route(...)`), Django (async views referenced from
+        `path()`/`re_path()`, async methods of class-based views), Flask/Quart
+        (`@app.route`, blueprints), aiohttp (`RouteTableDef`, `router.add_get`...),
+        Litestar (`@get`...) and Sanic. Any other async function is a warning.
+
+        Not reported: awaited calls, work inside nested sync functions or lambdas, and
+        functions handed to `asyncio.to_thread`, `loop.run_in_executor`,
+        `run_in_threadpool`, `anyio.to_thread.run_sync` or `sync_to_async` (also as a
+        decorator). An `AsyncSession` call without `await` is PF202.
     """
     why_slow = """
         An event loop runs every coroutine of the process on one thread. While a
@@ -58,13 +80,23 @@ class BlockingCallInAsync(Rule):
     use_instead = """
         Use the async equivalent and `await` it: `httpx.AsyncClient` (or `aiohttp`) for
         HTTP, `await asyncio.sleep(...)`, `aiofiles` / `anyio.Path` for files,
-        `asyncio.create_subprocess_exec` for processes, `asyncpg` / `aiosqlite` /
-        `aiomysql` for databases. When no async library exists, run the call on a
-        worker thread: `await asyncio.to_thread(func, *args)` (or `run_in_threadpool`).
-        If the handler does no `await` at all, declaring it with plain `def` lets the
-        framework run it in a thread pool.
-    """
+        `asyncio.create_subprocess_exec` for processes, an `AsyncSession` from
+        `async_sessionmaker`, Django's `aget`/`acreate`/`async for`, `redis.asyncio`,
+        `motor`, `aioboto3`, `aiosmtplib`. When no async library exists (or for CPU-bound
+        hashing), run the call on a worker thread: `await asyncio.to_thread(func, *args)`
+        (or `run_in_threadpool`, `sync_to_async`).
 
+        If a FastAPI route does no `await` at all, declare it with plain `def`: FastAPI
+        then runs it in its thread pool. `perfscan check --fix` does this for routes
+        that use a sync session or a blocking helper. The fix is counted safe only when
+        the function has no `await`/`async for`/`async with`/`yield`, calls nothing from
+        `asyncio`/`anyio` (they need the running loop), is not a websocket route, and no
+        project code awaits it: then the request gets the same response, computed on a
+        worker thread instead of the loop (the pool is bounded, 40 threads by default,
+        which is the point: slow calls queue there instead of stalling every request).
+        Code relying on running on the loop thread would notice; such code calls
+        `asyncio` and gets no fix.
+    """
     examples = (
         flag(
             """
