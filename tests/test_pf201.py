@@ -301,3 +301,30 @@ def test_sync_session_handed_out_by_project_function_in_a_sync_helper():
     assert [(f.span.line, f.span.col, f.level) for f in found] == [(13, 12, "error")]
     assert found[0].fix is None  # the route awaits
     assert "it calls [`session.query`](1) (sync database session)" in found[0].message
+
+
+def test_framework_fixture_names_every_route(monkeypatch):
+    from analyzer.config import Config
+    from analyzer.engine import run
+    from tests.conftest import FIXTURES
+
+    monkeypatch.chdir(FIXTURES / "async-frameworks")
+    result = run(["."], Config())
+    routes = sorted((f.span.path.split("/")[0], f.properties.get("route")) for f in result.active if f.code == "PF201")
+    assert all(f.level == "error" for f in result.active)
+    assert sorted(set(routes)) == [
+        ("aiohttp_app", "GET /counter"),
+        ("aiohttp_app", "GET /slow"),
+        ("django_app", "* /tickets/<int:pk>/"),
+        ("django_app", "GET /^tickets/stats/$"),
+        ("fastapi_app", "GET /accounts/{account_id}"),
+        ("fastapi_app", "POST /accounts/{account_id}/export"),
+        ("fastapi_app", "POST /accounts/{account_id}/invoices/sync"),
+        ("fastapi_app", "POST /accounts/{account_id}/password"),
+        ("flask_app", "GET /ping"),
+        ("flask_app", "POST /deliver"),
+        ("litestar_app", "POST /signup"),
+        ("sanic_app", "POST /mail"),
+        ("starlette_app", "GET /version"),
+        ("starlette_app", "WEBSOCKET /feed"),
+    ]

@@ -420,4 +420,7 @@ def _collect_registrations(facts, data: AsyncFacts) -> None:
         path = _string_value(facts, path_node) if path_node is not None else None
         if framework == "django" and path is not None and not path.startswith("/"):
             path = "/" + path
+        owner = call.function.child_by_field_name("object") if call.function.type == "attribute" else None
+        if path is not None and owner is not None and owner.type == "identifier" and callee not in REGISTRATIONS:
+            path = facts.route_path_prefix(f"{facts.module}.{_text(facts, owner)}") + path  # APIRouter(prefix=...)
         data.registrations.append([target, framework, list(methods), path or "?", class_view])
