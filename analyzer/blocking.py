@@ -111,6 +111,9 @@ BLOCKING_TYPES: dict[str, tuple[BlockingCall, frozenset]] = {
 }
 
 
+_TYPE_ROOTS = frozenset(name.split(".", 1)[0] for name in BLOCKING_TYPES)
+
+
 def blocking_call(qualified_name: Optional[str]) -> Optional[BlockingCall]:
     """The catalogue entry for a resolved callee, or None."""
     if not qualified_name:
@@ -118,6 +121,8 @@ def blocking_call(qualified_name: Optional[str]) -> Optional[BlockingCall]:
     entry = BLOCKING_CALLS.get(qualified_name)
     if entry is not None:
         return entry
+    if qualified_name.split(".", 1)[0] not in _TYPE_ROOTS and not qualified_name.startswith("mypy_boto3_"):
+        return None
     owner, _, method = qualified_name.rpartition(".")
     if owner.startswith("mypy_boto3_") and owner.endswith("Client"):
         # boto3 clients typed with the mypy-boto3 stubs: `mypy_boto3_s3.client.S3Client`

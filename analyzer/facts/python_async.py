@@ -352,10 +352,13 @@ def _collect_factories(facts, data: AsyncFacts) -> None:
     for function in facts.functions:
         kind = None
         returns = function.node.child_by_field_name("return_type")
-        if returns is not None:
+        if returns is not None and b"ession" in returns.text:
             kind = _annotation_session(facts, returns)
         if kind is None:
             for call in function.calls:
+                # every session constructor or maker this looks for is named *ession*
+                if "ession" not in call.callee_text and "ession" not in (call.callee or ""):
+                    continue
                 kind = session_constructed(facts, call)
                 if kind is not None:
                     break
