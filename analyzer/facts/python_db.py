@@ -83,6 +83,8 @@ LOADER_OPTIONS = frozenset(
 EAGER_OPTIONS = LOADER_OPTIONS - {"lazyload"}
 # Markers of a deliberately chunked / paginated query.
 BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "limit", "partitions", "slice", "paginate"})
+# What the first step of a non-Django query chain can be (see classify_call).
+_FIRST_STEPS_OF_QUERIES = SESSION_ROUND_TRIPS | {"query", "execute", "fetch", "fetchrow", "fetchval"}
 SQLA_PREFIXES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
 
 
@@ -266,6 +268,31 @@ def chain_of(db: DbFacts, node, follow: int = 3):
                     return root, earlier + steps[::-1]
         break
     return current, steps[::-1]
+
+
+def _first_step_name(db: DbFacts, node) -> Optional[str]:
+    """`chain_of(db, node, follow=0)[1][0].name` (None for no steps), without
+    building the chain: only the innermost step's name is read."""
+    last = None  # the innermost step so far: its attribute node, or "[]"
+    current = unwrap(node)
+    while current is not None:
+        if current.type == "call":
+            function = current.child_by_field_name("function")
+            if function is None or function.type != "attribute":
+                break
+            last = function.child_by_field_name("attribute")
+            current = unwrap(function.child_by_field_name("object"))
+        elif current.type == "attribute":
+            last = current.child_by_field_name("attribute")
+            current = unwrap(current.child_by_field_name("object"))
+        elif current.type == "subscript":
+            last = "[]"
+            current = unwrap(current.child_by_field_name("value"))
+        else:
+            break
+    if last is None or last == "[]":
+        return last
+    return db.text(last)
 
 
 def call_args(call):
@@ -517,6 +544,8 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
     # Only the outermost call of a chain is classified, so one chain is one query.
     if parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
         return None
+    if not db.may_follow and _first_step_name(db, node) not in _FIRST_STEPS_OF_QUERIES:
+        return None  # no Django manager in this file: only a session/cursor method can start a query chain
     direct_root, direct_steps = chain_of(db, node, follow=0)
     # Following local assignments changes the chain only at an identifier
     # root, and matters only for Django managers (or in a tree with errors,
