@@ -68,6 +68,20 @@ class ProjectNames:
             for suffix in dotted_suffixes(module):
                 self.module_suffix.setdefault(suffix, []).append(module)
         self.objects = objects  # module-level instance name -> type
+        self.object_suffix: dict[str, set] = {}
+        for name, type_ in objects.items():
+            for suffix in dotted_suffixes(name):
+                self.object_suffix.setdefault(suffix, set()).add(type_)
+
+    def object_type(self, name: str) -> Optional[str]:
+        """The type of a module-level instance, by exact name or unique suffix
+        match in either direction."""
+        type_ = self.objects.get(name)
+        if type_ is not None:
+            return type_
+        found = set(self.object_suffix.get(name, ()))
+        found |= {self.objects[s] for s in dotted_suffixes(name) if s in self.objects and "." in s}
+        return found.pop() if len(found) == 1 else None
 
     def _unique(self, name: str, table: set, suffixes: dict) -> Optional[str]:
         if name in table:
@@ -93,10 +107,7 @@ class ProjectNames:
             if target and target != name:
                 return self.resolve(target, depth + 1)
             return None
-        type_ = self.objects.get(owner)
-        if type_ is None:
-            candidates = {t for n, t in self.objects.items() if n.endswith("." + owner)} if owner.count(".") else set()
-            type_ = candidates.pop() if len(candidates) == 1 else None
+        type_ = self.object_type(owner) if "." in owner else None
         if type_ is not None:
             return self.resolve(f"{type_}.{last}", depth + 1)
         return None
@@ -123,10 +134,7 @@ class AsyncIndex:
         if kind in ("sync", "async"):
             return kind
         if kind == "maker":
-            type_ = self.object_types.get(ref[1])
-            if type_ is None:
-                candidates = {t for n, t in self.object_types.items() if n.endswith("." + ref[1]) or ref[1].endswith("." + n)}
-                type_ = candidates.pop() if len(candidates) == 1 else None
+            type_ = self.names.object_type(ref[1])
             if type_ in SYNC_MAKERS:
                 return "sync"
             if type_ in ASYNC_MAKERS:
