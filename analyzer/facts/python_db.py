@@ -188,6 +188,7 @@ def _build(facts) -> DbFacts:
     candidates = getattr(facts, "db_candidates", None)
     if candidates is not None:  # captured in the facts query pass
         found = dict(candidates, attribute=candidates["db_attribute"], keyword=candidates["db_keyword"])
+        facts.db_candidates = None  # read once: not kept with the held facts
     else:
         found = grammars.captures("python", "db", facts.source.tree.root_node)
     for node in found.get("assignment", ()):
