@@ -71,6 +71,8 @@ DJANGO_QUERYSET = BlockingCall(
 )
 ORM_BLOCKERS = (SESSION_IO, DJANGO_ORM, DJANGO_QUERYSET)
 
+_MAKER_TYPES = SYNC_MAKERS | ASYNC_MAKERS
+
 OFFLOADING_DECORATORS = frozenset(set(OFFLOADERS) | {"channels.db.database_sync_to_async", "asgiref.sync.SyncToAsync"})
 
 # Route registration calls: callee (or its last part, for methods on app
@@ -357,7 +359,10 @@ def _collect_factories(facts, data: AsyncFacts) -> None:
         if kind is None:
             for call in function.calls:
                 # every session constructor or maker this looks for is named *ession*
-                if "ession" not in call.callee_text and "ession" not in (call.callee or ""):
+                text = call.callee_text
+                if "ession" not in text and "ession" not in (call.callee or "") and (
+                    facts.objects.get(text) not in _MAKER_TYPES
+                ):
                     continue
                 kind = session_constructed(facts, call)
                 if kind is not None:
