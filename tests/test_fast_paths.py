@@ -1,0 +1,129 @@
+"""The speed-ups keep their answers: suffix indexes, memoized lookups, the
+enclosing-function sweep and the merged query passes."""
+
+from __future__ import annotations
+
+import textwrap
+
+from analyzer.engine import source_from_bytes
+from analyzer.facts.python import PythonFacts
+from analyzer.facts.python_db import db_facts
+from analyzer.facts.tsx import FUNCTION_TYPES, TsxFacts
+from analyzer.models import dotted_suffixes, queries_of_function
+from analyzer.project import ProjectIndex
+
+
+def _source(rel_path: str, language: str, text: str):
+    source, note = source_from_bytes("/p/" + rel_path, rel_path, language, textwrap.dedent(text).encode("utf-8"))
+    assert note is None
+    return source
+
+
+def test_dotted_suffixes_are_the_names_a_dotted_name_ends_with():
+    assert list(dotted_suffixes("a.b.c")) == ["b.c", "c"]
+    assert list(dotted_suffixes("plain")) == []
+    name = "pkg.mod.Service.load"
+    assert {s for s in dotted_suffixes(name)} == {x for x in ("mod.Service.load", "Service.load", "load", "pkg")
+                                                  if name.endswith("." + x)}
+
+
+def _index(query_functions: dict, objects: dict | None = None, module: str = "backend.app.services") -> ProjectIndex:
+    summary = {"module": module, "objects": objects or {},
+               "db": {"query_functions": {name: [(1, 1, 1, 5, f"q {name}")] for name in query_functions}}}
+    return ProjectIndex(root="/p", python={"backend/app/services.py": summary})
+
+
+def test_queries_of_function_matches_unique_suffixes_both_ways():
+    index = _index(["backend.app.services.load_user", "backend.app.services.Repo.load", "other.Repo.load"])
+    assert queries_of_function(index, "app.services.load_user")[0].text == "q backend.app.services.load_user"
+    # the callee is longer than the known name (rooted above the scanned directory)
+    assert queries_of_function(index, "src.backend.app.services.load_user")[0].text == "q backend.app.services.load_user"
+    assert queries_of_function(index, "Repo.load") == []  # two functions end with it: ambiguous
+    assert queries_of_function(index, "missing") == []
+
+
+def test_queries_of_function_through_a_module_level_service_object():
+    index = _index(["backend.app.repo.Repo.load"], objects={"repo": "backend.app.repo.Repo"})
+    found = queries_of_function(index, "app.services.repo.load")
+    assert [q.text for q in found] == ["q backend.app.repo.Repo.load"]
+
+
+def test_outer_name_lookup_sees_a_later_rebinding():
+    # `requests` is looked up from inside f while bindings are still being
+    # collected (the assignment in f), then rebound at module level: calls in
+    # f must see both values (ambiguous), not the memoized import.
+    source = _source("app/client.py", "python", """
+        import requests
+
+        def f():
+            session = requests.Session()
+            requests.get("x")
+
+        requests = None
+    """)
+    facts = PythonFacts.build(source)
+    call = next(c for c in facts.calls if c.callee_text == "requests.get")
+    assert call.callee is None
+    assert facts.calls[0].callee is None  # requests.Session() as well
+
+
+def test_outer_name_lookup_resolves_from_nested_scopes():
+    source = _source("app/client.py", "python", """
+        import requests as rq
+
+        class Client:
+            rq = None  # class bodies are not visible from methods
+
+            def fetch(self):
+                def inner():
+                    return rq.get("x")
+                return inner()
+    """)
+    facts = PythonFacts.build(source)
+    assert [c.callee for c in facts.calls if c.callee_text == "rq.get"] == ["requests.get"]
+
+
+def test_db_candidates_come_from_the_facts_pass_and_are_released():
+    source = _source("app/repo.py", "python", """
+        from sqlalchemy.orm import Session
+        from app.models import User
+
+        def names(session: Session, ids):
+            for i in ids:
+                session.get(User, i).name
+    """)
+    facts = PythonFacts.build(source)
+    assert facts.db_candidates is not None
+    db = db_facts(facts)
+    assert facts.db_candidates is None
+    assert [q.method for q in db.queries] == ["get"]
+    assert [db.text(a) for a in db.attributes] == ["session.get(User, i).name", "session.get"]
+
+
+def test_enclosing_function_sweep_agrees_with_the_parent_walk():
+    source = _source("src/App.tsx", "tsx", """
+        import { memo, useMemo } from "react";
+        export const Row = memo(function Row({ item }: { item: Item }) {
+          const label = useMemo(() => item.tags.map((t) => t.name).join(", "), [item]);
+          return <li onClick={() => select(item.id)}>{label}</li>;
+        });
+        class Panel extends React.Component {
+          render() { return <div>{this.props.rows.map((r) => <Row item={r} />)}</div>; }
+        }
+        const top = compute(1);
+    """)
+    facts = TsxFacts.build(source)
+    assert facts._enclosing_cache  # filled by the sweep
+    assert {e.tag for e in facts.jsx_elements} == {"li", "div", "Row"}  # jsx from the same query pass
+    for node_id, cached in list(facts._enclosing_cache.items()):
+        node = next(n for n in _walk(source.tree.root_node) if n.id == node_id)
+        parent = node.parent
+        while parent is not None and parent.type not in FUNCTION_TYPES:
+            parent = parent.parent
+        assert (cached.id if cached is not None else None) == (parent.id if parent is not None else None)
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
