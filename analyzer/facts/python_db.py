@@ -23,6 +23,7 @@ documented fallback a name that is almost always a session (`session`,
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -83,6 +84,11 @@ LOADER_OPTIONS = frozenset(
 EAGER_OPTIONS = LOADER_OPTIONS - {"lazyload"}
 # Markers of a deliberately chunked / paginated query.
 BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "limit", "partitions", "slice", "paginate"})
+# `.objects` (spaces, comments and line continuations allowed after the dot):
+# where a Django manager attribute may be named.
+_MANAGER_ATTRIBUTE = re.compile(
+    rb"\.(?:\s|#[^\n]*|\\\r?\n)*(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b"
+)
 # What the first step of a non-Django query chain can be (see classify_call).
 _FIRST_STEPS_OF_QUERIES = SESSION_ROUND_TRIPS | {"query", "execute", "fetch", "fetchrow", "fetchval"}
 SQLA_PREFIXES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
@@ -129,7 +135,7 @@ class DbFacts:
     uses_sqlalchemy: bool = False
     uses_django: bool = False
     # Whether a chain through local assignments can matter here: a Django
-    # manager attribute is named somewhere in the file, or the tree has errors.
+    # manager attribute (`.objects`) is named in the file, or the tree has errors.
     may_follow: bool = True
 
     def text(self, node) -> str:
@@ -183,8 +189,7 @@ def _build(facts) -> DbFacts:
     roots = {t.split(".", 1)[0] for t in facts.imports.values()}
     db.uses_sqlalchemy = bool(roots & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
     db.uses_django = "django" in roots
-    data = facts.source.data
-    db.may_follow = facts.source.tree.root_node.has_error or any(m.encode() in data for m in DJANGO_MANAGERS)
+    db.may_follow = facts.source.tree.root_node.has_error or _MANAGER_ATTRIBUTE.search(facts.source.data) is not None
     candidates = getattr(facts, "db_candidates", None)
     if candidates is not None:  # captured in the facts query pass
         found = dict(candidates, attribute=candidates["db_attribute"], keyword=candidates["db_keyword"])
@@ -744,6 +749,12 @@ def _string_or_name(db: DbFacts, node) -> Optional[str]:
     return None
 
 
+def _where(source, node) -> tuple:
+    """(line, col, end_line, end_col) of `node`: only for the entries kept."""
+    span = source.span(node)
+    return (span.line, span.col, span.end_line, span.end_col)
+
+
 def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
     facts = db.facts
     bases = []
@@ -755,8 +766,6 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
     indexed_first = set()
     has_table = False
     for name, annotation, value, position in _class_body_items(db, class_node):
-        span = facts.source.span(position)
-        where = (span.line, span.col, span.end_line, span.end_col)
         if name == "__tablename__":
             has_table = True
             continue
@@ -767,7 +776,8 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
         if value is None or value.type != "call":
             if annotation is not None and db.text(annotation).startswith("Mapped["):
                 target, _ = _mapped_target(db, annotation)
-                columns[name] = {"fk": None, "indexed": False, "string": target in STRING_TYPES, "where": where}
+                columns[name] = {"fk": None, "indexed": False, "string": target in STRING_TYPES,
+                                 "where": _where(facts.source, position)}
             continue
         callee_last = _callee_last(db, value)
         callee = facts.resolve(value.child_by_field_name("function")) or ""
@@ -787,7 +797,8 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
             target, _ = _mapped_target(db, annotation)
             string = string or target in STRING_TYPES
             indexed = any(_truthy(db, keywords.get(k)) for k in ("index", "primary_key", "unique"))
-            columns[name] = {"fk": fk, "indexed": indexed, "string": string, "where": where}
+            columns[name] = {"fk": fk, "indexed": indexed, "string": string,
+                             "where": _where(facts.source, position)}
         elif callee_last == "relationship":
             target = _string_or_name(db, positional[0]) if positional else None
             mapped, many = _mapped_target(db, annotation)
@@ -812,11 +823,11 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
                 "many": (db.text(uselist) != "False") if uselist is not None else (many if mapped else None),
                 "backref": backref_name,
                 "backref_lazy": backref_lazy or "select",
-                "where": where,
+                "where": _where(facts.source, position),
             }
         elif callee.startswith("django.db.models") or callee_last in DJANGO_RELATIONS or callee_last.endswith("Field"):
             kind = DJANGO_RELATIONS.get(callee_last)
-            entry = {"kind": kind or "field", "where": where, "string": callee_last in STRING_TYPES}
+            entry = {"kind": kind or "field", "where": _where(facts.source, position), "string": callee_last in STRING_TYPES}
             if kind:
                 target = positional[0] if positional else keywords.get("to")
                 entry["target"] = _string_or_name(db, target) if target is not None else None
