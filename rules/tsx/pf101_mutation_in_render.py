@@ -370,6 +370,11 @@ class MutationInRender(Rule):
     def check(self, ctx):
         facts = ctx.facts
         for call in facts.calls:
+            # The facts' cached callee name is the method name for `x.sort()`
+            # (`Array.from`-style names keep their owner: checked below).
+            name = facts._callee_name(call)
+            if name is None or ("." not in name and name not in IN_PLACE_METHODS and name not in GROWING_METHODS):
+                continue
             callee = model.unwrap(call.child_by_field_name("function"))
             if callee is None or callee.type != "member_expression":
                 continue
