@@ -1,5 +1,5 @@
-"""The speed-ups keep their answers: suffix indexes, memoized lookups, the
-enclosing-function sweep and the merged query passes."""
+"""The speed-ups keep their answers: suffix indexes, memoized lookups and
+the merged query passes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import textwrap
 from analyzer.engine import source_from_bytes
 from analyzer.facts.python import PythonFacts
 from analyzer.facts.python_db import db_facts
-from analyzer.facts.tsx import FUNCTION_TYPES, TsxFacts
+from analyzer.facts.tsx import TsxFacts
 from analyzer.models import dotted_suffixes, queries_of_function
 from analyzer.project import ProjectIndex
 
@@ -100,7 +100,7 @@ def test_db_candidates_come_from_the_facts_pass_and_are_released():
     assert [db.text(a) for a in db.attributes] == ["session.get(User, i).name", "session.get"]
 
 
-def test_enclosing_function_sweep_agrees_with_the_parent_walk():
+def test_jsx_elements_come_from_the_facts_query_pass():
     source = _source("src/App.tsx", "tsx", """
         import { memo, useMemo } from "react";
         export const Row = memo(function Row({ item }: { item: Item }) {
@@ -113,17 +113,16 @@ def test_enclosing_function_sweep_agrees_with_the_parent_walk():
         const top = compute(1);
     """)
     facts = TsxFacts.build(source)
-    assert facts._enclosing_cache  # filled by the sweep
-    assert {e.tag for e in facts.jsx_elements} == {"li", "div", "Row"}  # jsx from the same query pass
-    for node_id, cached in list(facts._enclosing_cache.items()):
-        node = next(n for n in _walk(source.tree.root_node) if n.id == node_id)
-        parent = node.parent
-        while parent is not None and parent.type not in FUNCTION_TYPES:
-            parent = parent.parent
-        assert (cached.id if cached is not None else None) == (parent.id if parent is not None else None)
+    assert [e.tag for e in facts.jsx_elements] == ["li", "div", "Row"]
+    assert [e.owner.name for e in facts.jsx_elements] == ["Row", "Panel", "Panel"]
+    assert [c.name for c in facts.components] == ["Row", "Panel"]
 
 
-def _walk(node):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
+def test_typescript_files_use_the_facts_query_without_jsx():
+    source = _source("src/util.ts", "typescript", """
+        export function useRows(rows: Row[]) { return useMemo(() => rows.slice().sort(byName), [rows]); }
+    """)
+    facts = TsxFacts.build(source)
+    assert facts.jsx_elements == []
+    assert [h.name for h in facts.hooks] == ["useRows"]
+    assert [c.name for c in facts.hook_calls] == ["useMemo"]

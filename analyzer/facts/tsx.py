@@ -35,7 +35,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import attrgetter
 from typing import Optional
 
 import tree_sitter
@@ -329,8 +328,6 @@ class TsxFacts:
         declarators = by_position(found.get("declarator", []))
         self.calls = by_position(found.get("call", []))
         jsx_nodes = by_position(found.get("element", []))
-        if not root.has_error:
-            self._sweep_enclosing(found)
 
         for node in found.get("import", []):
             self._read_import(node)
@@ -424,26 +421,6 @@ class TsxFacts:
                 )
         for node in jsx_nodes:
             self.jsx_elements.append(self._read_jsx(node))
-
-    def _sweep_enclosing(self, found: dict) -> None:
-        """Fill the enclosing-function cache for every candidate in one pass
-        over them in document order, with a stack of the open functions,
-        instead of a walk up the parents from each. Only for trees without
-        errors, where byte ranges nest exactly as the nodes do."""
-        nodes = [node for group in found.values() for node in group]
-        nodes.sort(key=attrgetter("end_byte"), reverse=True)
-        nodes.sort(key=attrgetter("start_byte"))  # stable: outer before inner at the same start
-        cache = self._enclosing_cache
-        stack: list = []  # (function node, start, end)
-        for node in nodes:
-            start, end = node.start_byte, node.end_byte
-            while stack and stack[-1][2] < end:
-                stack.pop()
-            if stack and (stack[-1][1], stack[-1][2]) == (start, end):
-                continue  # same range as the open function: left to the walk
-            cache.setdefault(node.id, stack[-1][0] if stack else None)
-            if node.type in FUNCTION_TYPES:
-                stack.append((node, start, end))
 
     # -- imports / exports ---------------------------------------------------------
 
