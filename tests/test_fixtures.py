@@ -34,7 +34,8 @@ def test_fixture_findings(app, monkeypatch):
     expected_file = app_dir / "expected-findings.txt"
     actual = findings_of(app_dir, monkeypatch)
     if os.environ.get("PERFSCAN_UPDATE_EXPECTED"):
-        expected_file.write_text("".join(line + "\n" for line in actual), encoding="utf-8")
+        header = [line for line in expected_file.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+        expected_file.write_text("".join(line + "\n" for line in header + actual), encoding="utf-8")
     expected = [line for line in expected_file.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert actual == expected
 
