@@ -1,5 +1,5 @@
-"""The speed-ups keep their answers: suffix indexes, memoized lookups and
-the merged query passes."""
+"""The speed-ups keep their answers: suffix indexes, name lookups across
+scopes and the merged query passes."""
 
 from __future__ import annotations
 

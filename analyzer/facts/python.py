@@ -335,9 +335,6 @@ class PythonFacts:
         self._router_prefixes: dict[str, str] = {}
         self._key_memo: dict[int, Optional[int]] = {}
         self._call_loops: dict[int, tuple] = {}
-        # name -> {scope key: what `name` resolves to from outside that scope};
-        # dropped whenever `name` gets another binding.
-        self._outer_memo: dict[str, dict] = {}
 
     # -- building -----------------------------------------------------------
 
@@ -459,7 +456,6 @@ class PythonFacts:
         if key is not None and name in self._globals.get(key, ()):
             key = None
         self._bindings.setdefault(key, {}).setdefault(name, []).append(binding)
-        self._outer_memo.pop(name, None)
 
     def _collect_scopes(self, classes, functions) -> None:
         # Parents start before their children: one sorted pass sees every
@@ -831,28 +827,13 @@ class PythonFacts:
     def _lookup(self, name: str, key: Optional[int], pos: int):
         """The binding `name` has at byte `pos` in scope `key`: a Binding, None
         (bound, but ambiguous or unknown), or _MISSING (bound nowhere)."""
-        bindings = self._bindings.get(key, {}).get(name)
-        if bindings:
-            before = [b for b in bindings if b.pos < pos]
-            return before[-1] if before else None
-        if key is None:
-            return _MISSING
-        # Past the own scope the answer does not depend on `pos`: memoized.
-        memo = self._outer_memo.setdefault(name, {})
-        found = memo.get(key, memo)
-        if found is memo:
-            found = memo[key] = self._lookup_outer(name, key)
-        return found
-
-    def _lookup_outer(self, name: str, key: int):
-        """`_lookup` of `name` in the scopes enclosing scope `key`."""
+        first = True
         while True:
-            key = self._parent_key.get(key)
-            # Class bodies are not visible from the functions inside them.
-            while key is not None and key in self._class_qualnames:
-                key = self._parent_key.get(key)
             bindings = self._bindings.get(key, {}).get(name)
             if bindings:
+                if first:
+                    before = [b for b in bindings if b.pos < pos]
+                    return before[-1] if before else None
                 # From an inner scope the outer name may have any of its values.
                 head = bindings[0]
                 if all(b.target == head.target and b.type == head.type and b.alias == head.alias for b in bindings):
@@ -860,6 +841,11 @@ class PythonFacts:
                 return None
             if key is None:
                 return _MISSING
+            key = self._parent_key.get(key)
+            # Class bodies are not visible from the functions inside them.
+            while key is not None and key in self._class_qualnames:
+                key = self._parent_key.get(key)
+            first = False
 
     def _qualify(self, node, key: Optional[int], pos: int) -> Optional[tuple[str, str]]:
         """("ref", qualified name) when `node` names something, ("inst", type)
