@@ -20,17 +20,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .facts.python import ROUTE_STYLES, Route, _build_object_types
+from .facts.python import ROUTE_STYLES, Route, build_object_types, dotted_suffixes
 from .facts.python_async import ASYNC_MAKERS, SYNC_MAKERS
 from .findings import FlowStep, Span
-
-
-def dotted_suffixes(name: str):
-    """`a.b.c` -> `b.c`, `c`."""
-    start = name.find(".")
-    while start != -1:
-        yield name[start + 1 :]
-        start = name.find(".", start + 1)
 
 
 @dataclass
@@ -208,7 +200,7 @@ def build_async_index(index) -> AsyncIndex:
         for target, framework, methods, path, class_view in data.get("routes", ()):
             route = Route(framework, tuple(methods), path, None, True)
             (class_routes if class_view else routes)[target] = route
-    object_types = index.get_derived("python.objects", _build_object_types)
+    object_types = index.get_derived("python.objects", build_object_types)
     names = ProjectNames(functions.keys(), modules, object_types)
     result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, awaited)
     _compute_chains(result)

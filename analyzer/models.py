@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .facts.python import _build_object_types
+from .facts.python import build_object_types, dotted_suffixes
 from .findings import Span
 
 SQLALCHEMY = "sqlalchemy"
@@ -179,14 +179,6 @@ class QueryLocation:
         return Span(self.path, *self.where)
 
 
-def dotted_suffixes(name: str):
-    """The names `x` with `name.endswith("." + x)`: `a.b.c` -> `b.c`, `c`."""
-    start = name.find(".")
-    while start != -1:
-        yield name[start + 1 :]
-        start = name.find(".", start + 1)
-
-
 @dataclass
 class QueryFunctions:
     """Functions that run queries by qualified name, with a suffix index so a
@@ -211,7 +203,7 @@ def _build_query_functions(index) -> QueryFunctions:
 def _build_object_suffixes(index) -> dict:
     """Proper dotted suffix of a module-level object's name -> its types."""
     by_suffix: dict[str, set] = {}
-    for name, type_ in index.get_derived("python.objects", _build_object_types).items():
+    for name, type_ in index.get_derived("python.objects", build_object_types).items():
         for suffix in dotted_suffixes(name):
             by_suffix.setdefault(suffix, set()).add(type_)
     return by_suffix
@@ -234,7 +226,7 @@ def queries_of_function(index, callee: Optional[str]) -> list:
         return functions.by_name[longer[0] if longer else shorter[0]]
     owner, _, method = callee.rpartition(".")
     if owner:
-        type_ = index.get_derived("python.objects", _build_object_types).get(owner)
+        type_ = index.get_derived("python.objects", build_object_types).get(owner)
         if type_ is None:
             candidates = index.get_derived("python.object_suffixes", _build_object_suffixes).get(owner, ())
             type_ = next(iter(candidates)) if len(candidates) == 1 else None

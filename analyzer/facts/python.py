@@ -1203,7 +1203,7 @@ def confirm_route(route: Optional[Route], index) -> Optional[Route]:
     (confirmed) or None when the owner is not a known app/router."""
     if route is None or route.confirmed:
         return route
-    objects = index.get_derived("python.objects", _build_object_types)
+    objects = index.get_derived("python.objects", build_object_types)
     owner = route.owner or ""
     type_ = objects.get(owner)
     if type_ is None:
@@ -1217,7 +1217,18 @@ def confirm_route(route: Optional[Route], index) -> Optional[Route]:
     return None
 
 
-def _build_object_types(index) -> dict:
+def dotted_suffixes(name: str):
+    """The names `x` with `name.endswith("." + x)`: `a.b.c` -> `b.c`, `c`.
+
+    Project indexes key names by every suffix, so matching `app.db` against
+    `backend.app.db` is a dict lookup rather than a scan of every name."""
+    start = name.find(".")
+    while start != -1:
+        yield name[start + 1 :]
+        start = name.find(".", start + 1)
+
+
+def build_object_types(index) -> dict:
     objects = {}
     for summary in index.python.values():
         module = summary.get("module", "")
