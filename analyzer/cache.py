@@ -46,7 +46,10 @@ def content_digest(data: bytes) -> bytes:
 
 
 def summary_digest(summary) -> bytes:
-    return hashlib.blake2b(pickle.dumps(summary, protocol=5), digest_size=16).digest()
+    # repr, not pickle: pickle's output depends on which equal strings happen to be
+    # the same object (its memo), so equal summaries could digest differently
+    # from run to run and needlessly invalidate every cached finding.
+    return hashlib.blake2b(repr(summary).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @lru_cache(maxsize=None)

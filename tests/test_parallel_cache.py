@@ -271,3 +271,35 @@ def test_warm_run_over_an_unchanged_tree_rewrites_no_cache(project, test_rules, 
     (project / "other.py").write_text("z = 3\n")
     engine.run(["."], Config(), cache_dir=cache_dir)
     assert os.stat(path).st_mtime_ns != 1
+
+
+def test_summary_digests_are_the_same_in_every_process():
+    """A digest that changed from process to process would invalidate every cached
+    finding on each run (pickle output depends on object identity, not just value)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURES, REPO
+
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from analyzer.config import Config\n"
+        "from analyzer.discovery import discover\n"
+        "from analyzer.engine import load_source\n"
+        "from analyzer.facts import build_facts\n"
+        "from analyzer.cache import summary_digest\n"
+        "import os; os.chdir(sys.argv[2])\n"
+        "for f in discover(['.'], Config()).files:\n"
+        "    s, _ = load_source(f)\n"
+        "    print(f.rel_path, summary_digest(build_facts(s).summary()).hex())\n"
+    )
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(REPO), str(FIXTURES / "fullstack-demo")],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 20

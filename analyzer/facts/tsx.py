@@ -329,7 +329,7 @@ class TsxFacts:
         self.calls = by_position(found.get("call", []))
         jsx_nodes = by_position(found.get("element", []))
 
-        for node in found.get("import", []):
+        for node in by_position(found.get("import", [])):
             self._read_import(node)
 
         # Which functions render JSX or call hooks: a capitalized function doing either is a component.
@@ -390,7 +390,7 @@ class TsxFacts:
                     self.components.append(Owner(alias, component.kind, component.node, component.render, True, call,
                                                  component.forward_ref))
 
-        for node in found.get("export", []):
+        for node in by_position(found.get("export", [])):
             self._read_export(node)
 
         # Bindings: module-level first (components may use names declared below them).
@@ -399,7 +399,7 @@ class TsxFacts:
         module_level = [d for d in declarators if self.enclosing_function(d) is None]
         for declarator in module_level:
             self._bind_declarator(declarator)
-        loops = found.get("for_loop", [])
+        loops = by_position(found.get("for_loop", []))
         inner = [d for d in declarators if self.enclosing_function(d) is not None]
         # Declarators and loop variables in document order: later names may alias earlier ones.
         for node in sorted(inner + loops, key=lambda n: n.start_byte):
@@ -408,7 +408,7 @@ class TsxFacts:
             else:
                 self._bind_declarator(node)
 
-        for target in found.get("assigned", []):
+        for target in by_position(found.get("assigned", [])):
             binding = self.lookup(self.text(target), target)
             if binding is not None:
                 binding.reassigned = True
