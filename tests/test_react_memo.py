@@ -190,7 +190,7 @@ def test_pf102_dependency_and_provider_related_locations():
     assert [(f.span.line, f.span.col) for f in findings] == [(4, 17), (7, 30)]
     first, provider = findings
     assert [r.span.line for r in first.related] == [5, 6]
-    assert "([useEffect dependency](1), [useEffect dependency](2))" in first.message
+    assert "([dependency array at line 5](1), [dependency array at line 6](2))" in first.message
     assert "Wrap `query` in `useMemo(…, [source])`" in first.message
     assert provider.related[0].span.line == 7 and "`FeedContext`" in provider.message
 

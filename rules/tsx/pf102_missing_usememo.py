@@ -210,7 +210,7 @@ class MissingUseMemo(Rule):
                 unstable = unstable_value(facts, element, hook.owner)
                 if unstable is None or unstable.in_loop:
                     continue
-                related = Related(ctx.source.span(element), f"{hook.name} dependency")
+                related = Related(ctx.source.span(element), f"dependency array at line {element.start_point[0] + 1}")
                 pend(unstable.node, hook.owner, _dependency_message(facts, unstable, hook.name, effect), related, unstable)
 
         for element in facts.jsx_elements:
@@ -222,8 +222,8 @@ class MissingUseMemo(Rule):
                 unstable = unstable_value(facts, value, element.owner)
                 if unstable is None:
                     continue
-                related = Related(ctx.source.span(value.parent if value.parent.type == "jsx_expression" else value),
-                                  f"{element.tag} value")
+                provided = value.parent if value.parent.type == "jsx_expression" else value
+                related = Related(ctx.source.span(provided), f"provided at line {provided.start_point[0] + 1}")
                 pend(unstable.node, element.owner, _provider_message(facts, unstable, element.tag), related, unstable,
                      fixable=unstable.binding is not None)
 
