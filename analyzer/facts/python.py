@@ -1076,6 +1076,14 @@ class PythonFacts:
         span = self.source.span(call.node)
         return (span.line, span.col, span.end_line, span.end_col)
 
+    def derived(self, key: str, build):
+        """Facts another module derives from these (database, async...), built once
+        per file on first use and shared by every rule that asks."""
+        cache = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]
+
     def summary(self) -> dict:
         """Plain data for the project index: module, imports, module-level
         objects with known types (`app` -> `fastapi.FastAPI`), and per function

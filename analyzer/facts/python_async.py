@@ -130,11 +130,7 @@ class AsyncFacts:
 
 
 def async_facts(facts) -> AsyncFacts:
-    cached = getattr(facts, "_async_facts", None)
-    if cached is None:
-        cached = _build(facts)
-        facts._async_facts = cached
-    return cached
+    return facts.derived("async", _build)
 
 
 def async_summary(facts) -> dict:

@@ -157,11 +157,7 @@ class DbFacts:
 
 def db_facts(facts) -> DbFacts:
     """The database facts of a file, built once and cached on its PythonFacts."""
-    cached = getattr(facts, "_db_facts", None)
-    if cached is None:
-        cached = _build(facts)
-        facts._db_facts = cached
-    return cached
+    return facts.derived("db", _build)
 
 
 def db_summary(facts) -> dict:
