@@ -168,19 +168,14 @@ def rules_command(output_format):
         ]
         click.echo(json.dumps(data, indent=2))
     elif output_format == "markdown":
-        click.echo(rule_table_markdown(rules), nl=False)
+        from .docs import rule_table
+
+        click.echo(rule_table(rules), nl=False)
     else:
         width = max((len(r.name) for r in rules), default=0)
         for r in rules:
             languages = ",".join(sorted(r.languages))
             click.echo(f"{r.code}  {r.name:<{width}}  {r.level:<7}  {languages:<6}  {r.summary}")
-
-
-def rule_table_markdown(rules) -> str:
-    lines = ["| Code | Name | Language | Level | What it finds |", "| --- | --- | --- | --- | --- |"]
-    for r in rules:
-        lines.append(f"| {r.code} | `{r.name}` | {', '.join(sorted(r.languages))} | {r.level} | {r.summary} |")
-    return "\n".join(lines) + "\n"
 
 
 @cli.command()

@@ -74,8 +74,8 @@ def _rel(path: str, root: str) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def _is_virtualenv(dirpath: str, names: list[str]) -> bool:
-    return "pyvenv.cfg" in names or os.path.isfile(os.path.join(dirpath, "pyvenv.cfg"))
+def _is_virtualenv(dirpath: str) -> bool:
+    return os.path.isfile(os.path.join(dirpath, "pyvenv.cfg"))
 
 
 def _load_ignore(directory: str):
@@ -207,7 +207,7 @@ def discover(paths: list[str], config: Config) -> Discovery:
                 full = os.path.join(dirpath, name)
                 if name in DEFAULT_EXCLUDED_DIRS or os.path.islink(full):
                     continue
-                if _is_virtualenv(full, []):
+                if _is_virtualenv(full):
                     continue
                 if _ignored(full, True, specs) or excluded_by_config(full, True):
                     continue
