@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
 
 import pytest
 
 from analyzer.config import Config, ConfigError, load_config
 from analyzer.discovery import discover
-from analyzer.engine import check_text, run
-from analyzer.suppression import apply_suppressions
+from analyzer.engine import check_text
 from tests.conftest import write_tree
 from tests.helpers_rules import CallNamedSlow
 
 RULES = [CallNamedSlow()]
-
-
-def _run(paths, config=None):
-    from analyzer import engine
-
-    result = engine.run(paths, config or Config())
-    return result
 
 
 def _check(paths, config=None):

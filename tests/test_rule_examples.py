@@ -3,6 +3,8 @@ must-not-flag examples with no finding of that rule, and fixes where given."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from analyzer.engine import check_text
@@ -18,7 +20,7 @@ CASES = [
 
 def _run(rule, example):
     path = rule.example_path(example)
-    files = {path: example.source, **{p: __import__("textwrap").dedent(t).lstrip("\n") for p, t in example.files.items()}}
+    files = {path: example.source, **{p: textwrap.dedent(t).lstrip("\n") for p, t in example.files.items()}}
     result = check_text(files, rules=[rule])
     assert not [n for n in result.notifications if n.kind == "internal-error"], result.notifications
     return path, result
@@ -35,7 +37,7 @@ def test_example(rule, index, example):
         fixes = [f.fix for f in result.findings if f.code == rule.code and f.fix is not None]
         assert fixes, "example declares a fixed text but no finding carries a fix"
         edits = [edit for fix in fixes for edit in fix.edits]
-        assert apply_edits(example.source, edits) == __import__("textwrap").dedent(example.fixed).lstrip("\n")
+        assert apply_edits(example.source, edits) == textwrap.dedent(example.fixed).lstrip("\n")
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
