@@ -71,6 +71,9 @@ def project_root(paths: list[str]) -> str:
 
 
 def _rel(path: str, root: str) -> str:
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):  # the common case, without relpath's normalising work
+        return path[len(prefix):].replace(os.sep, "/")
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
@@ -107,9 +110,9 @@ def _ancestor_ignores(start: str) -> list[tuple[str, object]]:
 def _ignored(path: str, is_dir: bool, specs: list[tuple[str, object]]) -> bool:
     ignored = False
     for base, spec in specs:
-        rel = os.path.relpath(path, base).replace(os.sep, "/")
-        if rel.startswith("../"):
-            continue
+        if not path.startswith(base.rstrip(os.sep) + os.sep):
+            continue  # this .gitignore is not above the path
+        rel = _rel(path, base)
         if is_dir:
             rel += "/"
         # Later (deeper) files override earlier ones, like git: check_file tells
@@ -136,17 +139,19 @@ def _too_large_or_minified(path: str, rel: str, config: Config) -> Notification 
     lower = rel.lower()
     if lower.endswith((".min.js", ".min.mjs", ".min.cjs")) or ".bundle." in lower or "-min.js" in lower:
         return Notification("note", "skipped: minified bundle", rel, kind="minified")
-    if language_for(rel) != "python":
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(64 * 1024)
-        except OSError:
-            return None
-        if max(map(len, head.split(b"\n"))) > MINIFIED_LINE_LENGTH:  # C-speed over lines
-            return Notification(
-                "note", f"skipped: minified or generated (a line longer than {MINIFIED_LINE_LENGTH} characters)",
-                rel, kind="minified",
-            )
+    return None
+
+
+def minified_note(rel: str, language: str, data: bytes) -> Notification | None:
+    """A generated or minified script (a very long line near the top): skipped.
+    Checked on the bytes the engine reads anyway, so discovery opens no file."""
+    if language == "python":
+        return None
+    if max(map(len, data[: 64 * 1024].split(b"\n"))) > MINIFIED_LINE_LENGTH:  # C-speed over lines
+        return Notification(
+            "note", f"skipped: minified or generated (a line longer than {MINIFIED_LINE_LENGTH} characters)",
+            rel, kind="minified",
+        )
     return None
 
 

@@ -15,7 +15,7 @@ from typing import Iterable, Optional
 import grammars
 
 from .config import Config
-from .discovery import DiscoveredFile, discover
+from .discovery import DiscoveredFile, discover, minified_note
 from .facts import build_facts
 from .findings import Finding, Notification
 from .project import ProjectIndex
@@ -57,6 +57,9 @@ def source_from_bytes(
 ) -> tuple[Optional[SourceFile], Optional[Notification]]:
     if b"\x00" in data[:8192]:
         return None, Notification("warning", "skipped binary file (NUL bytes)", rel_path, kind="binary")
+    note = minified_note(rel_path, language, data)
+    if note is not None:
+        return None, note
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

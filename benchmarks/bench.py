@@ -44,12 +44,15 @@ sys.path.insert(0, REPO)
 
 def _parse_one(file) -> int:
     import grammars
+    from analyzer.discovery import minified_note
 
     try:
         with open(file[0], "rb") as handle:
             data = handle.read()
     except OSError:
         return 0
+    if minified_note(file[0], file[1], data) is not None:
+        return 0  # perfscan skips it too
     grammars.parse(file[1], data)
     return len(data)
 
@@ -69,6 +72,13 @@ def parse_only(jobs: int) -> None:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             total = sum(pool.imap_unordered(_parse_one, files, chunksize=8))
     print(f"{len(files)} {total}")
+
+
+def _minified(file) -> bool:
+    from analyzer.discovery import minified_note
+
+    with open(file.path, "rb") as handle:
+        return minified_note(file.rel_path, file.language, handle.read()) is not None
 
 
 # -- timing and memory of a child process ------------------------------------------------
@@ -206,17 +216,24 @@ def main() -> int:
 
     os.chdir(directory)
     files = discover(["."], Config()).files
+    files = [f for f in files if not _minified(f)]
     total_mb = sum(os.path.getsize(f.path) for f in files) / 1e6
     languages = {f.language for f in files}
     tsx_share = sum(f.language != "python" for f in files) / max(1, len(files))
     python = sys.executable
     perfscan = [python, "-m", "analyzer.cli", "check"]
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # Run perfscan from compiled bytecode, as an installed wheel does (pip compiles it), even
+    # where PYTHONDONTWRITEBYTECODE is set; the .pyc files go to a temporary prefix, not the repo.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="perfscan-bench-pycache-")
+    subprocess.run([python, "-m", "compileall", "-q", "analyzer", "rules", "grammars"], cwd=REPO, env=env, check=True)
     print(f"directory:   {directory}")
     print(f"files:       {len(files)} ({total_mb:.1f} MB; {', '.join(sorted(languages))}); rules: {len(all_rules())}; "
           f"processes: {args.jobs}")
 
-    parse_s, _ = best([python, __file__, "--parse-only", "--jobs", str(args.jobs), directory], directory, args.repeat)
+    parse_s, _ = best([python, __file__, "--parse-only", "--jobs", str(args.jobs), directory], directory, args.repeat,
+                      env=env)
     cache_dir = tempfile.mkdtemp(prefix="perfscan-bench-cache-")
     check = perfscan + [".", "--jobs", str(args.jobs), "--cache-dir", cache_dir, "--exit-zero", "--no-source"]
 
