@@ -97,7 +97,9 @@ def test_db_candidates_come_from_the_facts_pass_and_are_released():
     db = db_facts(facts)
     assert facts.db_candidates is None
     assert [q.method for q in db.queries] == ["get"]
-    assert [db.text(a) for a in db.attributes] == ["session.get(User, i).name", "session.get"]
+    assert [db.text(a) for a in db.attributes_in(source.tree.root_node)] == ["session.get(User, i).name", "session.get"]
+    loop_body = db.loops[0].child_by_field_name("body")
+    assert [db.text(a) for a in db.attributes_in(loop_body)] == ["session.get(User, i).name", "session.get"]
 
 
 def test_jsx_elements_come_from_the_facts_query_pass():

@@ -344,8 +344,7 @@ class PythonFacts:
         root = source.tree.root_node
         found = grammars.captures("python", "facts", root)
         # python_db.py's candidates come from the same query pass (one walk of the tree).
-        facts.db_candidates = {name: found.pop(name, []) for name in ("db_attribute", "db_keyword")}
-        facts.db_candidates.update((name, found.get(name, [])) for name in ("assignment", "for", "for_in"))
+        facts.db_candidates = {name: found.get(name, []) for name in ("assignment", "for", "for_in")}
         by_position = lambda name: sorted(found.get(name, ()), key=attrgetter("start_byte"))  # noqa: E731
         facts._sweep(found)
         facts._collect_scopes(by_position("class"), by_position("function") + by_position("lambda"))

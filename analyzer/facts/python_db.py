@@ -22,9 +22,9 @@ documented fallback a name that is almost always a session (`session`,
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Optional
 
 import grammars
@@ -128,9 +128,6 @@ class DbFacts:
     queries: list = field(default_factory=list)
     assignments: dict = field(default_factory=dict)  # (scope key, name) -> [(pos, value node, assignment node)]
     loops: list = field(default_factory=list)  # for_statement / for_in_clause nodes
-    attributes: list = field(default_factory=list)  # attribute nodes, by start byte
-    attribute_starts: list = field(default_factory=list)
-    keywords: list = field(default_factory=list)
     queries_by_node: dict = field(default_factory=dict)
     uses_sqlalchemy: bool = False
     uses_django: bool = False
@@ -142,10 +139,10 @@ class DbFacts:
         return self.facts.source.node_text(node)
 
     def attributes_in(self, node) -> list:
-        """Attribute nodes inside `node`, in source order (bisect, no walk)."""
-        low = bisect.bisect_left(self.attribute_starts, node.start_byte)
-        high = bisect.bisect_left(self.attribute_starts, node.end_byte)
-        return [a for a in self.attributes[low:high] if a.end_byte <= node.end_byte]
+        """Attribute nodes inside `node`, in source order: one query over that
+        subtree, asked for only where a loop reads rows of a known model."""
+        found = grammars.captures("python", "attributes", node).get("attribute", [])
+        return sorted(found, key=attrgetter("start_byte"))
 
     def assigned_value(self, name: str, at_node):
         """The value last assigned to local `name` before `at_node` in its scope."""
@@ -188,7 +185,7 @@ def _build(facts) -> DbFacts:
     db.may_follow = facts.source.tree.root_node.has_error or _MANAGER_ATTRIBUTE.search(facts.source.data) is not None
     candidates = getattr(facts, "db_candidates", None)
     if candidates is not None:  # captured in the facts query pass
-        found = dict(candidates, attribute=candidates["db_attribute"], keyword=candidates["db_keyword"])
+        found = candidates
         facts.db_candidates = None  # read once: not kept with the held facts
     else:
         found = grammars.captures("python", "db", facts.source.tree.root_node)
@@ -206,9 +203,6 @@ def _build(facts) -> DbFacts:
     for entries in db.assignments.values():
         entries.sort(key=lambda e: e[0])
     db.loops = sorted(list(found.get("for", ())) + list(found.get("for_in", ())), key=lambda n: n.start_byte)
-    db.attributes = sorted(found.get("attribute", ()), key=lambda n: n.start_byte)
-    db.attribute_starts = [n.start_byte for n in db.attributes]
-    db.keywords = sorted(found.get("keyword", ()), key=lambda n: n.start_byte)
     for qualname, node in facts.classes.items():
         record = _model_record(db, qualname, node)
         if record is not None:

@@ -209,22 +209,24 @@ class LeadingWildcardLike(Rule):
                                 "This SQL matches with `LIKE '%...'`, which no B-tree index can serve, so every "
                                 "row is scanned; use a trigram (pg_trgm GIN) or full-text index.",
                             )
-        for keyword in db.keywords:
-            name_node = keyword.child_by_field_name("name")
-            name = db.text(name_node) if name_node is not None else ""
-            if not name.endswith(DJANGO_LOOKUPS):
+        for call in ctx.facts.calls:
+            if call.function is None or call.callee_text.rsplit(".", 1)[-1] not in DJANGO_QUERY_CALLS:
                 continue
-            call = keyword.parent.parent if keyword.parent is not None else None
-            function = call.child_by_field_name("function") if call is not None and call.type == "call" else None
-            if function is None or db.text(function).rsplit(".", 1)[-1] not in DJANGO_QUERY_CALLS:
-                continue
-            lookup = name.rsplit("__", 1)[-1]
-            ctx.report(
-                keyword,
-                f"The `{name}` lookup compiles to `LIKE '%...'`, which no B-tree index can serve, so every "
-                f"row is scanned; add a trigram `GinIndex(..., opclasses=[\"gin_trgm_ops\"])` or use full-text "
-                f"search{' (or `__istartswith` if a prefix match is enough)' if 'contains' in lookup else ''}.",
-            )
+            arguments = call.node.child_by_field_name("arguments")
+            for keyword in arguments.named_children if arguments is not None else ():
+                if keyword.type != "keyword_argument":
+                    continue
+                name_node = keyword.child_by_field_name("name")
+                name = db.text(name_node) if name_node is not None else ""
+                if not name.endswith(DJANGO_LOOKUPS):
+                    continue
+                lookup = name.rsplit("__", 1)[-1]
+                ctx.report(
+                    keyword,
+                    f"The `{name}` lookup compiles to `LIKE '%...'`, which no B-tree index can serve, so every "
+                    f"row is scanned; add a trigram `GinIndex(..., opclasses=[\"gin_trgm_ops\"])` or use "
+                    f"full-text search{' (or `__istartswith` if a prefix match is enough)' if 'contains' in lookup else ''}.",
+                )
         return ctx.findings
 
     @staticmethod

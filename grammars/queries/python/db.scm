@@ -3,5 +3,3 @@
 (assignment) @assignment
 (for_statement) @for
 (for_in_clause) @for_in
-(attribute) @attribute
-(keyword_argument) @keyword

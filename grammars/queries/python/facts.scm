@@ -26,7 +26,3 @@
 (set_comprehension) @comprehension
 (dictionary_comprehension) @comprehension
 (generator_expression) @comprehension
-
-; Read only by python_db.py (PythonFacts.db_candidates), kept out of the sweep.
-(attribute) @db_attribute
-(keyword_argument) @db_keyword
