@@ -23,6 +23,7 @@ from typing import Optional
 from .facts.python import ROUTE_STYLES, Route, build_object_types, dotted_suffixes
 from .facts.python_async import ASYNC_MAKERS, SYNC_MAKERS
 from .findings import FlowStep, Span
+from .project import question
 
 
 @dataclass
@@ -246,14 +247,46 @@ def async_index(index) -> AsyncIndex:
 def route_of(function, facts, index) -> Optional[Route]:
     """The route `function` handles: its decorator (confirmed through the
     project when the app object is imported) or a registration by call."""
+    return _route(index, function.route, function.qualname, function.class_name, function.name, function.is_lambda)
+
+
+# The questions rules ask about async and blocking code (see analyzer/project.py).
+
+
+@question
+def _route(index, decorated: Optional[Route], qualname: str, class_name: Optional[str], name: str, is_lambda: bool):
     from .facts.python import confirm_route
 
-    route = confirm_route(function.route, index)
-    if route is not None:
+    route = confirm_route(decorated, index)
+    if route is not None or is_lambda:
         return route
-    if function.is_lambda:
+    return async_index(index).route_for(qualname, class_name, name)
+
+
+@question
+def session_kind(index, ref) -> Optional[str]:
+    """"sync" / "async" / None for a session reference from the facts."""
+    return async_index(index).session_kind(ref)
+
+
+@question
+def blocking_helper(index, callee: Optional[str]) -> Optional[tuple]:
+    """(qualname, chain) when `callee` is a sync project function that blocks, directly or
+    further down; None otherwise (also for async or offloaded functions)."""
+    found = async_index(index)
+    info = found.function(callee)
+    if info is None or info.is_async or info.offloaded:
         return None
-    return async_index(index).route_for(function.qualname, function.class_name, function.name)
+    chain = found.chain(info.qualname)
+    return (info.qualname, chain) if chain else None
 
 
-__all__ = ["AsyncIndex", "ProjectNames", "async_index", "route_of", "dotted_suffixes", "ROUTE_STYLES"]
+@question
+def is_awaited_somewhere(index, qualname: str) -> bool:
+    return async_index(index).is_awaited_somewhere(qualname)
+
+
+__all__ = [
+    "AsyncIndex", "ProjectNames", "async_index", "route_of", "session_kind", "blocking_helper",
+    "is_awaited_somewhere", "dotted_suffixes", "ROUTE_STYLES",
+]

@@ -16,6 +16,7 @@ from typing import Optional
 
 from .facts.python import build_object_types, dotted_suffixes
 from .findings import Span
+from .project import question
 
 SQLALCHEMY = "sqlalchemy"
 DJANGO = "django"
@@ -168,6 +169,33 @@ def model_index(index) -> ModelIndex:
     return index.get_derived("models", build_model_index)
 
 
+@question
+def model_named(index, name: Optional[str]) -> Optional[Model]:
+    return model_index(index).get(name)
+
+
+@question
+def model_relation(index, model_name: Optional[str], attribute: str) -> Optional[Relation]:
+    return model_index(index).relation(model_name, attribute)
+
+
+class ModelQuestions:
+    """What rules read of the model index, as questions (see analyzer/project.py)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def get(self, name: Optional[str]) -> Optional[Model]:
+        return model_named(self.index, name)
+
+    def relation(self, model_name: Optional[str], attribute: str) -> Optional[Relation]:
+        return model_relation(self.index, model_name, attribute)
+
+
+def models_of(index) -> ModelQuestions:
+    return ModelQuestions(index)
+
+
 @dataclass(frozen=True)
 class QueryLocation:
     path: str
@@ -209,6 +237,7 @@ def _build_object_suffixes(index) -> dict:
     return by_suffix
 
 
+@question
 def queries_of_function(index, callee: Optional[str]) -> list:
     """The queries run by the project function `callee` (qualified name; a
     unique suffix match is accepted, and `module.obj.method` for a module-level

@@ -9,6 +9,8 @@ it through the per-language indexes below.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 
@@ -39,3 +41,69 @@ class ProjectIndex:
         if key not in self.derived:
             self.derived[key] = build(self)
         return self.derived[key]
+
+
+# -- questions: how rules read the index, so a check can run before it exists ----------------
+#
+# A worker checks a file right after parsing it, against an empty index, and records every
+# question the rules asked with the answer they got (a SpeculativeIndex). Once the real index is
+# built, the questions are asked again: when every answer is the same, the findings stand and the
+# tree was never needed twice; otherwise the file is checked again. Most answers are "no" either
+# way (not a blocking helper, not a query function, not a model), so most files are checked once
+# and their trees let go at once, instead of being held in memory until the index exists.
+
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+def is_plain(value) -> bool:
+    """Data a question may keep: no tree nodes (they keep whole trees alive) and nothing mutable."""
+    if isinstance(value, _PLAIN):
+        return True
+    if isinstance(value, (tuple, frozenset)):
+        return all(is_plain(item) for item in value)
+    params = getattr(type(value), "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return all(is_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
+def question(ask):
+    """Mark `ask(index, *args)` as a question about the project. Arguments must be plain data
+    and answers must compare with `==`; a SpeculativeIndex records both."""
+
+    @functools.wraps(ask)
+    def asked(index, *args):
+        record = getattr(index, "record", None)
+        if record is None:  # the real index
+            return ask(index, *args)
+        return record(ask, args)
+
+    return asked
+
+
+class SpeculativeIndex:
+    """Stands in for the project index while one file is checked before the index is built.
+
+    Answers come from `base` (an index without other files' summaries) and are recorded;
+    `holds(index)` says whether the real index gives every one of them. Any other use of the
+    index (an attribute, `get_derived`) makes the check unverifiable: the file is checked again."""
+
+    def __init__(self, base: ProjectIndex):
+        self._base = base
+        self.trace: list = []  # (question, args, answer)
+        self.opaque = False
+
+    def record(self, ask, args):
+        answer = ask(self._base, *args)
+        if is_plain(args):
+            self.trace.append((ask, args, answer))
+        else:
+            self.opaque = True
+        return answer
+
+    def __getattr__(self, name):
+        self.opaque = True
+        return getattr(self._base, name)
+
+    def holds(self, index: ProjectIndex) -> bool:
+        return not self.opaque and all(ask(index, *args) == answer for ask, args, answer in self.trace)

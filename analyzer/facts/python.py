@@ -27,6 +27,8 @@ from typing import Optional
 
 import grammars
 
+from ..project import question
+
 FUNCTION_TYPES = ("function_definition", "lambda")
 SCOPE_TYPES = frozenset({"function_definition", "lambda", "class_definition"})
 COMPREHENSION_TYPES = ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression")
@@ -181,7 +183,7 @@ class Route:
 # -- records ----------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Param:
     """A parameter: `annotation` node and its resolved `type`, `default` node,
     and for `Depends(f)` (default or inside `Annotated[...]`) the qualified
@@ -196,7 +198,7 @@ class Param:
     depends: Optional[str] = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Decorator:
     """`@expr`: `callee` is what the decorator names or calls (`app.get`
     resolves to `pkg.main.app.get`, or `fastapi.FastAPI.get` when `app` is a
@@ -211,7 +213,7 @@ class Decorator:
     owner_type: Optional[str] = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Loop:
     """A loop around a call in the same scope: `for`/`while`/comprehension."""
 
@@ -220,7 +222,7 @@ class Loop:
     targets: tuple = ()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CallFact:
     """One call. `callee` is the resolved qualified name (or None); `function`
     is the call's function expression node. `offloaded_by` names the
@@ -243,7 +245,7 @@ class CallFact:
         return self.offloaded_by is not None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class FunctionFact:
     """A `def`, `async def` or `lambda`: its own scope."""
 
@@ -268,7 +270,7 @@ class FunctionFact:
         return next((p for p in self.params if p.name == name), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """What a name is bound to at `pos`: a qualified `target` (module,
     function, class, alias) or an instance of qualified `type`; neither when
@@ -319,6 +321,7 @@ class PythonFacts:
 
     def __init__(self, source):
         self.source = source
+        self._text = source.node_text  # the hottest call of the build: skip one Python frame
         self.module, self.is_package = module_name_for(source.rel_path)
         self.imports: dict[str, str] = {}
         self.functions: list[FunctionFact] = []
@@ -361,7 +364,7 @@ class PythonFacts:
         return facts
 
     def _text(self, node) -> str:
-        return self.source.node_text(node)
+        return self.source.node_text(node)  # shadowed per instance by the bound method (see __init__)
 
     def _sweep(self, found) -> None:
         """One sweep over all candidates in source order with a stack of open
@@ -827,12 +830,17 @@ class PythonFacts:
         """The binding `name` has at byte `pos` in scope `key`: a Binding, None
         (bound, but ambiguous or unknown), or _MISSING (bound nowhere)."""
         first = True
+        all_bindings = self._bindings
         while True:
-            bindings = self._bindings.get(key, {}).get(name)
+            scope = all_bindings.get(key)
+            bindings = scope.get(name) if scope is not None else None
             if bindings:
                 if first:
-                    before = [b for b in bindings if b.pos < pos]
-                    return before[-1] if before else None
+                    # Bindings are in source order (parameters, at -1, first): the last one before `pos`.
+                    for binding in reversed(bindings):
+                        if binding.pos < pos:
+                            return binding
+                    return None
                 # From an inner scope the outer name may have any of its values.
                 head = bindings[0]
                 if all(b.target == head.target and b.type == head.type and b.alias == head.alias for b in bindings):
@@ -1210,6 +1218,11 @@ def confirm_route(route: Optional[Route], index) -> Optional[Route]:
     (confirmed) or None when the owner is not a known app/router."""
     if route is None or route.confirmed:
         return route
+    return _confirmed_route(index, route)
+
+
+@question
+def _confirmed_route(index, route: Route) -> Optional[Route]:
     objects = index.get_derived("python.objects", build_object_types)
     owner = route.owner or ""
     type_ = objects.get(owner)

@@ -99,7 +99,7 @@ METHOD_OWNER_ROOTS = {"fastapi": ("fastapi.",), "flask": ("flask.", "quart."), "
 HTTP_METHOD_NAMES = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Blocker:
     """A call that blocks the thread. `condition` None: always; otherwise the
     session reference the project index must find to be sync."""
@@ -112,7 +112,7 @@ class Blocker:
     callee: Optional[str] = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SessionCall:
     node: object
     scope: FunctionFact

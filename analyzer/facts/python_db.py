@@ -94,13 +94,13 @@ _FIRST_STEPS_OF_QUERIES = SESSION_ROUND_TRIPS | {"query", "execute", "fetch", "f
 SQLA_PREFIXES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Step:
     name: str
     call: object  # the call node, or None for a plain attribute (`.objects`)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Query:
     """A database round trip at `node` (report there)."""
 

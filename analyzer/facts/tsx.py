@@ -101,7 +101,7 @@ UNKNOWN = "unknown"
 NOT_OWNED_KINDS = frozenset({PROP, PROPS, STATE, STATE_OBJECT, REDUCER_STATE, CONTEXT, STORE, HOOK_RESULT, HOOK_PARAM})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Owner:
     """A component or custom hook: code in its render runs on every render.
 
@@ -126,7 +126,7 @@ class Owner:
         return self.kind == "hook"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Binding:
     """What a local name (or an expression's data) is bound to.
 
@@ -155,7 +155,7 @@ class Binding:
                        part=part or self.part, value_kind=self.value_kind, via=self.via)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class HookCall:
     """A React hook call during render; `callback`/`deps` are argument nodes or None."""
 
@@ -166,7 +166,7 @@ class HookCall:
     deps: object = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class JsxElement:
     """An opening or self-closing JSX element: `attributes` = [(name, value node or None)]; spreads are ("...", expr)."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
-from analyzer.async_index import async_index, route_of
+from analyzer.async_index import blocking_helper, is_awaited_somewhere, route_of, session_kind
 from analyzer.blocking import blocking_call
 from analyzer.facts.python import CallFact, FunctionFact
 from analyzer.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
@@ -872,11 +873,9 @@ class BlockingCallInAsync(Rule):
         for function in facts.functions:
             if not function.is_async:
                 continue
-            route = route_of(function, facts, ctx.index)
-            where = f"async route `{route.display}`" if route else f"async function `{function.name}`"
-            level = "error" if route else None
-            base_properties = {"route": route.display} if route else {}
-            to_def = _ToDef(ctx, function, route)
+            # What the function is (a route?) is asked of the project index only once there is
+            # something to report: most async functions block nowhere.
+            place = _Place(ctx, function)
             for call in function.calls:
                 if call.awaited:
                     continue
@@ -886,49 +885,46 @@ class BlockingCallInAsync(Rule):
                 shown = _callee_display(ctx, call)
                 if call.offloaded_by:
                     message = (
-                        f"{shown} runs on the event loop in {where} before `{call.offloaded_by}` starts: "
+                        f"{shown} runs on the event loop in {place.where} before `{call.offloaded_by}` starts: "
                         f"pass the function and its arguments instead, `{call.offloaded_by}({call.callee_text}, ...)`"
                     )
                 else:
-                    message = f"{shown} blocks the event loop in {where}: {entry.instead}"
+                    message = f"{shown} blocks the event loop in {place.where}: {entry.instead}"
                 ctx.report(
                     call.node,
                     message,
-                    level=level,
+                    level=place.level,
                     fix=_sleep_fix(ctx, function, call) if call.callee == "time.sleep" else None,
-                    properties={"category": entry.category, "callee": call.callee, **base_properties},
+                    properties={"category": entry.category, "callee": call.callee, **place.properties},
                 )
             for blocker in session_blockers.get(id(function), ()):
-                if blocker.condition and async_index(ctx.index).session_kind(blocker.condition) != "sync":
+                if blocker.condition and session_kind(ctx.index, blocker.condition) != "sync":
                     continue
                 instead = blocker.entry.instead
+                route = place.route
                 if blocker.entry is SESSION_IO and not (route and route.framework == "fastapi"):
                     instead = "use an `AsyncSession` (`async_sessionmaker`) and `await` it, or run the work with `await asyncio.to_thread(...)`"
                 ctx.report(
                     blocker.node,
-                    f"`{blocker.what}` ({blocker.entry.category}) blocks the event loop in {where}: {instead}",
-                    level=level,
-                    fix=to_def.fix() if blocker.entry is SESSION_IO else None,
-                    properties={"category": blocker.entry.category, "callee": blocker.what, **base_properties},
+                    f"`{blocker.what}` ({blocker.entry.category}) blocks the event loop in {place.where}: {instead}",
+                    level=place.level,
+                    fix=place.to_def.fix() if blocker.entry is SESSION_IO else None,
+                    properties={"category": blocker.entry.category, "callee": blocker.what, **place.properties},
                 )
-            self._check_helpers(ctx, function, where, level, base_properties, to_def)
+            self._check_helpers(ctx, function, place)
 
-    def _check_helpers(self, ctx, function, where, level, base_properties, to_def) -> None:
+    def _check_helpers(self, ctx, function, place) -> None:
         """Calls of sync project functions that block, directly or further down."""
-        candidates = [c for c in function.calls if not c.awaited and not c.offloaded and c.callee and "." in c.callee]
-        if not candidates:
-            return
-        index = async_index(ctx.index)
-        for call in candidates:
+        for call in function.calls:
+            if call.awaited or call.offloaded or not call.callee or "." not in call.callee:
+                continue
             if blocking_call(call.callee) is not None:
                 continue
-            info = index.function(call.callee)
-            if info is None or info.is_async or info.offloaded:
+            found = blocking_helper(ctx.index, call.callee)
+            if found is None:
                 continue
-            chain = index.chain(info.qualname)
-            if not chain:
-                continue
-            helper = info.qualname.rsplit(".", 1)[-1]
+            qualname, chain = found
+            helper = qualname.rsplit(".", 1)[-1]
             last = chain[-1]
             through = [step.message.split("`")[1] for step in chain[:-1]]
             via = f" through {', '.join(f'`{name}`' for name in through)}" if through else ""
@@ -936,12 +932,12 @@ class BlockingCallInAsync(Rule):
             category = last.message.rsplit("(", 1)[-1].rstrip(")")
             name_node = function.node.child_by_field_name("name")
             flow = (
-                FlowStep(ctx.source.span(name_node or function.node), f"{where}"),
+                FlowStep(ctx.source.span(name_node or function.node), f"{place.where}"),
                 FlowStep(ctx.source.span(call.node), f"calls `{helper}`"),
                 *(step.flow_step() for step in chain),
             )
             message = (
-                f"`{helper}` blocks the event loop in {where}: it calls [`{what}`](1) ({category}){via}; "
+                f"`{helper}` blocks the event loop in {place.where}: it calls [`{what}`](1) ({category}){via}; "
                 f"make that path async or run it on a thread with `await asyncio.to_thread({helper}, ...)`"
             )
             ctx.report(
@@ -949,11 +945,38 @@ class BlockingCallInAsync(Rule):
                 message,
                 related=(Related(last.flow_step().span, f"`{what}` ({category})"),),
                 flow=flow,
-                level=level,
-                fix=to_def.fix(),
-                properties={"category": category, "callee": what, "helper": info.qualname,
-                            "chain": [s.message for s in chain], **base_properties},
+                level=place.level,
+                fix=place.to_def.fix(),
+                properties={"category": category, "callee": what, "helper": qualname,
+                            "chain": [s.message for s in chain], **place.properties},
             )
+
+
+class _Place:
+    """Where a finding is: the async function, or the route it handles (found on first use)."""
+
+    def __init__(self, ctx, function):
+        self.ctx, self.function = ctx, function
+
+    @functools.cached_property
+    def route(self):
+        return route_of(self.function, self.ctx.facts, self.ctx.index)
+
+    @property
+    def where(self) -> str:
+        return f"async route `{self.route.display}`" if self.route else f"async function `{self.function.name}`"
+
+    @property
+    def level(self):
+        return "error" if self.route else None
+
+    @property
+    def properties(self) -> dict:
+        return {"route": self.route.display} if self.route else {}
+
+    @functools.cached_property
+    def to_def(self) -> "_ToDef":
+        return _ToDef(self.ctx, self.function, self.route)
 
 
 class _ToDef:
@@ -984,7 +1007,7 @@ class _ToDef:
         node = function.node
         if b"yield" in self.ctx.source.data[node.start_byte:node.end_byte]:
             return None
-        if async_index(self.ctx.index).is_awaited_somewhere(function.qualname):
+        if is_awaited_somewhere(self.ctx.index, function.qualname):
             return None
         keyword = node.children[0]
         following = node.children[1] if len(node.children) > 1 else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.async_index import async_index
+from analyzer.async_index import session_kind
 from analyzer.facts.python_async import async_facts
 from analyzer.findings import Fix, Span, TextEdit
 from analyzer.rule import Rule, flag, ok
@@ -140,12 +140,9 @@ class UnawaitedAsyncCall(Rule):
         data = async_facts(ctx.facts)
         if not data.async_session_calls:
             return
-        index = None
         for call in data.async_session_calls:
-            if call.session != ("async",):
-                index = index or async_index(ctx.index)
-                if index.session_kind(call.session) != "async":
-                    continue
+            if call.session != ("async",) and session_kind(ctx.index, call.session) != "async":
+                continue
             node = call.node
             parent = node.parent
             while parent is not None and parent.type == "parenthesized_expression":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analyzer.facts.python_db import db_facts, loop_reads, relationship_rows, rows_source
 from analyzer.findings import Related
-from analyzer.models import model_index
+from analyzer.models import models_of
 from analyzer.rule import Rule, flag, ok
 from rules.python.pf301_query_in_loop import is_migration
 
@@ -341,9 +341,7 @@ class LazyLoadInLoop(Rule):
         db = db_facts(ctx.facts)
         if not db.loops:
             return ()
-        models = model_index(ctx.index)
-        if not models.models:
-            return ()
+        models = models_of(ctx.index)
         for loop in db.loops:
             reads = loop_reads(db, loop)
             if reads is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from analyzer.facts.python_db import call_args, db_facts, unwrap
-from analyzer.models import model_index
+from analyzer.models import models_of
 from analyzer.rule import Rule, flag, ok
 
 LIKE_METHODS = frozenset({"like", "ilike", "notlike", "notilike", "not_like", "not_ilike"})
@@ -192,7 +192,7 @@ class LeadingWildcardLike(Rule):
                     continue
                 if method in CONTAINS_METHODS and positional and receiver is not None and receiver.type == "attribute":
                     if models is None:
-                        models = model_index(ctx.index)
+                        models = models_of(ctx.index)
                     if self._is_string_column(ctx, db, models, receiver):
                         ctx.report(
                             call.node,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.facts.python import confirm_route
+from analyzer.project import question
 from analyzer.rule import Rule, flag, ok
 
 ENGINE_FACTORIES = {
@@ -42,6 +43,12 @@ def _per_request_functions(index) -> dict:
         for qualname, target in (summary.get("db") or {}).get("depends", ()):
             found.setdefault(target, "a dependency resolved on every request")
     return found
+
+
+@question
+def per_request_reason(index, qualname: str):
+    """Why the function `qualname` runs on every request, or None."""
+    return index.get_derived("db.per_request", _per_request_functions).get(qualname)
 
 
 class EnginePerRequest(Rule):
@@ -217,12 +224,11 @@ class EnginePerRequest(Rule):
         candidates = [c for c in ctx.facts.calls if c.callee in ENGINE_FACTORIES and c.scope is not None]
         if not candidates:
             return ()
-        per_request = ctx.index.get_derived("db.per_request", _per_request_functions)
         for call in candidates:
             scope = call.scope
             if scope.route is not None and confirm_route(scope.route, ctx.index) is None:
                 continue
-            why = per_request.get(scope.qualname)
+            why = per_request_reason(ctx.index, scope.qualname)
             if why is None and scope.route is not None:
                 why = f"route `{scope.route.display}`"
             if why is None or self._cached(ctx, scope) or self._lazy_singleton(ctx, call):
