@@ -18,7 +18,7 @@ from .config import Config
 from .discovery import DiscoveredFile, discover, minified_note
 from .facts import build_facts
 from .findings import Finding, Notification
-from .project import ProjectIndex
+from .project import ProjectIndex, SpeculativeIndex
 from .rule import Rule, RuleContext
 from .source import LANGUAGE_FAMILY, SourceFile, language_for
 from .suppression import apply_suppressions
@@ -191,6 +191,15 @@ class Checked:
     notes: list = field(default_factory=list)
     # Set when phase 2 had to parse the file itself (its summary came from the cache).
     digest: Optional[bytes] = None
+    reparsed: bool = False  # parsed a second time in this run (its early check did not hold)
+    early: Optional[bool] = None  # checked in phase 1: whether those findings held
+
+
+# Language families whose files are checked in phase 1 already, against an index without the
+# other files, with the questions the rules ask recorded (analyzer/project.py): in phase 2 only
+# the answers are compared, so their trees are let go at once. Not TSX yet: its rules resolve
+# JSX tags through the React index with tree nodes, which cannot be recorded.
+SPECULATIVE_FAMILIES = frozenset({"python"})
 
 
 class FileChecker:
@@ -199,11 +208,18 @@ class FileChecker:
     One per process: in the parent for `--jobs 1`, one per worker otherwise."""
 
     def __init__(
-        self, root: str, config: Config, rules: Optional[Iterable[Rule]] = None, hold_limit_kb: Optional[int] = None
+        self,
+        root: str,
+        config: Config,
+        rules: Optional[Iterable[Rule]] = None,
+        hold_limit_kb: Optional[int] = None,
     ):
         # Over this resident size, trees and facts are let go after phase 1 and
         # the file is parsed again in phase 2: the memory cap wins over "parse once".
         self.hold_limit_kb = hold_limit_kb
+        # rel_path -> (DiscoveredFile or None, findings, notes, SpeculativeIndex)
+        self.speculated: dict[str, tuple] = {}
+        self._early_index: Optional[ProjectIndex] = None
         self._full = False
         self._inputs: set[str] = set()
         self.root = root
@@ -236,7 +252,7 @@ class FileChecker:
             return None
 
     def extract(self, file: DiscoveredFile) -> Extracted:
-        if self.index is not None and not self.held:
+        if self.index is not None and not self.held and not self.speculated:
             # The next language family starts: the last one's trees are all checked.
             self._inputs.update(self.project_inputs())
             self.index = None
@@ -246,9 +262,11 @@ class FileChecker:
         out = Extracted(file.rel_path, file.language, digest, notes=notes)
         if source is None:
             return out
-        return self.extract_source(source, out)
+        return self.extract_source(source, out, file)
 
-    def extract_source(self, source: SourceFile, out: Optional[Extracted] = None) -> Extracted:
+    def extract_source(
+        self, source: SourceFile, out: Optional[Extracted] = None, file: Optional[DiscoveredFile] = None
+    ) -> Extracted:
         out = out or Extracted(source.rel_path, source.language, content_digest(source.data))
         out.partial = source.partial
         facts = self._facts(source, out.notes)
@@ -260,6 +278,17 @@ class FileChecker:
         except Exception as error:
             out.summary = None
             out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
+            return out
+        if source.family in SPECULATIVE_FAMILIES:
+            early = SpeculativeIndex(self._early_base())
+            notes: list = []
+            findings = self._run_rules(source, facts, notes, early)
+            self.speculated[source.rel_path] = (file, findings, notes, early)
+            out.held = True  # phase 2 comes back to this process, which has the findings
+            # Its tree is kept (memory permitting) only if an answer may change: the rules asked
+            # the index something. Most files ask nothing and are let go now.
+            if (early.trace or early.opaque or file is None) and self._may_hold():
+                self.held[source.rel_path] = (source, facts)
             return out
         if self._may_hold():
             self.held[source.rel_path] = (source, facts)
@@ -277,6 +306,13 @@ class FileChecker:
             return True
         self._full = True
         return False
+
+    def _early_base(self) -> ProjectIndex:
+        """The index early checks ask: the project without any file's summary."""
+        if self._early_index is None:
+            self._early_index = ProjectIndex.build(self.root, {})
+            self._early_index.settings.update(self.config.project_settings)
+        return self._early_index
 
     def project_inputs(self) -> list[str]:
         """Non-source files the derived indexes read (those offering `project_inputs()`)."""
@@ -296,9 +332,20 @@ class FileChecker:
         self.index = index
 
     def check_held(self, rel_path: str) -> Checked:
-        """Check a file this process extracted, then let go of its tree."""
-        source, facts = self.held.pop(rel_path)
-        out = Checked(rel_path)
+        """Check a file this process extracted, then let go of its tree. A file checked early
+        keeps those findings when the project index answers every question as before."""
+        held = self.held.pop(rel_path, None)
+        early = self.speculated.pop(rel_path, None)
+        if early is not None:
+            file, findings, notes, asked = early
+            if asked.holds(self.index):
+                return Checked(rel_path, findings, notes, early=True)
+            if held is None:
+                out = self.check_file(file)
+                out.reparsed, out.early = True, False
+                return out
+        source, facts = held
+        out = Checked(rel_path, early=False if early is not None else None)
         out.findings = self._run_rules(source, facts, out.notes)
         return out
 
@@ -313,12 +360,13 @@ class FileChecker:
             out.findings = self._run_rules(source, facts, out.notes)
         return out
 
-    def _run_rules(self, source: SourceFile, facts, notes: list) -> list:
+    def _run_rules(self, source: SourceFile, facts, notes: list, index=None) -> list:
         findings: list[Finding] = []
+        index = index if index is not None else self.index
         for rule in self.rules:
             if source.family not in rule.languages:
                 continue
-            ctx = RuleContext(rule, source, facts, self.index, self.config.level_for(rule))
+            ctx = RuleContext(rule, source, facts, index, self.config.level_for(rule))
             try:
                 for _ in rule.check(ctx) or ():
                     pass
@@ -493,7 +541,7 @@ def run(
     pool = None
     try:
         stats["discovery_and_cache_lookup_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
-        stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0)
+        stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0, early_kept=0, early_redone=0)
         # Project files the indexes read last time (tsconfig paths...) count as index input.
         previous_inputs = sorted(cache.inputs) if cache is not None else []
         inputs_now = {rel: file_digest(root, rel) for rel in previous_inputs}
@@ -579,6 +627,9 @@ def run(
                     entry.check_notes = [note_to_plain(n) for n in out.notes]
                     entry.checked_with = family_digest
                     checked_rels.add(out.rel_path)
+                    stats["reparsed"] += out.reparsed
+                    if out.early is not None:
+                        stats["early_kept" if out.early else "early_redone"] += 1
                     result.findings.extend(out.findings)
             stats["phase2_s"] += time.perf_counter() - clock
             clock = time.perf_counter()

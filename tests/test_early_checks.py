@@ -1,0 +1,109 @@
+"""Early checks: a Python file is checked right after it is parsed, against an index without
+the other files, with the rules' questions recorded; phase 2 only replays the questions. The
+findings must be exactly those of a check against the full index, whichever way it goes."""
+
+from __future__ import annotations
+
+import pytest
+
+import grammars
+from analyzer import engine
+from analyzer.config import Config
+from analyzer.facts.python import Route
+from analyzer.project import ProjectIndex, SpeculativeIndex, is_plain, question
+from tests.conftest import FIXTURES, write_tree
+from tests.test_parallel_cache import plain
+
+
+@question
+def files_under(index, prefix: str) -> int:
+    return sum(1 for rel in index.python if rel.startswith(prefix))
+
+
+def test_questions_are_recorded_and_replayed_against_the_real_index():
+    early = SpeculativeIndex(ProjectIndex.build("/p", {}))
+    assert files_under(early, "app/") == 0
+    assert early.trace == [(files_under.__wrapped__, ("app/",), 0)]
+    unchanged = ProjectIndex.build("/p", {"lib/x.py": ("python", {})})
+    changed = ProjectIndex.build("/p", {"app/x.py": ("python", {})})
+    assert early.holds(unchanged)
+    assert not early.holds(changed)
+    # The real index answers directly, recording nothing.
+    assert files_under(changed, "app/") == 1
+
+
+def test_any_other_use_of_the_index_cannot_be_verified():
+    early = SpeculativeIndex(ProjectIndex.build("/p", {}))
+    assert early.python == {}  # read directly, not through a question
+    assert early.opaque and not early.holds(ProjectIndex.build("/p", {}))
+
+
+def test_arguments_must_be_plain_data():
+    tree = grammars.parse("python", b"x = 1\n")
+    assert is_plain(("a", 1, None, (True, 2.5), frozenset({"b"})))
+    assert is_plain(Route("fastapi", ("GET",), "/users", "app.main.app", False))
+    assert not is_plain(["a"]) and not is_plain({"a": 1}) and not is_plain(tree.root_node)
+
+    @question
+    def first_name(index, names):
+        return names[0]
+
+    early = SpeculativeIndex(ProjectIndex.build("/p", {}))
+    assert first_name(early, ["a"]) == "a"
+    assert early.opaque and not early.trace
+
+
+BLOCKING_HELPER = {
+    "app/helpers.py": """
+        import requests
+
+        def fetch_rates():
+            return requests.get("https://rates.example/api").json()
+    """,
+    "app/routes.py": """
+        from fastapi import APIRouter
+        from app.helpers import fetch_rates
+
+        router = APIRouter()
+
+        @router.get("/rates")
+        async def rates():
+            return fetch_rates()
+    """,
+    "app/quiet.py": """
+        async def ping():
+            return "pong"
+    """,
+}
+
+
+@pytest.mark.parametrize("memory_mb", [None, 1])
+def test_a_check_that_asked_about_another_file_is_redone(project, monkeypatch, memory_mb):
+    write_tree(project, BLOCKING_HELPER)
+    early = engine.run(["."], Config(), jobs=1, memory_mb=memory_mb)
+    assert early.stats["early_redone"] == 1  # routes.py: fetch_rates blocks, which only the index knows
+    assert early.stats["early_kept"] == 2
+    # Under a tiny memory cap no tree was kept: the redone file is parsed again.
+    assert early.stats["reparsed"] == (1 if memory_mb else 0)
+    found = [(f.span.path, f.span.line, f.span.col, f.code) for f in early.findings]
+    assert found == [("app/routes.py", 8, 12, "PF201")]
+    assert early.findings[0].message.startswith("`fetch_rates` blocks the event loop in async route `GET /rates`")
+
+    monkeypatch.setattr(engine, "SPECULATIVE_FAMILIES", frozenset())
+    late = engine.run(["."], Config(), jobs=1, memory_mb=memory_mb)
+    assert late.stats["early_kept"] == late.stats["early_redone"] == 0
+    assert plain(early) == plain(late)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_early_checks_change_no_finding_of_the_fixture_apps(monkeypatch, jobs):
+    apps = [p for p in FIXTURES.iterdir() if p.is_dir()]
+    for app in apps:
+        monkeypatch.chdir(app)
+        with monkeypatch.context() as patched:
+            patched.setattr(engine, "SPECULATIVE_FAMILIES", frozenset())
+            late = engine.run(["."], Config(), jobs=1)
+        early = engine.run(["."], Config(), jobs=jobs)
+        assert plain(early) == plain(late), app.name
+        if (app / "backend").is_dir():
+            assert early.stats["early_kept"] > 0
