@@ -26,6 +26,8 @@ class ProjectIndex:
     # Derived, language-specific indexes, built lazily by their modules and
     # cached here so every rule shares one copy.
     derived: dict = field(default_factory=dict)
+    # Answers to questions (see `question` below), by (question, arguments): many files ask the same.
+    answers: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, root: str, summaries: dict[str, tuple[str, object]]) -> "ProjectIndex":
@@ -75,10 +77,23 @@ def question(ask):
     def asked(index, *args):
         record = getattr(index, "record", None)
         if record is None:  # the real index
-            return ask(index, *args)
+            return answer(index, ask, args)
         return record(ask, args)
 
     return asked
+
+
+def answer(index: ProjectIndex, ask, args: tuple):
+    """`ask(index, *args)`, once per index: questions are pure functions of the index."""
+    key = (ask, args)
+    try:
+        return index.answers[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable arguments: not a plain question, ask every time
+        return ask(index, *args)
+    found = index.answers[key] = ask(index, *args)
+    return found
 
 
 class SpeculativeIndex:
@@ -90,20 +105,20 @@ class SpeculativeIndex:
 
     def __init__(self, base: ProjectIndex):
         self._base = base
-        self.trace: list = []  # (question, args, answer)
+        self.trace: dict = {}  # (question, args) -> answer
         self.opaque = False
 
     def record(self, ask, args):
-        answer = ask(self._base, *args)
+        found = answer(self._base, ask, args)
         if is_plain(args):
-            self.trace.append((ask, args, answer))
+            self.trace[(ask, args)] = found
         else:
             self.opaque = True
-        return answer
+        return found
 
     def __getattr__(self, name):
         self.opaque = True
         return getattr(self._base, name)
 
     def holds(self, index: ProjectIndex) -> bool:
-        return not self.opaque and all(ask(index, *args) == answer for ask, args, answer in self.trace)
+        return not self.opaque and all(answer(index, ask, args) == found for (ask, args), found in self.trace.items())

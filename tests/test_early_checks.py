@@ -23,7 +23,7 @@ def files_under(index, prefix: str) -> int:
 def test_questions_are_recorded_and_replayed_against_the_real_index():
     early = SpeculativeIndex(ProjectIndex.build("/p", {}))
     assert files_under(early, "app/") == 0
-    assert early.trace == [(files_under.__wrapped__, ("app/",), 0)]
+    assert early.trace == {(files_under.__wrapped__, ("app/",)): 0}
     unchanged = ProjectIndex.build("/p", {"lib/x.py": ("python", {})})
     changed = ProjectIndex.build("/p", {"app/x.py": ("python", {})})
     assert early.holds(unchanged)
