@@ -49,7 +49,7 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
     """Check PATHS (default: the current directory)."""
     from rules import all_rules
 
-    from .engine import run
+    from .engine import run, tune_gc
     from .fixes import plan_fixes, unified_diff
     from .reporters.text import format_notification, render_text
 
@@ -77,6 +77,7 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
             from .discovery import project_root
 
             cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
+        tune_gc()
         result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True)
     except Exception:  # a bug of ours: say so, exit 2
         traceback.print_exc()

@@ -429,6 +429,16 @@ def resident_kb() -> int:
         return peak // 1024 if sys.platform == "darwin" else peak
 
 
+def tune_gc() -> None:
+    """Collect young objects less often. A run allocates millions of short-lived objects while
+    the facts of held files stay alive; with the default thresholds the collector ran ~1,500
+    times on polar/server and its full passes over the held facts took ~20 % of the run
+    (measured with gc.callbacks). Memory is still bounded: full collections keep running."""
+    import gc
+
+    gc.set_threshold(50_000, 20, 10)
+
+
 def release_memory() -> None:
     """Give freed trees back to the system (glibc keeps freed heap otherwise), so the
     memory cap measures what is really in use when the next family starts."""

@@ -34,8 +34,9 @@ def _context():
 
 
 def _worker_main(conn, root, config, hold_limit_kb) -> None:
-    from .engine import FileChecker
+    from .engine import FileChecker, tune_gc
 
+    tune_gc()  # a spawned worker does not inherit the parent's settings
     checker = FileChecker(root, config, hold_limit_kb=hold_limit_kb)
     while True:
         try:
