@@ -289,10 +289,14 @@ class FileChecker:
             # the index something. Most files ask nothing and are let go now.
             if (early.trace or early.opaque or file is None) and self._may_hold():
                 self.held[source.rel_path] = (source, facts)
+            else:
+                _release(facts)
             return out
         if self._may_hold():
             self.held[source.rel_path] = (source, facts)
             out.held = True
+        else:
+            _release(facts)
         return out
 
     def _may_hold(self) -> bool:
@@ -339,6 +343,8 @@ class FileChecker:
         if early is not None:
             file, findings, notes, asked = early
             if asked.holds(self.index):
+                if held is not None:
+                    _release(held[1])
                 return Checked(rel_path, findings, notes, early=True)
             if held is None:
                 out = self.check_file(file)
@@ -347,6 +353,7 @@ class FileChecker:
         source, facts = held
         out = Checked(rel_path, early=False if early is not None else None)
         out.findings = self._run_rules(source, facts, out.notes)
+        _release(facts)
         return out
 
     def check_file(self, file: DiscoveredFile) -> Checked:
@@ -358,6 +365,7 @@ class FileChecker:
         facts = self._facts(source, [])  # its extraction notes are in the cache already
         if facts is not None:
             out.findings = self._run_rules(source, facts, out.notes)
+            _release(facts)
         return out
 
     def _run_rules(self, source: SourceFile, facts, notes: list, index=None) -> list:
@@ -376,6 +384,12 @@ class FileChecker:
             findings.extend(ctx.findings)
         apply_suppressions(source, findings)
         return findings
+
+
+def _release(facts) -> None:
+    release = getattr(facts, "release", None)
+    if release is not None:
+        release()
 
 
 class LazySource(SourceFile):
