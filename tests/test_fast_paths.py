@@ -128,3 +128,51 @@ def test_typescript_files_use_the_facts_query_without_jsx():
     assert facts.jsx_elements == []
     assert [h.name for h in facts.hooks] == ["useRows"]
     assert [c.name for c in facts.hook_calls] == ["useMemo"]
+
+
+DEPENDENCIES = """
+    from typing import Annotated, Optional
+    from fastapi import Depends
+    from sqlalchemy.orm import Session
+    from app.db import get_db, get_user
+
+    DbSession = Annotated[Session, Depends(get_db)]
+
+    async def a(db: Session = Depends(get_db)): ...
+    async def b(db: Annotated[Session, Depends(get_db)]): ...
+    async def c(db: DbSession, user=Depends(get_user)): ...
+    async def d(db: Optional[DbSession] = None): ...
+    async def e(name: str, limit: int = 10, session: Session = None): ...
+"""
+
+
+def test_parameter_types_are_resolved_lazily_and_dependencies_prefiltered():
+    facts = PythonFacts.build(_source("app/routes.py", "python", DEPENDENCIES))
+    params = {f.name: f.params for f in facts.functions}
+    # Nothing resolved yet: building the facts asked no annotation.
+    assert all(p._resolve is not None or (p.annotation is None and p.default is None) for ps in params.values()
+               for p in ps if p.kind == "positional")
+    depends = {(f, p.name): p.depends for f, ps in params.items() for p in ps}
+    assert depends == {
+        ("a", "db"): "app.db.get_db", ("b", "db"): "app.db.get_db", ("c", "db"): "app.db.get_db",
+        ("c", "user"): "app.db.get_user", ("d", "db"): "app.db.get_db",
+        ("e", "name"): None, ("e", "limit"): None, ("e", "session"): None,
+    }
+    may = {(f, p.name) for f, ps in params.items() for p in ps if facts.may_depend(p)}
+    assert may == {("a", "db"), ("b", "db"), ("c", "db"), ("c", "user"), ("d", "db")}
+    assert params["e"][2].type == "sqlalchemy.orm.Session"
+
+
+def test_every_dependency_in_the_fixtures_passes_the_prefilter():
+    from tests.conftest import FIXTURES
+
+    checked = 0
+    for path in FIXTURES.rglob("*.py"):
+        source, _ = source_from_bytes(str(path), path.name, "python", path.read_bytes())
+        facts = PythonFacts.build(source)
+        for function in facts.functions:
+            for param in function.params:
+                if param.depends:
+                    checked += 1
+                    assert facts.may_depend(param), (path, function.name, param.name)
+    assert checked >= 5

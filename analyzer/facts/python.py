@@ -21,6 +21,8 @@ rule stays silent rather than guessing.
 from __future__ import annotations
 
 import builtins
+import re
+import functools
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Optional
@@ -183,19 +185,62 @@ class Route:
 # -- records ----------------------------------------------------------------
 
 
-@dataclass(eq=False, slots=True)
 class Param:
     """A parameter: `annotation` node and its resolved `type`, `default` node,
     and for `Depends(f)` (default or inside `Annotated[...]`) the qualified
-    name of `f` in `depends`."""
+    name of `f` in `depends`.
 
-    name: str
-    node: object
-    kind: str = "positional"  # positional | vararg | kwarg
-    annotation: object = None
-    type: Optional[str] = None
-    default: object = None
-    depends: Optional[str] = None
+    `type` and `depends` are resolved on first read: most parameters are never
+    asked about, and resolving every annotation of every function was a fifth of
+    the facts' cost."""
+
+    __slots__ = ("name", "node", "kind", "annotation", "default", "_type", "_depends", "_resolve")
+
+    def __init__(self, name: str, node, kind: str = "positional", annotation=None, default=None, resolve=None):
+        self.name, self.node, self.kind = name, node, kind
+        self.annotation, self.default = annotation, default
+        self._type = self._depends = None
+        self._resolve = resolve  # param -> (type, depends), called once
+
+    def _resolved(self) -> None:
+        if self._resolve is not None:
+            resolve, self._resolve = self._resolve, None
+            self._type, self._depends = resolve(self)
+
+    @property
+    def type(self) -> Optional[str]:
+        self._resolved()
+        return self._type
+
+    @type.setter
+    def type(self, value: Optional[str]) -> None:
+        self._resolved()
+        self._type = value
+
+    @property
+    def depends(self) -> Optional[str]:
+        self._resolved()
+        return self._depends
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r}, kind={self.kind!r}, type={self.type!r}, depends={self.depends!r})"
+
+
+class ParamBinding:
+    """A parameter's binding in its function: what `Binding` holds, with the type
+    read from the parameter when a lookup first needs it."""
+
+    __slots__ = ("param",)
+    pos = -1
+    target = None
+    alias = None
+
+    def __init__(self, param: Param):
+        self.param = param
+
+    @property
+    def type(self) -> Optional[str]:
+        return self.param.type
 
 
 @dataclass(eq=False, slots=True)
@@ -284,7 +329,8 @@ class Binding:
     alias: Optional[tuple] = None
 
 
-_MISSING = object()  # name bound nowhere: may be a builtin
+_MISSING = object()
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # name bound nowhere: may be a builtin
 
 
 def module_name_for(rel_path: str) -> tuple[str, bool]:
@@ -338,6 +384,7 @@ class PythonFacts:
         self._router_prefixes: dict[str, str] = {}
         self._key_memo: dict[int, Optional[int]] = {}
         self._call_loops: dict[int, tuple] = {}
+        self._alias_names: set[str] = set()  # names bound to `Annotated[...]` type aliases
 
     # -- building -----------------------------------------------------------
 
@@ -591,7 +638,7 @@ class PythonFacts:
             if param is None:
                 continue
             function.params.append(param)
-            binding = Binding(-1, type=param.type)
+            binding = ParamBinding(param)
             if is_method and index == 0 and "staticmethod" not in decorators:
                 class_qualname = self._class_qualnames[self._parent_key[node.id]]
                 if "classmethod" in decorators:
@@ -631,12 +678,28 @@ class PythonFacts:
             kind, name_node = "vararg", name_node.named_children[0]
         elif name_node.type == "dictionary_splat_pattern":
             kind, name_node = "kwarg", name_node.named_children[0]
-        param = Param(name=self._text(name_node), node=node, kind=kind, annotation=annotation, default=default)
-        if annotation is not None:
-            param.type, param.depends = self._annotation(annotation, outer_key)
-        if default is not None and default.type == "call" and param.depends is None:
-            param.depends = self._depends_target(default, outer_key)
-        return param
+        resolve = None
+        if annotation is not None or (default is not None and default.type == "call"):
+            resolve = functools.partial(self._param_types, outer_key=outer_key)
+        return Param(self._text(name_node), node, kind, annotation, default, resolve)
+
+    def may_depend(self, param: Param) -> bool:
+        """Whether `param.depends` can be set, without resolving its annotation: only a call
+        (`= Depends(f)`, `Annotated[X, Depends(f)]`) or a type alias can bring a dependency."""
+        if param.default is not None and param.default.type == "call":
+            return True
+        if param.annotation is None:
+            return False
+        text = self._text(param.annotation)
+        return "(" in text or bool(self._alias_names and self._alias_names.intersection(_IDENTIFIER.findall(text)))
+
+    def _param_types(self, param: Param, outer_key) -> tuple[Optional[str], Optional[str]]:
+        type_ = depends = None
+        if param.annotation is not None:
+            type_, depends = self._annotation(param.annotation, outer_key)
+        if depends is None and param.default is not None and param.default.type == "call":
+            depends = self._depends_target(param.default, outer_key)
+        return type_, depends
 
     def _depends_target(self, call, key) -> Optional[str]:
         callee = self._qualify(call.child_by_field_name("function"), key, call.start_byte)
@@ -744,6 +807,7 @@ class PythonFacts:
                 alias = self._annotation(right, key)
                 if alias[0] is not None:
                     self._bind(key, self._text(left), Binding(node.start_byte, alias=alias))
+                    self._alias_names.add(self._text(left))
                     return
             target, type_ = self._value(right, key, node.start_byte)
             if annotation is not None:

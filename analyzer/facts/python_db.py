@@ -169,7 +169,7 @@ def db_summary(facts) -> dict:
         text = " ".join(db.text(query.node).split())
         functions.setdefault(scope.qualname, []).append((span.line, span.col, span.end_line, span.end_col, text[:80]))
     depends = sorted(
-        {(f.qualname, p.depends) for f in facts.functions for p in f.params if p.depends}
+        {(f.qualname, p.depends) for f in facts.functions for p in f.params if facts.may_depend(p) and p.depends}
     )
     return {"models": db.models, "query_functions": functions, "depends": [list(d) for d in depends]}
 
