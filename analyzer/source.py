@@ -53,6 +53,11 @@ class SourceFile:
         return LANGUAGE_FAMILY[self.language]
 
     @cached_property
+    def is_ascii(self) -> bool:
+        """Most files: byte offsets are then character offsets and UTF-16 columns."""
+        return len(self.data) == len(self.text)
+
+    @cached_property
     def lines(self) -> list[str]:
         # Lines end at "\n" only, as tree-sitter counts them (str.splitlines would
         # also break at form feeds and U+2028); a trailing "\r" is not content.
@@ -69,6 +74,8 @@ class SourceFile:
 
     def column(self, row: int, byte_col: int) -> int:
         """0-based tree-sitter (row, byte column) -> 1-based UTF-16 column."""
+        if self.is_ascii:
+            return byte_col + 1
         lines = self.byte_lines
         if row >= len(lines):
             return byte_col + 1
@@ -92,6 +99,8 @@ class SourceFile:
         return self.span_of_points(node.start_point, (end_node or node).end_point)
 
     def node_text(self, node) -> str:
+        if self.is_ascii:
+            return self.text[node.start_byte : node.end_byte]
         return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def snippet(self, span: Span) -> str:
