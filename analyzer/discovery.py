@@ -4,6 +4,7 @@ excludes, and decide each file's language by its extension."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 import pathspec
@@ -81,11 +82,45 @@ def _is_virtualenv(dirpath: str) -> bool:
     return os.path.isfile(os.path.join(dirpath, "pyvenv.cfg"))
 
 
+class _IgnoreFile:
+    """One .gitignore: pathspec decides, after one combined regex has said that some
+    pattern matches at all (most paths match none, and pathspec tries each pattern)."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.any_pattern = _any_pattern(spec)
+
+    def opinion(self, rel: str):
+        """True (ignored), False (re-included by `!pattern`) or None (no pattern matches)."""
+        if self.any_pattern is not None and self.any_pattern.search(rel) is None:
+            return None
+        return self.spec.check_file(rel).include
+
+
+def _any_pattern(spec):
+    sources = []
+    for pattern in spec.patterns:
+        if pattern.include is None:
+            continue  # blank lines and comments
+        regex = getattr(pattern, "regex", None)
+        if regex is None or not isinstance(regex.pattern, str):
+            return None  # not a regex pattern: no shortcut
+        # Group names would clash in one alternation; only whether it matches counts here.
+        sources.append(_NAMED_GROUP.sub("(?:", regex.pattern))
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in sources) or "(?!)")
+    except re.error:
+        return None
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
+
+
 def _load_ignore(directory: str):
     path = os.path.join(directory, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+            return _IgnoreFile(pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines()))
     except OSError:
         return None
 
@@ -115,11 +150,11 @@ def _ignored(path: str, is_dir: bool, specs: list[tuple[str, object]]) -> bool:
         rel = _rel(path, base)
         if is_dir:
             rel += "/"
-        # Later (deeper) files override earlier ones, like git: check_file tells
-        # us whether this spec has an opinion (include or negated exclude).
-        result = spec.check_file(rel)
-        if result.include is not None:
-            ignored = result.include
+        # Later (deeper) files override earlier ones, like git: each says whether
+        # it has an opinion (include or negated exclude).
+        opinion = spec.opinion(rel)
+        if opinion is not None:
+            ignored = opinion
     return ignored
 
 

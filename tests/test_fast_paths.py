@@ -176,3 +176,22 @@ def test_every_dependency_in_the_fixtures_passes_the_prefilter():
                     checked += 1
                     assert facts.may_depend(param), (path, function.name, param.name)
     assert checked >= 5
+
+
+def test_gitignore_shortcut_agrees_with_pathspec():
+    import pathspec
+
+    from analyzer.discovery import _IgnoreFile
+
+    lines = ["# comment", "", "*.log", "!keep.log", "node_modules/", "/build", "docs/**/draft-*", "\\#hash",
+             "src/gen/", "!src/gen/keep.py", "a?c.py", "[Tt]emp/"]
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    ignore = _IgnoreFile(spec)
+    assert ignore.any_pattern is not None
+    paths = ["app.log", "keep.log", "x/keep.log", "node_modules/", "a/node_modules/", "build", "build/",
+             "x/build", "docs/a/b/draft-1.md", "docs/final.md", "#hash", "src/gen/", "src/gen/keep.py",
+             "src/gen/x.py", "abc.py", "ac.py", "Temp/", "temp/", "src/app.py", "README.md"]
+    for rel in paths:
+        assert ignore.opinion(rel) == spec.check_file(rel).include, rel
+    assert ignore.opinion("src/app.py") is None and ignore.opinion("app.log") is True
+    assert ignore.opinion("keep.log") is False
