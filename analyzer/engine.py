@@ -517,11 +517,13 @@ def run(
     """Check files and directories on disk.
 
     Phase 1 parses each file and extracts its facts (in `jobs` processes; None
-    means one per core, fewer for small runs); the parent merges the summaries
-    into the project index; phase 2 checks every file against it, in the process
-    that parsed it, so no file is parsed twice -- unless keeping every tree would
-    break the memory cap (`memory_mb` for all processes together): then trees
-    are let go after phase 1 and those files parsed again in phase 2.
+    means one per core, fewer for small runs) and checks Python files early,
+    recording what their rules asked of the project index; the parent merges the
+    summaries into the project index; phase 2 completes every file in the process
+    that parsed it: an early check whose answers still hold is done, any other file
+    is checked against the index from its kept tree -- or, where keeping trees
+    would break the memory cap (`memory_mb` for all processes together), parsed
+    again.
     With `cache_dir`, summaries and findings of unchanged files come from the
     cache (see analyzer/cache.py).
     """

@@ -2,11 +2,14 @@
 
 Each worker owns a `FileChecker` and talks to the parent over one Pipe.
 Phase 1 hands out chunks of files (largest first) to whichever worker is idle;
-the worker parses them, builds their facts, keeps tree and facts in memory and
-answers with plain summaries. The parent merges the project index and sends it
-to every worker; phase 2 asks each worker to check the files it holds (so no
-file is parsed twice), then hands out files whose summary came from the cache
-but whose project index changed. Trees never cross a process boundary.
+the worker parses them, builds their facts, checks Python files early (against
+an index without the other files, recording the questions asked), keeps the
+trees a phase-2 check may need and answers with plain summaries. The parent
+merges the project index and sends it to every worker; phase 2 asks each worker
+for the files it extracted (an early check whose answers still hold costs no
+work; otherwise the kept tree is checked, or the file parsed again), then hands
+out files whose summary came from the cache but whose project index changed.
+Trees never cross a process boundary.
 
 `fork` is used where the platform offers it (cheap start, inherits loaded
 grammars and rules), `spawn` elsewhere.
