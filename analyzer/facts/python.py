@@ -502,9 +502,16 @@ class PythonFacts:
         return result
 
     def _bind(self, key: Optional[int], name: str, binding: Binding) -> None:
-        if key is not None and name in self._globals.get(key, ()):
+        if key is not None and self._globals and name in self._globals.get(key, ()):
             key = None
-        self._bindings.setdefault(key, {}).setdefault(name, []).append(binding)
+        scope = self._bindings.get(key)
+        if scope is None:
+            scope = self._bindings[key] = {}
+        bindings = scope.get(name)
+        if bindings is None:
+            scope[name] = [binding]
+        else:
+            bindings.append(binding)
 
     def _collect_scopes(self, classes, functions) -> None:
         # Parents start before their children: one sorted pass sees every
@@ -1057,28 +1064,26 @@ class PythonFacts:
                 inner = inner.named_children[0]
             if inner is not None:
                 awaited.add(inner.id)
+        functions_by_id, parent_key, call_loops = self._functions_by_id, self._parent_key, self._call_loops
+        text, qualify, binding_key = self._text, self._qualify, self._binding_key
         for node in calls:
+            node_id = node.id
             function = node.child_by_field_name("function")
-            key = self._binding_key(node)
-            resolved = self._qualify(function, key, node.start_byte) if function is not None else None
-            callee = resolved[1] if resolved else None
-            if resolved and resolved[0] == "inst":
-                callee = None  # calling an instance (`__call__`): unknown
-            scope = self.scope_at(node)
-            loops = self._call_loops.get(node.id)
+            key = binding_key(node)
+            resolved = qualify(function, key, node.start_byte) if function is not None else None
+            # Calling an instance (`__call__`) calls something unknown.
+            callee = resolved[1] if resolved and resolved[0] == "ref" else None
+            scope_key = key  # scope_at(node), from the key already found
+            while scope_key is not None and scope_key not in functions_by_id:
+                scope_key = parent_key.get(scope_key)
+            scope = functions_by_id.get(scope_key) if scope_key is not None else None
+            loops = call_loops.get(node_id)
             if loops is None:
                 loops = tuple(self._scope_and_loops(node)[1])
-            fact = CallFact(
-                node=node,
-                function=function,
-                callee_text=self._text(function) if function is not None else "",
-                callee=callee,
-                scope=scope,
-                awaited=node.id in awaited,
-                loops=tuple(loops),
-            )
+            fact = CallFact(node, function, text(function) if function is not None else "", callee, scope,
+                            node_id in awaited, loops)
             self.calls.append(fact)
-            self._calls_by_id[node.id] = fact
+            self._calls_by_id[node_id] = fact
             if scope is not None:
                 scope.calls.append(fact)
         for fact in self.calls:
