@@ -247,17 +247,20 @@ def async_index(index) -> AsyncIndex:
 def route_of(function, facts, index) -> Optional[Route]:
     """The route `function` handles: its decorator (confirmed through the
     project when the app object is imported) or a registration by call."""
-    return _route(index, function.route, function.qualname, function.class_name, function.name, function.is_lambda)
+    decorated = function.route
+    fields = (decorated.framework, decorated.methods, decorated.path, decorated.owner, decorated.confirmed) if decorated else None
+    return _route(index, fields, function.qualname, function.class_name, function.name, function.is_lambda)
 
 
 # The questions rules ask about async and blocking code (see analyzer/project.py).
 
 
 @question
-def _route(index, decorated: Optional[Route], qualname: str, class_name: Optional[str], name: str, is_lambda: bool):
+def _route(index, decorated: Optional[tuple], qualname: str, class_name: Optional[str], name: str, is_lambda: bool):
+    """`decorated`: the fields of the route a decorator declares, if any."""
     from .facts.python import confirm_route
 
-    route = confirm_route(decorated, index)
+    route = confirm_route(Route(*decorated) if decorated else None, index)
     if route is not None or is_lambda:
         return route
     return async_index(index).route_for(qualname, class_name, name)

@@ -161,6 +161,9 @@ class Entry:
     checked_with: Optional[bytes] = None  # digest of the language's index the findings were computed with
     findings: list = field(default_factory=list)  # plain findings
     check_notes: list = field(default_factory=list)
+    # The questions the rules asked of the index and digests of the answers
+    # (analyzer/project.py); None when the check read the index some other way.
+    trace: Optional[list] = None
 
 
 def _entry_to_plain(entry: Entry) -> tuple:
@@ -174,11 +177,12 @@ def _entry_to_plain(entry: Entry) -> tuple:
         entry.checked_with,
         entry.findings,
         entry.check_notes,
+        entry.trace,
     )
 
 
 def _entry_from_plain(plain) -> Entry:
-    if not isinstance(plain, tuple) or len(plain) != 9:
+    if not isinstance(plain, tuple) or len(plain) != 10:
         raise ValueError("bad entry")
     entry = Entry(*plain)
     if not (
@@ -190,6 +194,7 @@ def _entry_from_plain(plain) -> Entry:
         and (entry.checked_with is None or isinstance(entry.checked_with, bytes))
         and isinstance(entry.findings, list)
         and isinstance(entry.check_notes, list)
+        and (entry.trace is None or isinstance(entry.trace, list))
     ):
         raise ValueError("bad entry")
     return entry
@@ -309,7 +314,7 @@ class Cache:
                     return
                 entry = _entry_from_plain(plain)
                 if not same_checks:
-                    entry.checked_with, entry.findings, entry.check_notes = None, [], []
+                    entry.checked_with, entry.findings, entry.check_notes, entry.trace = None, [], [], None
                 entries[rel_path] = entry
         except Exception:  # corrupt or foreign: start afresh
             return

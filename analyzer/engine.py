@@ -18,7 +18,7 @@ from .config import Config
 from .discovery import DiscoveredFile, discover, minified_note
 from .facts import build_facts
 from .findings import Finding, Notification
-from .project import ProjectIndex, SpeculativeIndex
+from .project import ProjectIndex, RecordingIndex, trace_holds
 from .rule import Rule, RuleContext
 from .source import LANGUAGE_FAMILY, SourceFile, language_for
 from .suppression import apply_suppressions
@@ -193,6 +193,7 @@ class Checked:
     digest: Optional[bytes] = None
     reparsed: bool = False  # parsed a second time in this run (its early check did not hold)
     early: Optional[bool] = None  # checked in phase 1: whether those findings held
+    trace: Optional[list] = None  # what the rules asked of the index (RecordingIndex.plain_trace)
 
 
 # Language families whose files are checked in phase 1 already, against an index without the
@@ -217,7 +218,7 @@ class FileChecker:
         # Over this resident size, trees and facts are let go after phase 1 and
         # the file is parsed again in phase 2: the memory cap wins over "parse once".
         self.hold_limit_kb = hold_limit_kb
-        # rel_path -> (DiscoveredFile or None, findings, notes, SpeculativeIndex)
+        # rel_path -> (DiscoveredFile or None, findings, notes, RecordingIndex)
         self.speculated: dict[str, tuple] = {}
         self._early_index: Optional[ProjectIndex] = None
         self._full = False
@@ -280,7 +281,7 @@ class FileChecker:
             out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
             return out
         if source.family in SPECULATIVE_FAMILIES:
-            early = SpeculativeIndex(self._early_base())
+            early = RecordingIndex(self._early_base())
             notes: list = []
             findings = self._run_rules(source, facts, notes, early)
             self.speculated[source.rel_path] = (file, findings, notes, early)
@@ -345,14 +346,14 @@ class FileChecker:
             if asked.holds(self.index):
                 if held is not None:
                     _release(held[1])
-                return Checked(rel_path, findings, notes, early=True)
+                return Checked(rel_path, findings, notes, early=True, trace=asked.plain_trace())
             if held is None:
                 out = self.check_file(file)
                 out.reparsed, out.early = True, False
                 return out
         source, facts = held
         out = Checked(rel_path, early=False if early is not None else None)
-        out.findings = self._run_rules(source, facts, out.notes)
+        out.findings, out.trace = self._check(source, facts, out.notes)
         _release(facts)
         return out
 
@@ -364,9 +365,15 @@ class FileChecker:
             return out
         facts = self._facts(source, [])  # its extraction notes are in the cache already
         if facts is not None:
-            out.findings = self._run_rules(source, facts, out.notes)
+            out.findings, out.trace = self._check(source, facts, out.notes)
             _release(facts)
         return out
+
+    def _check(self, source: SourceFile, facts, notes: list) -> tuple[list, Optional[list]]:
+        """The file's findings against the project index, and what the rules asked of it."""
+        asked = RecordingIndex(self.index)
+        findings = self._run_rules(source, facts, notes, asked)
+        return findings, asked.plain_trace()
 
     def _run_rules(self, source: SourceFile, facts, notes: list, index=None) -> list:
         findings: list[Finding] = []
@@ -567,7 +574,7 @@ def run(
     pool = None
     try:
         stats["discovery_and_cache_lookup_s"], clock = round(time.perf_counter() - clock, 3), time.perf_counter()
-        stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0, early_kept=0, early_redone=0)
+        stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0, early_kept=0, early_redone=0, findings_replayed=0)
         # Project files the indexes read last time (tsconfig paths...) count as index input.
         previous_inputs = sorted(cache.inputs) if cache is not None else []
         inputs_now = {rel: file_digest(root, rel) for rel in previous_inputs}
@@ -611,10 +618,23 @@ def run(
             # 2. The project index, and which files it sends back to the rules.
             summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
             family_digest = _family_digests(entries, repr(sorted(inputs_now.items())).encode())[family]
-            stale = [
+            changed_index = [
                 rel for rel in family_cached
                 if rel not in family_fresh and entries[rel].checked_with != family_digest
             ]
+            index = None
+            if changed_index or extracted:
+                index = ProjectIndex.build(root, summaries)
+                index.settings.update(config.project_settings)
+            stale = []
+            for rel in changed_index:
+                # Unchanged file, changed project: its findings stand if the rules' questions
+                # get the same answers (per-file invalidation); else it is checked again.
+                if entries[rel].checked_with is not None and trace_holds(entries[rel].trace, index):
+                    entries[rel].checked_with = family_digest
+                    stats["findings_replayed"] += 1
+                else:
+                    stale.append(rel)
             held = [out.rel_path for out in extracted if out.held]
             # Files whose trees were let go to stay under the memory cap are parsed again.
             stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
@@ -622,8 +642,6 @@ def run(
             for _ in (set(family_cached) | family_fresh) - set(held) - set(stale):
                 bar.update(1)
             if held or stale:
-                index = ProjectIndex.build(root, summaries)
-                index.settings.update(config.project_settings)
                 checked: list[Checked] = []
                 stale_files = [files[rel] for rel in sorted(stale, key=lambda r: -_size(files[r].path))]
                 stale_bytes = sum(_size(f.path) for f in stale_files)
@@ -652,6 +670,7 @@ def run(
                     entry.findings = [finding_to_plain(f) for f in out.findings]
                     entry.check_notes = [note_to_plain(n) for n in out.notes]
                     entry.checked_with = family_digest
+                    entry.trace = out.trace
                     checked_rels.add(out.rel_path)
                     stats["reparsed"] += out.reparsed
                     if out.early is not None:
@@ -698,7 +717,9 @@ def run(
                 for rel in checked_rels:
                     entries[rel].checked_with = now[LANGUAGE_FAMILY[entries[rel].language]]
         before = (len(cache.entries), cache.loaded)
-        changed = bool(checked_rels) or not cache.loaded or any(entries[r].summary_digest for r in fresh)
+        changed = bool(checked_rels) or bool(stats["findings_replayed"]) or not cache.loaded or any(
+            entries[r].summary_digest for r in fresh
+        )
         for rel, entry in entries.items():
             if entry.digest is not None and entry.summary_digest is not None:
                 cache.entries[rel] = entry

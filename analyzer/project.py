@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+from typing import Optional
 from dataclasses import dataclass, field
 
 
@@ -48,30 +50,33 @@ class ProjectIndex:
 # -- questions: how rules read the index, so a check can run before it exists ----------------
 #
 # A worker checks a file right after parsing it, against an empty index, and records every
-# question the rules asked with the answer they got (a SpeculativeIndex). Once the real index is
+# question the rules asked with the answer they got (a RecordingIndex). Once the real index is
 # built, the questions are asked again: when every answer is the same, the findings stand and the
 # tree was never needed twice; otherwise the file is checked again. Most answers are "no" either
 # way (not a blocking helper, not a query function, not a model), so most files are checked once
 # and their trees let go at once, instead of being held in memory until the index exists.
+# The cache keeps the same record (`RecordingIndex.plain_trace`): on a later run a file whose
+# content is unchanged keeps its findings while the changed index still gives its answers.
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
 
+# Every question by its name (module.qualname), for replaying a trace read from the cache.
+QUESTIONS: dict = {}
+
 
 def is_plain(value) -> bool:
-    """Data a question may keep: no tree nodes (they keep whole trees alive) and nothing mutable."""
+    """Arguments a question may keep and the cache may store: built-in scalars and tuples
+    of them (no tree nodes: they keep whole trees alive)."""
     if isinstance(value, _PLAIN):
         return True
-    if isinstance(value, (tuple, frozenset)):
+    if isinstance(value, tuple):
         return all(is_plain(item) for item in value)
-    params = getattr(type(value), "__dataclass_params__", None)
-    if params is not None and params.frozen:
-        return all(is_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
     return False
 
 
 def question(ask):
-    """Mark `ask(index, *args)` as a question about the project. Arguments must be plain data
-    and answers must compare with `==`; a SpeculativeIndex records both."""
+    """Mark `ask(index, *args)` as a question about the project. Arguments must be plain
+    (`is_plain`); answers must compare with `==`. A RecordingIndex records both."""
 
     @functools.wraps(ask)
     def asked(index, *args):
@@ -80,6 +85,7 @@ def question(ask):
             return answer(index, ask, args)
         return record(ask, args)
 
+    QUESTIONS[f"{ask.__module__}.{ask.__qualname__}"] = ask
     return asked
 
 
@@ -96,12 +102,31 @@ def answer(index: ProjectIndex, ask, args: tuple):
     return found
 
 
-class SpeculativeIndex:
-    """Stands in for the project index while one file is checked before the index is built.
+def fingerprint(value) -> bytes:
+    """A digest of an answer that is equal for equal answers in any process (sets sorted)."""
+    return hashlib.blake2b(_canonical(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
-    Answers come from `base` (an index without other files' summaries) and are recorded;
-    `holds(index)` says whether the real index gives every one of them. Any other use of the
-    index (an attribute, `get_derived`) makes the check unverifiable: the file is checked again."""
+
+def _canonical(value) -> str:
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_canonical(k)}:{_canonical(v)}" for k, v in value.items())) + "}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = ",".join(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value))
+        return f"{type(value).__qualname__}({fields})"
+    return repr(value)
+
+
+class RecordingIndex:
+    """Stands in for a project index while one file is checked, recording every question the
+    rules ask and the answer `base` gives: before the index is built (phase 1: `base` has no
+    other file's summary), or with it (so the cache knows what the findings depend on).
+
+    `holds(index)` says whether another index gives every answer again. Any other use of the
+    index (an attribute, `get_derived`) cannot be replayed: the record is then `opaque`."""
 
     def __init__(self, base: ProjectIndex):
         self._base = base
@@ -122,3 +147,23 @@ class SpeculativeIndex:
 
     def holds(self, index: ProjectIndex) -> bool:
         return not self.opaque and all(answer(index, ask, args) == found for (ask, args), found in self.trace.items())
+
+    def plain_trace(self) -> Optional[list]:
+        """The record as built-in data for the cache (None when it cannot be replayed)."""
+        if self.opaque:
+            return None
+        return sorted(
+            ([f"{ask.__module__}.{ask.__qualname__}", args, fingerprint(found)] for (ask, args), found in self.trace.items()),
+            key=repr,
+        )
+
+
+def trace_holds(trace: Optional[list], index: ProjectIndex) -> bool:
+    """Whether `index` answers every question of a cached trace as before."""
+    if trace is None:
+        return False
+    for name, args, digest in trace:
+        ask = QUESTIONS.get(name)
+        if ask is None or not isinstance(args, tuple) or fingerprint(answer(index, ask, args)) != digest:
+            return False
+    return True

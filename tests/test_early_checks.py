@@ -10,7 +10,7 @@ import grammars
 from analyzer import engine
 from analyzer.config import Config
 from analyzer.facts.python import Route
-from analyzer.project import ProjectIndex, SpeculativeIndex, is_plain, question
+from analyzer.project import ProjectIndex, RecordingIndex, is_plain, question
 from tests.conftest import FIXTURES, write_tree
 from tests.test_parallel_cache import plain
 
@@ -21,7 +21,7 @@ def files_under(index, prefix: str) -> int:
 
 
 def test_questions_are_recorded_and_replayed_against_the_real_index():
-    early = SpeculativeIndex(ProjectIndex.build("/p", {}))
+    early = RecordingIndex(ProjectIndex.build("/p", {}))
     assert files_under(early, "app/") == 0
     assert early.trace == {(files_under.__wrapped__, ("app/",)): 0}
     unchanged = ProjectIndex.build("/p", {"lib/x.py": ("python", {})})
@@ -33,22 +33,22 @@ def test_questions_are_recorded_and_replayed_against_the_real_index():
 
 
 def test_any_other_use_of_the_index_cannot_be_verified():
-    early = SpeculativeIndex(ProjectIndex.build("/p", {}))
+    early = RecordingIndex(ProjectIndex.build("/p", {}))
     assert early.python == {}  # read directly, not through a question
     assert early.opaque and not early.holds(ProjectIndex.build("/p", {}))
 
 
 def test_arguments_must_be_plain_data():
     tree = grammars.parse("python", b"x = 1\n")
-    assert is_plain(("a", 1, None, (True, 2.5), frozenset({"b"})))
-    assert is_plain(Route("fastapi", ("GET",), "/users", "app.main.app", False))
-    assert not is_plain(["a"]) and not is_plain({"a": 1}) and not is_plain(tree.root_node)
+    assert is_plain(("a", 1, None, (True, 2.5)))
+    assert not is_plain(Route("fastapi", ("GET",), "/users", "app.main.app", False))  # the cache stores built-ins only
+    assert not is_plain(["a"]) and not is_plain({"a": 1}) and not is_plain(frozenset()) and not is_plain(tree.root_node)
 
     @question
     def first_name(index, names):
         return names[0]
 
-    early = SpeculativeIndex(ProjectIndex.build("/p", {}))
+    early = RecordingIndex(ProjectIndex.build("/p", {}))
     assert first_name(early, ["a"]) == "a"
     assert early.opaque and not early.trace
 
@@ -129,3 +129,32 @@ def test_checked_files_leave_no_cyclic_garbage(project):
         gc.enable()
     assert result.stats["early_redone"] == 1 and result.files_checked == 3
     assert not kinds & {"PythonFacts", "FunctionFact", "CallFact", "Binding", "DbFacts", "TsxFacts", "Tree", "Node"}
+
+
+def test_cached_findings_of_unchanged_files_stand_while_their_answers_do(project, tmp_path, monkeypatch):
+    """Per-file invalidation: after an edit, an unchanged file is checked again only when a
+    question its rules asked of the project index gets a different answer."""
+    parsed = []
+    original = grammars.parse
+    monkeypatch.setattr(grammars, "parse", lambda language, data: parsed.append(data) or original(language, data))
+    write_tree(project, BLOCKING_HELPER)
+    cache_dir = str(tmp_path / "cache")
+    first = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert [(f.span.path, f.code) for f in first.findings] == [("app/routes.py", "PF201")]
+
+    # An edit that answers nothing differently: only the edited file is parsed.
+    helpers = project / "app" / "helpers.py"
+    helpers.write_text(helpers.read_text() + "\n\ndef unused():\n    return 1\n")
+    del parsed[:]
+    second = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert [data.decode().splitlines()[0] for data in parsed] == ["import requests"]
+    assert second.stats["findings_replayed"] == 2
+    assert plain(second) == plain(engine.run(["."], Config()))
+
+    # fetch_rates no longer blocks: routes.py asked about it, so it is checked again.
+    helpers.write_text("def fetch_rates():\n    return {}\n")
+    del parsed[:]
+    third = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert len(parsed) == 2 and third.stats["findings_replayed"] == 1  # quiet.py stands
+    assert third.findings == []
+    assert plain(third) == plain(engine.run(["."], Config()))

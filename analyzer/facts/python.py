@@ -1296,11 +1296,12 @@ def confirm_route(route: Optional[Route], index) -> Optional[Route]:
     (confirmed) or None when the owner is not a known app/router."""
     if route is None or route.confirmed:
         return route
-    return _confirmed_route(index, route)
+    return _confirmed_route(index, route.framework, route.methods, route.path, route.owner)
 
 
 @question
-def _confirmed_route(index, route: Route) -> Optional[Route]:
+def _confirmed_route(index, framework, methods: tuple, path: str, owner: Optional[str]) -> Optional[Route]:
+    route = Route(framework, methods, path, owner, False)
     objects = index.get_derived("python.objects", build_object_types)
     owner = route.owner or ""
     type_ = objects.get(owner)
