@@ -94,6 +94,13 @@ class SourceFile:
             self.column(end_point[0], end_point[1]),
         )
 
+    def position(self, node) -> tuple[int, int, int, int]:
+        """(line, col, end_line, end_col) of a node, 1-based, UTF-16 columns: a Span's numbers."""
+        start, end = node.start_point, node.end_point
+        if self.is_ascii:
+            return (start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1)
+        return (start[0] + 1, self.column(start[0], start[1]), end[0] + 1, self.column(end[0], end[1]))
+
     def span(self, node, end_node=None) -> Span:
         """The span of a tree-sitter node (or from `node` to the end of `end_node`)."""
         return self.span_of_points(node.start_point, (end_node or node).end_point)

@@ -1149,8 +1149,7 @@ class PythonFacts:
     # -- export -----------------------------------------------------------------
 
     def call_position(self, call: CallFact) -> tuple:
-        span = self.source.span(call.node)
-        return (span.line, span.col, span.end_line, span.end_col)
+        return self.source.position(call.node)
 
     def release(self) -> None:
         """Break the reference cycles (function <-> its calls, facts <-> derived facts) once the
@@ -1175,16 +1174,18 @@ class PythonFacts:
         its qualname, async-ness, route and calls as
         (callee, line, col, end_line, end_col, awaited, offloaded)."""
         functions = []
+        position = self.source.position
         for function in self.functions:
             functions.append(
                 {
                     "qualname": function.qualname,
                     "is_async": function.is_async,
                     "route": function.route.as_dict() if function.route else None,
+                    # Builtins are left out: no project function is ever one of them.
                     "calls": [
-                        (call.callee, *self.call_position(call), call.awaited, call.offloaded)
+                        (call.callee, *position(call.node), call.awaited, call.offloaded)
                         for call in function.calls
-                        if call.callee is not None
+                        if call.callee is not None and not call.callee.startswith("builtins.")
                     ],
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
                 }
