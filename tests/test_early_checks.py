@@ -158,3 +158,22 @@ def test_cached_findings_of_unchanged_files_stand_while_their_answers_do(project
     assert len(parsed) == 2 and third.stats["findings_replayed"] == 1  # quiet.py stands
     assert third.findings == []
     assert plain(third) == plain(engine.run(["."], Config()))
+
+
+def test_a_question_that_fails_on_replay_means_check_again():
+    @question
+    def fragile(index, name):
+        if index.python:
+            raise RuntimeError("broken index")
+        return None
+
+    early = RecordingIndex(ProjectIndex.build("/p", {}))
+    assert fragile(early, "x") is None
+    assert not early.holds(ProjectIndex.build("/p", {"a.py": ("python", {})}))
+    from analyzer.project import trace_holds
+
+    trace = early.plain_trace()
+    assert trace_holds(trace, ProjectIndex.build("/p", {}))
+    assert not trace_holds(trace, ProjectIndex.build("/p", {"a.py": ("python", {})}))
+    assert not trace_holds([["no.such.question", (), b""]], ProjectIndex.build("/p", {}))
+    assert not trace_holds([("malformed",)], ProjectIndex.build("/p", {}))
