@@ -198,9 +198,8 @@ class Checked:
 
 # Language families whose files are checked in phase 1 already, against an index without the
 # other files, with the questions the rules ask recorded (analyzer/project.py): in phase 2 only
-# the answers are compared, so their trees are let go at once. Not TSX yet: its rules resolve
-# JSX tags through the React index with tree nodes, which cannot be recorded.
-SPECULATIVE_FAMILIES = frozenset({"python"})
+# the answers are compared, and trees of files that asked nothing are let go at once.
+SPECULATIVE_FAMILIES = frozenset({"python", "tsx"})
 
 
 class FileChecker:
@@ -524,7 +523,7 @@ def run(
     """Check files and directories on disk.
 
     Phase 1 parses each file and extracts its facts (in `jobs` processes; None
-    means one per core, fewer for small runs) and checks Python files early,
+    means one per core, fewer for small runs) and checks each file early,
     recording what their rules asked of the project index; the parent merges the
     summaries into the project index; phase 2 completes every file in the process
     that parsed it: an early check whose answers still hold is done, any other file

@@ -2,7 +2,7 @@
 
 Each worker owns a `FileChecker` and talks to the parent over one Pipe.
 Phase 1 hands out chunks of files (largest first) to whichever worker is idle;
-the worker parses them, builds their facts, checks Python files early (against
+the worker parses them, builds their facts, checks each file early (against
 an index without the other files, recording the questions asked), keeps the
 trees a phase-2 check may need and answers with plain summaries. The parent
 merges the project index and sends it to every worker; phase 2 asks each worker

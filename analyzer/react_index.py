@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .project import question
+
 EXTENSIONS = (".tsx", ".ts", ".jsx", ".js", ".mts", ".cts", ".mjs", ".cjs")
 CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 COMPILER_PACKAGES = ("babel-plugin-react-compiler", "react-compiler-runtime")
@@ -62,6 +64,23 @@ class PathConfig:
 
 def react_index(index) -> "ReactIndex":
     return index.get_derived("react", ReactIndex)
+
+
+# The questions React rules ask (see analyzer/project.py).
+
+
+@question
+def memoized_child(index, rel_path: str, local: str, member: Optional[str]) -> Optional[ComponentRef]:
+    """The component a JSX tag names (`local` imported in `rel_path`, `.member` of it) when it is
+    wrapped in `memo` without a custom comparison; None for anything else."""
+    ref = react_index(index).imported_component(rel_path, local, member)
+    return ref if ref is not None and ref.memoized and not ref.custom_compare else None
+
+
+@question
+def compiler_for(index, rel_path: str) -> str:
+    """Why the React Compiler compiles `rel_path` ("" when it does not)."""
+    return react_index(index).compiler_for(rel_path)
 
 
 def parse_jsonc(text: str):

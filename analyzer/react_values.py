@@ -18,7 +18,7 @@ from typing import Optional
 
 from .facts import tsx as model
 from .findings import Fix, Span, TextEdit
-from .react_index import react_index
+from .react_index import compiler_for
 
 FUNCTION_NODES = frozenset({"arrow_function", "function_expression", "function"})
 JSX_NODES = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
@@ -354,7 +354,7 @@ def opts_out_of_compiler(facts, owner) -> bool:
 
 def compiler_reason(ctx, owner) -> str:
     """Why the React Compiler memoizes `owner` ("" when it does not)."""
-    reason = react_index(ctx.index).compiler_for(ctx.source.rel_path)
+    reason = compiler_for(ctx.index, ctx.source.rel_path)
     if not reason or opts_out_of_compiler(ctx.facts, owner):
         return ""
     return reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analyzer.facts import tsx as model
 from analyzer.findings import Related, Span
-from analyzer.react_index import react_index
+from analyzer.react_index import memoized_child
 from analyzer.react_values import compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
 from analyzer.rule import Rule, flag, ok
 
@@ -23,8 +23,8 @@ def memo_target(ctx, element):
     if head in facts.imports:
         if facts.lookup(head, element.node) is not facts.module_scope.get(head):
             return None  # shadowed by a local name
-        ref = react_index(ctx.index).imported_component(ctx.source.rel_path, head, member or None)
-        if ref is not None and ref.memoized and not ref.custom_compare:
+        ref = memoized_child(ctx.index, ctx.source.rel_path, head, member or None)
+        if ref is not None:
             span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
             return ref.name if ref.name != "default" else tag, Related(span, f"memo definition of {tag}")
     return None
