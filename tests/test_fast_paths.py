@@ -195,3 +195,26 @@ def test_gitignore_shortcut_agrees_with_pathspec():
         assert ignore.opinion(rel) == spec.check_file(rel).include, rel
     assert ignore.opinion("src/app.py") is None and ignore.opinion("app.log") is True
     assert ignore.opinion("keep.log") is False
+
+
+def test_enclosing_functions_from_the_sweep_match_walking_up_the_tree():
+    from analyzer.facts.tsx import FUNCTION_TYPES
+    from tests.conftest import FIXTURES
+
+    checked = 0
+    for path in list(FIXTURES.rglob("*.tsx")) + list(FIXTURES.rglob("*.ts")):
+        source, _ = source_from_bytes(str(path), path.name, "tsx" if path.suffix == ".tsx" else "typescript",
+                                      path.read_bytes())
+        facts = TsxFacts.build(source)
+        nodes, stack = {}, [source.tree.root_node]
+        while stack:
+            node = stack.pop()
+            nodes[node.id] = node
+            stack.extend(node.children)
+        for node_id, swept in list(facts._enclosing_cache.items()):
+            parent = nodes[node_id].parent
+            while parent is not None and parent.type not in FUNCTION_TYPES:
+                parent = parent.parent
+            assert (swept.id if swept else None) == (parent.id if parent else None), (path, nodes[node_id].type)
+            checked += 1
+    assert checked > 500

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Optional
 
 import tree_sitter
@@ -324,6 +325,7 @@ class TsxFacts:
         found = tree_sitter.QueryCursor(_candidates_query(lang)).captures(root)
         by_position = lambda nodes: sorted(nodes, key=lambda n: n.start_byte)  # noqa: E731
         functions = by_position(found.get("function", []))
+        self._sweep_enclosing(found)
         classes = by_position(found.get("class", []))
         declarators = by_position(found.get("declarator", []))
         self.calls = by_position(found.get("call", []))
@@ -421,6 +423,24 @@ class TsxFacts:
                 )
         for node in jsx_nodes:
             self.jsx_elements.append(self._read_jsx(node))
+
+    def _sweep_enclosing(self, found) -> None:
+        """`enclosing_function` of every captured node in one pass: the nodes in (start, -end)
+        order with a stack of the functions open there, instead of a walk up the tree per node.
+        Nodes not captured (or of zero width) still walk up on first use."""
+        nodes = list({n.id: n for group in found.values() for n in group}.values())
+        nodes.sort(key=attrgetter("end_byte"), reverse=True)
+        nodes.sort(key=attrgetter("start_byte"))
+        cache = self._enclosing_cache
+        stack: list = []  # functions containing the current position, innermost last
+        for node in nodes:
+            start, end = node.start_byte, node.end_byte
+            while stack and stack[-1].end_byte <= start:
+                stack.pop()
+            if start < end:
+                cache[node.id] = stack[-1] if stack else None
+            if node.type in FUNCTION_TYPES:
+                stack.append(node)
 
     # -- imports / exports ---------------------------------------------------------
 
