@@ -108,7 +108,11 @@ class SourceFile:
     def node_text(self, node) -> str:
         if self.is_ascii:
             return self.text[node.start_byte : node.end_byte]
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+        piece = self.data[node.start_byte : node.end_byte]
+        try:
+            return piece.decode()  # nodes end on character boundaries of valid UTF-8
+        except UnicodeDecodeError:
+            return piece.decode("utf-8", errors="replace")
 
     def snippet(self, span: Span) -> str:
         return "\n".join(self.line_text(n) for n in range(span.line, min(span.end_line, span.line + 4) + 1))
