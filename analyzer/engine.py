@@ -199,7 +199,7 @@ class Checked:
 # Language families whose files are checked in phase 1 already, against an index without the
 # other files, with the questions the rules ask recorded (analyzer/project.py): in phase 2 only
 # the answers are compared, and trees of files that asked nothing are let go at once.
-SPECULATIVE_FAMILIES = frozenset({"python", "tsx"})
+EARLY_CHECK_FAMILIES = frozenset({"python", "tsx"})
 
 
 class FileChecker:
@@ -218,7 +218,7 @@ class FileChecker:
         # the file is parsed again in phase 2: the memory cap wins over "parse once".
         self.hold_limit_kb = hold_limit_kb
         # rel_path -> (DiscoveredFile or None, findings, notes, RecordingIndex)
-        self.speculated: dict[str, tuple] = {}
+        self.early_checked: dict[str, tuple] = {}
         self._early_index: Optional[ProjectIndex] = None
         self._full = False
         self._inputs: set[str] = set()
@@ -252,7 +252,7 @@ class FileChecker:
             return None
 
     def extract(self, file: DiscoveredFile) -> Extracted:
-        if self.index is not None and not self.held and not self.speculated:
+        if self.index is not None and not self.held and not self.early_checked:
             # The next language family starts: the last one's trees are all checked.
             self._inputs.update(self.project_inputs())
             self.index = None
@@ -279,15 +279,16 @@ class FileChecker:
             out.summary = None
             out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
             return out
-        if source.family in SPECULATIVE_FAMILIES:
+        if source.family in EARLY_CHECK_FAMILIES:
             early = RecordingIndex(self._early_base())
             notes: list = []
             findings = self._run_rules(source, facts, notes, early)
-            self.speculated[source.rel_path] = (file, findings, notes, early)
+            self.early_checked[source.rel_path] = (file, findings, notes, early)
             out.held = True  # phase 2 comes back to this process, which has the findings
             # Its tree is kept (memory permitting) only if an answer may change: the rules asked
             # the index something. Most files ask nothing and are let go now.
-            if (early.trace or early.opaque or file is None) and self._may_hold():
+            # A file given without a path on disk (check_text) cannot be parsed again: keep it.
+            if file is None or ((early.trace or early.opaque) and self._may_hold()):
                 self.held[source.rel_path] = (source, facts)
             else:
                 _release(facts)
@@ -339,7 +340,7 @@ class FileChecker:
         """Check a file this process extracted, then let go of its tree. A file checked early
         keeps those findings when the project index answers every question as before."""
         held = self.held.pop(rel_path, None)
-        early = self.speculated.pop(rel_path, None)
+        early = self.early_checked.pop(rel_path, None)
         if early is not None:
             file, findings, notes, asked = early
             if asked.holds(self.index):

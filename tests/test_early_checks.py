@@ -89,7 +89,7 @@ def test_a_check_that_asked_about_another_file_is_redone(project, monkeypatch, m
     assert found == [("app/routes.py", 8, 12, "PF201")]
     assert early.findings[0].message.startswith("`fetch_rates` blocks the event loop in async route `GET /rates`")
 
-    monkeypatch.setattr(engine, "SPECULATIVE_FAMILIES", frozenset())
+    monkeypatch.setattr(engine, "EARLY_CHECK_FAMILIES", frozenset())
     late = engine.run(["."], Config(), jobs=1, memory_mb=memory_mb)
     assert late.stats["early_kept"] == late.stats["early_redone"] == 0
     assert plain(early) == plain(late)
@@ -101,7 +101,7 @@ def test_early_checks_change_no_finding_of_the_fixture_apps(monkeypatch, jobs):
     for app in apps:
         monkeypatch.chdir(app)
         with monkeypatch.context() as patched:
-            patched.setattr(engine, "SPECULATIVE_FAMILIES", frozenset())
+            patched.setattr(engine, "EARLY_CHECK_FAMILIES", frozenset())
             late = engine.run(["."], Config(), jobs=1)
         early = engine.run(["."], Config(), jobs=jobs)
         assert plain(early) == plain(late), app.name
