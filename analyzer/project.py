@@ -40,6 +40,11 @@ class ProjectIndex:
             getattr(index, family)[rel_path] = summary
         return index
 
+    def __getstate__(self) -> dict:
+        # Sent to worker processes: the summaries and settings, not this process's caches
+        # (derived indexes are rebuilt where needed; answers name functions pickle cannot).
+        return {**self.__dict__, "derived": {}, "answers": {}}
+
     def get_derived(self, key: str, build):
         """Compute a derived index once per run: `index.get_derived("memo", build_memo_index)`."""
         if key not in self.derived:

@@ -177,3 +177,26 @@ def test_a_question_that_fails_on_replay_means_check_again():
     assert not trace_holds(trace, ProjectIndex.build("/p", {"a.py": ("python", {})}))
     assert not trace_holds([["no.such.question", (), b""]], ProjectIndex.build("/p", {}))
     assert not trace_holds([("malformed",)], ProjectIndex.build("/p", {}))
+
+
+def test_index_goes_to_workers_without_the_parents_answers(project, tmp_path):
+    """The parent answers cached traces' questions before workers check the stale files: what it
+    sends them is the index alone, not its per-process caches (answers, derived indexes)."""
+    write_tree(project, BLOCKING_HELPER)
+    cache_dir = str(tmp_path / "cache")
+    engine.run(["."], Config(), jobs=2, cache_dir=cache_dir)
+    (project / "app" / "helpers.py").write_text("def fetch_rates():\n    return {}\n")
+    (project / "app" / "quiet.py").write_text("async def ping():\n    return 'pong!'\n")
+    again = engine.run(["."], Config(), jobs=2, cache_dir=cache_dir)
+    assert again.stats["workers"] == 2 and again.findings == []
+    assert plain(again) == plain(engine.run(["."], Config()))
+
+
+def test_a_pickled_index_leaves_its_caches_behind():
+    import pickle
+
+    index = ProjectIndex.build("/p", {"app/x.py": ("python", {})})
+    assert files_under(index, "app/") == 1
+    index.get_derived("count", lambda i: len(i.python))
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy.python == index.python and copy.answers == {} and copy.derived == {}
