@@ -194,6 +194,35 @@ def peer_commands(tools: str, jobs: int, languages: set[str], tsx_share: float) 
 # -- main --------------------------------------------------------------------------------
 
 
+def edit_loop(directory: str, files, check: list, cold_s: float, env: dict) -> None:
+    """Warm checks after an edit, in a copy of the directory (the original is never written):
+    an edit inside the largest file that leaves its summary alone (a comment at the end), then
+    one that moves every line of it (a blank line at the top), so the project index changes and
+    every other file's cached findings stand only if their recorded questions get the same answers."""
+    from analyzer.discovery import DEFAULT_EXCLUDED_DIRS
+
+    largest = max(files, key=lambda f: os.path.getsize(f.path))
+    comment = "#" if largest.language == "python" else "//"
+    with tempfile.TemporaryDirectory(prefix="perfscan-bench-edit-") as scratch:
+        copy = os.path.join(scratch, "tree")
+        shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns(*DEFAULT_EXCLUDED_DIRS))
+        cache_dir = os.path.join(scratch, "cache")
+        edit_check = [a if a != check[check.index("--cache-dir") + 1] else cache_dir for a in check]
+        timed(edit_check, copy, env=env)  # cold, fills the cache
+        target = os.path.join(copy, largest.rel_path)
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(f"\n{comment} perfscan bench edit\n")
+        body_s, _, _ = timed(edit_check, copy, env=env)
+        with open(target, encoding="utf-8") as handle:
+            text = handle.read()
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write("\n" + text)
+        shift_s, _, _ = timed(edit_check, copy, env=env)
+    print(f"edited:      {largest.rel_path}")
+    print(f"edit, same summary:    {body_s:7.2f} s  edit/cold = {100 * body_s / cold_s:.1f}%")
+    print(f"edit, lines moved:     {shift_s:7.2f} s  edit/cold = {100 * shift_s / cold_s:.1f}%")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory")
@@ -202,6 +231,8 @@ def main() -> int:
     parser.add_argument("--tools", default=os.environ.get("PERFSCAN_PEERS", "/work/tools"), help="where the peers are installed")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--scaling", action="store_true", help="also time a quarter, half and all of the files")
+    parser.add_argument("--edit", action="store_true",
+                        help="also time warm checks after editing one file (in a copy of the directory)")
     parser.add_argument("--parse-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     directory = os.path.abspath(args.directory)
@@ -259,6 +290,9 @@ def main() -> int:
             seconds, _ = best(perfscan + ["--no-cache", "--jobs", str(args.jobs), "--exit-zero", "--no-source"]
                               + [f.rel_path for f in subset], directory, args.repeat, env=env)
             print(f"  {label:>3}: {len(subset):5d} files {mb:6.1f} MB {seconds:7.2f} s  {seconds / mb:.3f} s/MB")
+
+    if args.edit:
+        edit_loop(directory, files, check, cold_s, env)
 
     if not args.no_peers:
         for name, cmd, peer_env in peer_commands(args.tools, args.jobs, languages, tsx_share):
