@@ -83,9 +83,8 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         traceback.print_exc()
         _fail("internal error; please report it with the traceback above")
 
-    for note in result.notifications:
-        if note.kind != "too-large" or note.level != "note" or output_format == "text":
-            click.echo(format_notification(note), err=True)
+    for note in result.notifications:  # on stderr in every format: the output itself stays data
+        click.echo(format_notification(note), err=True)
 
     fixed_ids: set[int] = set()
     if fix or diff:

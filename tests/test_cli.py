@@ -140,3 +140,15 @@ def test_installed_console_script_runs_outside_the_checkout(tmp_path):
     done = subprocess.run([script, "check", "."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "app.py:5:5: PF201" in done.stdout
+
+
+def test_notes_go_to_stderr_whatever_the_format(project):
+    write_tree(project, {"app.py": PY_BLOCKING, "huge.py": "x = 1\n" * 300_000})
+    try:
+        runner = CliRunner(mix_stderr=False)  # click 8.1
+    except TypeError:
+        runner = CliRunner()  # click >= 8.2 keeps stderr apart
+    result = runner.invoke(cli, ["check", ".", "--format", "json", "--no-cache"])
+    data = json.loads(result.stdout)
+    assert [n["kind"] for n in data["notifications"]] == ["too-large"]
+    assert "huge.py: skipped:" in result.stderr and "over the size cap" in result.stderr
