@@ -398,3 +398,21 @@ def test_for_of_loop_variables_are_elements_of_their_array():
     assert (cards.kind, cards.source, cards.part) == (model.PROP, "columns", True)
     assert facts.root_binding(receiver(facts, 'key.split("")')).kind == model.UNKNOWN
     assert facts.root_binding(receiver(facts, "row.sort()")).kind == model.UNKNOWN
+
+
+def test_files_without_components_build_their_bindings_only_when_asked():
+    utility = """
+        const LIMIT = 10;
+        export function clamp(values) {
+          const copy = values.slice(0, LIMIT);
+          return copy.sort();
+        }
+    """
+    facts = build(utility, "src/utils.ts")
+    assert not facts.components and not facts.hooks
+    assert facts._unbound is not None and facts._scopes == {}  # nothing built yet
+    assert facts.root_binding(receiver(facts, "copy.sort()")).kind == model.FRESH_ARRAY
+    assert facts._unbound is None
+    assert facts.lookup("LIMIT", find(facts, "copy.sort()")).kind == model.MODULE
+    # A component file builds them at once: the rules will ask.
+    assert build(RENDER)._unbound is None

@@ -220,7 +220,8 @@ class TsxFacts:
         self.jsx_elements: list[JsxElement] = []
         # Every call expression, in document order (rules filter these instead of walking).
         self.calls: list = []
-        self.module_scope: dict[str, Binding] = {}
+        self._module_scope: dict[str, Binding] = {}
+        self._unbound = None  # (found, functions, declarators) while the binding model waits for a first use
         self._scopes: dict[int, dict[str, Binding]] = {}  # function node id -> names bound in it
         self._owner_by_function: dict[int, Owner] = {}
         self._render_cache: dict[int, Optional[Owner]] = {}
@@ -263,8 +264,21 @@ class TsxFacts:
     def runs_during_render(self, node) -> bool:
         return self.render_owner(node) is not None
 
+    @property
+    def module_scope(self) -> dict:
+        """Module-level names: imports, declarations, functions."""
+        if self._unbound is not None:
+            self._bind_pending()
+        return self._module_scope
+
+    def _bind_pending(self) -> None:
+        pending, self._unbound = self._unbound, None
+        self._bind_names(*pending)
+
     def lookup(self, name: str, at) -> Optional[Binding]:
         """The binding of `name` visible at node `at` (innermost function scope outwards)."""
+        if self._unbound is not None:
+            self._bind_pending()
         function = at if at.type in FUNCTION_TYPES else self.enclosing_function(at)
         while function is not None:
             scope = self._scopes.get(function.id)
@@ -395,25 +409,13 @@ class TsxFacts:
         for node in by_position(found.get("export", [])):
             self._read_export(node)
 
-        # Bindings: module-level first (components may use names declared below them).
-        for function in functions:
-            self._bind_function(function)
-        module_level = [d for d in declarators if self.enclosing_function(d) is None]
-        for declarator in module_level:
-            self._bind_declarator(declarator)
-        loops = by_position(found.get("for_loop", []))
-        inner = [d for d in declarators if self.enclosing_function(d) is not None]
-        # Declarators and loop variables in document order: later names may alias earlier ones.
-        for node in sorted(inner + loops, key=lambda n: n.start_byte):
-            if node.type == "for_in_statement":
-                self._bind_loop(node)
-            else:
-                self._bind_declarator(node)
-
-        for target in by_position(found.get("assigned", [])):
-            binding = self.lookup(self.text(target), target)
-            if binding is not None:
-                binding.reassigned = True
+        # What each name holds matters only to code that renders: every rule starts from a
+        # component or hook. Files with neither (most modules of a codebase: utilities, state,
+        # geometry) build the binding model, the largest part of these facts, only if asked.
+        if self.components or self.hooks:
+            self._bind_names(found, functions, declarators)
+        else:
+            self._unbound = (found, functions, declarators)  # built on first lookup, if ever
 
         for call in self.calls:
             name = self._callee_name(call)
@@ -423,6 +425,28 @@ class TsxFacts:
                 )
         for node in jsx_nodes:
             self.jsx_elements.append(self._read_jsx(node))
+
+
+    def _bind_names(self, found, functions, declarators) -> None:
+        """What each name holds (props, state, a fresh array...), scope by scope."""
+        # Module-level first: components may use names declared below them.
+        for function in functions:
+            self._bind_function(function)
+        module_level = [d for d in declarators if self.enclosing_function(d) is None]
+        for declarator in module_level:
+            self._bind_declarator(declarator)
+        loops = sorted(found.get("for_loop", []), key=lambda n: n.start_byte)
+        inner = [d for d in declarators if self.enclosing_function(d) is not None]
+        # Declarators and loop variables in document order: later names may alias earlier ones.
+        for node in sorted(inner + loops, key=lambda n: n.start_byte):
+            if node.type == "for_in_statement":
+                self._bind_loop(node)
+            else:
+                self._bind_declarator(node)
+        for target in sorted(found.get("assigned", []), key=lambda n: n.start_byte):
+            binding = self.lookup(self.text(target), target)
+            if binding is not None:
+                binding.reassigned = True
 
     def _sweep_enclosing(self, found) -> None:
         """`enclosing_function` of every captured node in one pass: the nodes in (start, -end)
