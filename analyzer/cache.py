@@ -36,7 +36,7 @@ from typing import Optional
 from . import __version__
 from .findings import Finding, FlowStep, Fix, Related, Span, TextEdit
 
-MAGIC = b"PERFSCAN-CACHE\x00v1\n"
+MAGIC = b"PERFSCAN-CACHE\x00v2\n"
 DEFAULT_DIR_NAME = ".perfscan_cache"
 _DIGEST_SIZE = 32
 
@@ -148,56 +148,100 @@ def file_digest(root: str, rel_path: str) -> bytes:
 # -- entries -------------------------------------------------------------------
 
 
-@dataclass
-class Entry:
-    """What the cache knows about one file."""
+class CacheCorrupt(Exception):
+    """A part of the cache read on demand turned out not to be plain data: the run starts over
+    without the cache (which is then rebuilt)."""
 
-    digest: bytes  # content hash of the file's bytes
-    language: str
-    partial: bool
-    summary: object  # facts.summary()
-    summary_digest: bytes
-    extract_notes: list  # plain notifications from reading/parsing/facts
-    checked_with: Optional[bytes] = None  # digest of the language's index the findings were computed with
-    findings: list = field(default_factory=list)  # plain findings
-    check_notes: list = field(default_factory=list)
-    # The questions the rules asked of the index and digests of the answers
-    # (analyzer/project.py); None when the check read the index some other way.
-    trace: Optional[list] = None
+
+class Entry:
+    """What the cache knows about one file.
+
+    `summary` and `trace` are most of the cache by size and are needed only when the project
+    index has to be built: a cache file keeps them as one pickled blob per file, unpickled on
+    first use (with the same class-refusing unpickler) and written back unchanged when unused."""
+
+    __slots__ = ("digest", "language", "partial", "summary_digest", "extract_notes", "checked_with",
+                 "findings", "check_notes", "_summary", "_trace", "_blob")
+
+    def __init__(self, digest: bytes, language: str, partial: bool, summary, summary_digest: bytes,
+                 extract_notes: list, checked_with: Optional[bytes] = None, findings: Optional[list] = None,
+                 check_notes: Optional[list] = None, trace: Optional[list] = None, blob: Optional[bytes] = None):
+        self.digest = digest  # content hash of the file's bytes
+        self.language = language
+        self.partial = partial
+        self.summary_digest = summary_digest
+        self.extract_notes = extract_notes  # plain notifications from reading/parsing/facts
+        self.checked_with = checked_with  # digest of the language's index the findings were computed with
+        self.findings = findings if findings is not None else []  # plain findings
+        self.check_notes = check_notes if check_notes is not None else []
+        self._summary = summary  # facts.summary()
+        # The questions the rules asked of the index and digests of the answers
+        # (analyzer/project.py); None when the check read the index some other way.
+        self._trace = trace
+        self._blob = blob  # pickled (summary, trace) as read from the cache file, not yet unpickled
+
+    def _unpickle(self) -> None:
+        if self._blob is None:
+            return
+        try:
+            summary, trace = _PlainUnpickler(io.BytesIO(self._blob)).load()
+            if trace is not None and not isinstance(trace, list):
+                raise ValueError("bad trace")
+        except Exception as error:
+            raise CacheCorrupt(str(error)) from None
+        self._summary, self._trace, self._blob = summary, trace, None
+
+    @property
+    def summary(self):
+        self._unpickle()
+        return self._summary
+
+    @property
+    def trace(self) -> Optional[list]:
+        self._unpickle()
+        return self._trace
+
+    @trace.setter
+    def trace(self, value: Optional[list]) -> None:
+        self._unpickle()
+        self._trace = value
 
 
 def _entry_to_plain(entry: Entry) -> tuple:
+    blob = entry._blob
+    if blob is None:
+        blob = pickle.dumps((entry._summary, entry._trace), protocol=5)
     return (
         entry.digest,
         entry.language,
         entry.partial,
-        entry.summary,
+        blob,
         entry.summary_digest,
         entry.extract_notes,
         entry.checked_with,
         entry.findings,
         entry.check_notes,
-        entry.trace,
     )
 
 
 def _entry_from_plain(plain) -> Entry:
-    if not isinstance(plain, tuple) or len(plain) != 10:
+    if not isinstance(plain, tuple) or len(plain) != 9:
         raise ValueError("bad entry")
-    entry = Entry(*plain)
+    digest, language, partial, blob, summary_digest, extract_notes, checked_with, findings, check_notes = plain
     if not (
-        isinstance(entry.digest, bytes)
-        and isinstance(entry.language, str)
-        and isinstance(entry.partial, bool)
-        and isinstance(entry.summary_digest, bytes)
-        and isinstance(entry.extract_notes, list)
-        and (entry.checked_with is None or isinstance(entry.checked_with, bytes))
-        and isinstance(entry.findings, list)
-        and isinstance(entry.check_notes, list)
-        and (entry.trace is None or isinstance(entry.trace, list))
+        isinstance(digest, bytes)
+        and isinstance(language, str)
+        and isinstance(partial, bool)
+        and isinstance(blob, bytes)
+        and isinstance(summary_digest, bytes)
+        and isinstance(extract_notes, list)
+        and (checked_with is None or isinstance(checked_with, bytes))
+        and isinstance(findings, list)
+        and isinstance(check_notes, list)
     ):
         raise ValueError("bad entry")
-    return entry
+    return Entry(digest, language, partial, None, summary_digest, extract_notes, checked_with, findings,
+                 check_notes, blob=blob)
 
 
 # -- findings and notifications as plain tuples ------------------------------------
@@ -283,10 +327,12 @@ class Cache:
     loaded: bool = False  # a valid file was read
 
     @classmethod
-    def open(cls, cache_dir: str, root: str, check_key_value: str) -> "Cache":
+    def open(cls, cache_dir: str, root: str, check_key_value: str, load: bool = True) -> "Cache":
+        """The cache of `root` in `cache_dir`; with `load=False` an empty one (that a save replaces)."""
         name = "files-" + hashlib.blake2b(os.path.abspath(root).encode(), digest_size=8).hexdigest() + ".bin"
         cache = cls(os.path.join(cache_dir, name), root, code_key(), check_key_value)
-        cache._load()
+        if load:
+            cache._load()
         return cache
 
     def _load(self) -> None:
@@ -314,7 +360,9 @@ class Cache:
                     return
                 entry = _entry_from_plain(plain)
                 if not same_checks:
-                    entry.checked_with, entry.findings, entry.check_notes, entry.trace = None, [], [], None
+                    # Findings and traces were made with other rules or settings; summaries stand.
+                    entry.checked_with, entry.findings, entry.check_notes = None, [], []
+                    entry.trace = None
                 entries[rel_path] = entry
         except Exception:  # corrupt or foreign: start afresh
             return

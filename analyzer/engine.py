@@ -534,6 +534,27 @@ def run(
     With `cache_dir`, summaries and findings of unchanged files come from the
     cache (see analyzer/cache.py).
     """
+    from .cache import CacheCorrupt
+
+    try:
+        return _run(paths, config, jobs=jobs, cache_dir=cache_dir, progress=progress, memory_mb=memory_mb)
+    except CacheCorrupt:
+        # A part of the cache read on demand was not plain data: never trusted, start over
+        # without it (this run's save replaces the file).
+        return _run(paths, config, jobs=jobs, cache_dir=cache_dir, progress=progress, memory_mb=memory_mb,
+                    load_cache=False)
+
+
+def _run(
+    paths: list[str],
+    config: Config,
+    *,
+    jobs: Optional[int],
+    cache_dir: Optional[str],
+    progress: bool,
+    memory_mb: Optional[int],
+    load_cache: bool = True,
+) -> RunResult:
     from .cache import Cache, check_key, content_digest, finding_from_plain, finding_to_plain
     from .cache import note_from_plain, note_to_plain, project_inputs_digest
     from .cache import Entry
@@ -552,7 +573,7 @@ def run(
     local = FileChecker(root, config, hold_limit_kb=budget_kb)
     cache = None
     if cache_dir is not None:
-        cache = Cache.open(cache_dir, root, check_key(local.rules, config, project_inputs_digest(root)))
+        cache = Cache.open(cache_dir, root, check_key(local.rules, config, project_inputs_digest(root)), load=load_cache)
 
     # 0. Which files the cache knows, by content.
     entries: dict[str, Entry] = {}
@@ -616,14 +637,17 @@ def run(
             clock = time.perf_counter()
 
             # 2. The project index, and which files it sends back to the rules.
-            summaries = {rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None}
             family_digest = _family_digests(entries, repr(sorted(inputs_now.items())).encode())[family]
             changed_index = [
                 rel for rel in family_cached
                 if rel not in family_fresh and entries[rel].checked_with != family_digest
             ]
             index = None
-            if changed_index or extracted:
+            if changed_index or any(out.has_facts for out in extracted):
+                # Only now are cached summaries unpickled: an unchanged tree never needs them.
+                summaries = {
+                    rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None
+                }
                 index = ProjectIndex.build(root, summaries)
                 index.settings.update(config.project_settings)
             stale = []

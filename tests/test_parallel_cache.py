@@ -306,3 +306,52 @@ def test_summary_digests_are_the_same_in_every_process():
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 20
+
+
+def _rewrite_cache(path, change) -> None:
+    """Apply `change(data)` to a cache file's payload, keeping it well formed (valid checksum)."""
+    import io
+
+    blob = open(path, "rb").read()
+    header = len(cache_module.MAGIC) + 32
+    data = cache_module._PlainUnpickler(io.BytesIO(blob[header:])).load()
+    change(data)
+    payload = pickle.dumps(data, protocol=5)
+    open(path, "wb").write(cache_module.MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload)
+
+
+def test_an_unchanged_tree_never_unpickles_summaries(project, test_rules, tmp_path, monkeypatch):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    cold = engine.run(["."], Config(), cache_dir=cache_dir)
+    unpickled = []
+    original = cache_module.Entry._unpickle
+    monkeypatch.setattr(cache_module.Entry, "_unpickle", lambda entry: unpickled.append(entry._blob is not None)
+                        or original(entry))
+    warm = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert not any(unpickled) and plain(warm) == plain(cold)
+    (project / "helpers.py").write_text("def slow_helper():\n    pass\n")  # the Python index changes
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    assert any(unpickled)
+
+
+def test_foreign_objects_in_a_summary_blob_restart_the_run_without_the_cache(project, test_rules, parses, tmp_path):
+    write_tree(project, PROJECT)
+    cache_dir = str(tmp_path / "cache")
+    engine.run(["."], Config(), cache_dir=cache_dir)
+
+    def poison(data):
+        plain_entry = list(data["entries"]["other.py"])
+        plain_entry[3] = pickle.dumps((_Boom(), None), protocol=5)  # the (summary, trace) blob
+        data["entries"]["other.py"] = tuple(plain_entry)
+
+    _rewrite_cache(_cache_file(cache_dir), poison)
+    (project / "helpers.py").write_text("def slow_helper():\n    pass\n")  # summaries are needed now
+    before = len(parses)
+    result = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert "PERFSCAN_CACHE_PWNED" not in os.environ
+    assert len(parses) - before >= 5  # started over: every readable file parsed
+    assert plain(result) == plain(engine.run(["."], Config()))
+    before = len(parses)
+    engine.run(["."], Config(), cache_dir=cache_dir)
+    assert len(parses) == before  # the rewritten cache is whole again
