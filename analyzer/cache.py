@@ -360,9 +360,9 @@ class Cache:
                     return
                 entry = _entry_from_plain(plain)
                 if not same_checks:
-                    # Findings and traces were made with other rules or settings; summaries stand.
+                    # Findings were made with other rules or settings; summaries stand. (The old
+                    # trace is never replayed without `checked_with`, and goes with the re-check.)
                     entry.checked_with, entry.findings, entry.check_notes = None, [], []
-                    entry.trace = None
                 entries[rel_path] = entry
         except Exception:  # corrupt or foreign: start afresh
             return
