@@ -136,8 +136,7 @@ def check_sources(
         result.notifications.extend(out.notes)
         if out.has_facts:
             summaries[source.rel_path] = (source.family, out.summary)
-    index = ProjectIndex.build(root, summaries)
-    index.settings.update(config.project_settings)
+    index = ProjectIndex.build(root, summaries, config.project_settings)
     checker.set_index(index)
     for source in sources:
         if source.rel_path in checker.held:
@@ -315,8 +314,7 @@ class FileChecker:
     def _early_base(self) -> ProjectIndex:
         """The index early checks ask: the project without any file's summary."""
         if self._early_index is None:
-            self._early_index = ProjectIndex.build(self.root, {})
-            self._early_index.settings.update(self.config.project_settings)
+            self._early_index = ProjectIndex.build(self.root, {}, self.config.project_settings)
         return self._early_index
 
     def project_inputs(self) -> list[str]:
@@ -648,8 +646,7 @@ def _run(
                 summaries = {
                     rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None
                 }
-                index = ProjectIndex.build(root, summaries)
-                index.settings.update(config.project_settings)
+                index = ProjectIndex.build(root, summaries, config.project_settings)
             stale = []
             for rel in changed_index:
                 # Unchanged file, changed project: its findings stand if the rules' questions

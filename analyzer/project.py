@@ -32,9 +32,9 @@ class ProjectIndex:
     answers: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, root: str, summaries: dict[str, tuple[str, object]]) -> "ProjectIndex":
-        """`summaries`: {rel_path: (family, summary)}."""
-        index = cls(root=root)
+    def build(cls, root: str, summaries: dict[str, tuple[str, object]], settings: Optional[dict] = None) -> "ProjectIndex":
+        """`summaries`: {rel_path: (family, summary)}; `settings`: the configuration's project settings."""
+        index = cls(root=root, settings=dict(settings or {}))
         for rel_path in sorted(summaries):
             family, summary = summaries[rel_path]
             getattr(index, family)[rel_path] = summary

@@ -31,9 +31,7 @@ def make_index(files: dict, settings: dict | None = None) -> ReactIndex:
         source = SourceFile(path="/p/" + path, rel_path=path, language=language, data=data, text=text)
         source.tree = grammars.parse(language, data)
         summaries[path] = ("tsx", build_facts(source).summary())
-    index = ProjectIndex.build("/nonexistent-project-root", summaries)
-    index.settings.update(settings or {})
-    index.settings["project_files"] = project_files
+    index = ProjectIndex.build("/nonexistent-project-root", summaries, {**(settings or {}), "project_files": project_files})
     return ReactIndex(index)
 
 
