@@ -195,12 +195,7 @@ def session_ref(facts, root) -> Optional[tuple]:
     if type_ is not None:
         if type_.startswith(("sqlalchemy.", "sqlmodel.")) or "session" not in type_.rsplit(".", 1)[-1].lower():
             return None
-        local = facts.objects.get(type_.rsplit(".", 1)[-1]) if type_.startswith(facts.module + ".") else None
-        if local in SYNC_MAKERS:
-            return ("sync",)
-        if local in ASYNC_MAKERS:
-            return ("async",)
-        return ("maker", type_)
+        return _maker_ref(facts, type_)
     if root.type == "identifier":
         scope = facts.scope_at(root)
         param = scope.param(_text(facts, root)) if scope is not None else None
@@ -241,13 +236,19 @@ def session_constructed(facts, call) -> Optional[tuple]:
     if maker in ASYNC_MAKERS:
         return ("async",)
     if callee and "session" in callee.rsplit(".", 1)[-1].lower() and callee.split(".", 1)[0] not in _LIBRARY_ROOTS:
-        local = facts.objects.get(callee.rsplit(".", 1)[-1]) if callee.startswith(facts.module + ".") else None
-        if local in SYNC_MAKERS:
-            return ("sync",)
-        if local in ASYNC_MAKERS:
-            return ("async",)
-        return ("maker", callee)
+        return _maker_ref(facts, callee)
     return None
+
+
+def _maker_ref(facts, name: str) -> tuple:
+    """A session maker named `name`: sync or async when it is a sessionmaker of this module,
+    else ("maker", name) for the project index to settle."""
+    local = facts.objects.get(name.rsplit(".", 1)[-1]) if name.startswith(facts.module + ".") else None
+    if local in SYNC_MAKERS:
+        return ("sync",)
+    if local in ASYNC_MAKERS:
+        return ("async",)
+    return ("maker", name)
 
 
 def _build(facts) -> AsyncFacts:
