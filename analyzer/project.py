@@ -90,8 +90,12 @@ def question(ask):
             return answer(index, ask, args)
         return record(ask, args)
 
-    QUESTIONS[f"{ask.__module__}.{ask.__qualname__}"] = ask
+    QUESTIONS[_name(ask)] = ask
     return asked
+
+
+def _name(ask) -> str:
+    return f"{ask.__module__}.{ask.__qualname__}"
 
 
 def answer(index: ProjectIndex, ask, args: tuple):
@@ -163,7 +167,7 @@ class RecordingIndex:
         if self.opaque:
             return None
         return sorted(
-            ([f"{ask.__module__}.{ask.__qualname__}", args, fingerprint(found)] for (ask, args), found in self.trace.items()),
+            ([_name(ask), args, fingerprint(found)] for (ask, args), found in self.trace.items()),
             key=repr,
         )
 
