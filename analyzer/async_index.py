@@ -247,9 +247,8 @@ def async_index(index) -> AsyncIndex:
 def route_of(function, facts, index) -> Optional[Route]:
     """The route `function` handles: its decorator (confirmed through the
     project when the app object is imported) or a registration by call."""
-    decorated = function.route
-    fields = (decorated.framework, decorated.methods, decorated.path, decorated.owner, decorated.confirmed) if decorated else None
-    return _route(index, fields, function.qualname, function.class_name, function.name, function.is_lambda)
+    decorated = function.route.as_fields() if function.route else None
+    return _route(index, decorated, function.qualname, function.class_name, function.name, function.is_lambda)
 
 
 # The questions rules ask about async and blocking code (see analyzer/project.py).

@@ -166,6 +166,10 @@ class Route:
     owner: Optional[str]
     confirmed: bool = True
 
+    def as_fields(self) -> tuple:
+        """The route as plain data (a question's argument): `Route(*route.as_fields()) == route`."""
+        return (self.framework, self.methods, self.path, self.owner, self.confirmed)
+
     @property
     def display(self) -> str:
         """`GET /users/{user_id}` (several methods joined with `|`)."""
@@ -1297,12 +1301,12 @@ def confirm_route(route: Optional[Route], index) -> Optional[Route]:
     (confirmed) or None when the owner is not a known app/router."""
     if route is None or route.confirmed:
         return route
-    return _confirmed_route(index, route.framework, route.methods, route.path, route.owner)
+    return _confirmed_route(index, route.as_fields())
 
 
 @question
-def _confirmed_route(index, framework, methods: tuple, path: str, owner: Optional[str]) -> Optional[Route]:
-    route = Route(framework, methods, path, owner, False)
+def _confirmed_route(index, fields: tuple) -> Optional[Route]:
+    route = Route(*fields)
     objects = index.get_derived("python.objects", build_object_types)
     owner = route.owner or ""
     type_ = objects.get(owner)
