@@ -3,20 +3,17 @@ scopes and the merged query passes."""
 
 from __future__ import annotations
 
-import textwrap
-
 from analyzer.engine import source_from_bytes
 from analyzer.facts.python import PythonFacts
 from analyzer.facts.python_db import db_facts
 from analyzer.facts.tsx import TsxFacts
 from analyzer.models import dotted_suffixes, queries_of_function
 from analyzer.project import ProjectIndex
+from tests.conftest import source_of
 
 
 def _source(rel_path: str, language: str, text: str):
-    source, note = source_from_bytes("/p/" + rel_path, rel_path, language, textwrap.dedent(text).encode("utf-8"))
-    assert note is None
-    return source
+    return source_of(rel_path, text, language)
 
 
 def test_dotted_suffixes_are_the_names_a_dotted_name_ends_with():

@@ -3,20 +3,15 @@ route styles, registrations, session kinds, the name resolver."""
 
 from __future__ import annotations
 
-import textwrap
-
 from analyzer.async_index import ProjectNames, build_async_index
-from analyzer.engine import source_from_bytes
 from analyzer.facts.python import PythonFacts
 from analyzer.facts.python_async import async_facts
 from analyzer.project import ProjectIndex
+from tests.conftest import source_of
 
 
 def build(code: str, rel_path: str = "app/api.py") -> PythonFacts:
-    text = textwrap.dedent(code).lstrip("\n")
-    source, note = source_from_bytes("/p/" + rel_path, rel_path, "python", text.encode("utf-8"))
-    assert note is None
-    return PythonFacts.build(source)
+    return PythonFacts.build(source_of(rel_path, code))
 
 
 def routes(facts: PythonFacts) -> dict:

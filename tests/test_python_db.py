@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.engine import check_text, source_from_bytes
+from analyzer.engine import check_text
 from analyzer.facts.python import PythonFacts
 from analyzer.facts.python_db import db_facts
 from analyzer.models import build_model_index, queries_of_function
 from analyzer.project import ProjectIndex
+from tests.conftest import source_of
 
 MODELS = """
 from sqlalchemy import Column, ForeignKey, Integer, String
@@ -44,8 +45,7 @@ class Book(models.Model):
 
 
 def facts_of(text: str, path: str = "app/models.py") -> PythonFacts:
-    source, _ = source_from_bytes(path, path, "python", textwrap.dedent(text).lstrip().encode())
-    return PythonFacts.build(source)
+    return PythonFacts.build(source_of(path, text))
 
 
 def index_of(files: dict) -> ProjectIndex:

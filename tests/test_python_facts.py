@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from analyzer.engine import source_from_bytes
 from analyzer.facts.python import PythonFacts, confirm_route, module_name_for
 from analyzer.project import ProjectIndex
+from tests.conftest import source_of
 
 
 def build(code: str, rel_path: str = "backend/app/routes/users.py") -> PythonFacts:
-    text = textwrap.dedent(code).lstrip("\n")
-    source, note = source_from_bytes("/p/" + rel_path, rel_path, "python", text.encode("utf-8"))
-    assert note is None
-    return PythonFacts.build(source)
+    return PythonFacts.build(source_of(rel_path, code))
 
 
 def calls_by_line(facts: PythonFacts) -> dict:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import pickle
-import textwrap
 
-import grammars
 from analyzer.facts import tsx as model
 from analyzer.facts.tsx import TsxFacts
-from analyzer.source import SourceFile, language_for
+from tests.conftest import source_of
 
 
 def build(code: str, path: str = "src/App.tsx") -> TsxFacts:
-    text = textwrap.dedent(code).lstrip("\n")
-    language = language_for(path)
-    source = SourceFile(path="/p/" + path, rel_path=path, language=language, data=text.encode(), text=text)
-    source.tree = grammars.parse(language, source.data)
-    return TsxFacts.build(source)
+    return TsxFacts.build(source_of(path, code))
 
 
 def find(facts: TsxFacts, snippet: str, kind: str = "call_expression"):
