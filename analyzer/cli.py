@@ -8,16 +8,17 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 import click
 
 from . import __version__
-from .config import Config, ConfigError, find_pyproject, load_config, split_codes, validate_selectors
+from .config import ConfigError, find_pyproject, load_config, split_codes, validate_selectors
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _fail(message: str) -> "NoReturn":  # noqa: F821
+def _fail(message: str) -> NoReturn:
     click.echo(f"perfscan: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 

@@ -33,7 +33,7 @@ Heuristics (names only, nothing is type-checked):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from typing import Optional
@@ -358,7 +358,6 @@ class TsxFacts:
                 renders_jsx.add(function.id)
                 function = self.enclosing_function(function)
         calls_hooks: set[int] = set()
-        wrapper_calls: dict[int, tuple[str, object]] = {}  # function id -> outermost memo/forwardRef call info
         memo_by_name: dict[str, object] = {}
         for call in self.calls:
             name = self._callee_name(call)

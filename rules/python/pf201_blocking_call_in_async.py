@@ -1052,8 +1052,6 @@ def _sleep_fix(ctx, function: FunctionFact, call: CallFact) -> Optional[Fix]:
             return None  # something else is called `asyncio` here
         asyncio_name = "asyncio"
     try:
-        import libcst as cst
-
         call_edits = _rewrite_call(ctx, node, asyncio_name)
         import_edits = _add_import(ctx) if needs_import else ()
     except Exception:  # libcst cannot parse this file: no fix rather than a wrong one
