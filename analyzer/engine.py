@@ -174,7 +174,8 @@ class Extracted:
     summary: object = None  # facts.summary(); None when the file has no facts
     summary_digest: Optional[bytes] = None
     notes: list = field(default_factory=list)  # Notifications
-    held: bool = False  # the process keeps its tree and facts for phase 2
+    # Phase 2 goes back to the process that extracted it: it kept the early findings or the tree.
+    held: bool = False
 
     @property
     def has_facts(self) -> bool:
@@ -660,12 +661,12 @@ def _run(
             # Files whose trees were let go to stay under the memory cap are parsed again.
             stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
             stats["reparsed"] += len(extracted) - len(held) - sum(1 for out in extracted if not out.has_facts)
-            for _ in (set(family_cached) | family_fresh) - set(held) - set(stale):
-                bar.update(1)
+            bar.update(len((set(family_cached) | family_fresh) - set(held) - set(stale)))
             if held or stale:
                 checked: list[Checked] = []
-                stale_files = [files[rel] for rel in sorted(stale, key=lambda r: -_size(files[r].path))]
-                stale_bytes = sum(_size(f.path) for f in stale_files)
+                stale_sizes = {rel: _size(files[rel].path) for rel in stale}
+                stale_files = [files[rel] for rel in sorted(stale, key=lambda r: -stale_sizes[r])]
+                stale_bytes = sum(stale_sizes.values())
                 if pool is None and worker_count(jobs, stale_bytes, len(stale_files)) > 1:
                     from .parallel import WorkerPool
 
