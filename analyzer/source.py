@@ -86,20 +86,20 @@ class SourceFile:
         return len(text.encode("utf-16-le")) // 2 + 1
 
     def span_of_points(self, start_point, end_point) -> Span:
-        return Span(
-            self.rel_path,
+        return Span(self.rel_path, *self._numbers(start_point, end_point))
+
+    def position(self, node) -> tuple[int, int, int, int]:
+        """(line, col, end_line, end_col) of a node: a Span's numbers, without a Span."""
+        return self._numbers(node.start_point, node.end_point)
+
+    def _numbers(self, start_point, end_point) -> tuple[int, int, int, int]:
+        """1-based lines and UTF-16 columns of two tree-sitter points."""
+        return (
             start_point[0] + 1,
             self.column(start_point[0], start_point[1]),
             end_point[0] + 1,
             self.column(end_point[0], end_point[1]),
         )
-
-    def position(self, node) -> tuple[int, int, int, int]:
-        """(line, col, end_line, end_col) of a node, 1-based, UTF-16 columns: a Span's numbers."""
-        start, end = node.start_point, node.end_point
-        if self.is_ascii:
-            return (start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1)
-        return (start[0] + 1, self.column(start[0], start[1]), end[0] + 1, self.column(end[0], end[1]))
 
     def span(self, node, end_node=None) -> Span:
         """The span of a tree-sitter node (or from `node` to the end of `end_node`)."""
