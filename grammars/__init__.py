@@ -7,6 +7,7 @@ wheel. `query("python", "calls")` compiles on first use and is cached.
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import attrgetter
 from importlib import resources
 
 import tree_sitter
@@ -52,6 +53,14 @@ def query(lang: str, name: str) -> tree_sitter.Query:
     """
     family = "python" if lang == "python" else "tsx"
     return tree_sitter.Query(language(lang), query_source(family, name))
+
+
+def outer_first(nodes) -> list:
+    """The nodes in source order, an enclosing node before the nodes inside it (start, then
+    longest first): two stable sorts with C-level keys, no Python call per node."""
+    ordered = sorted(nodes, key=attrgetter("end_byte"), reverse=True)
+    ordered.sort(key=attrgetter("start_byte"))
+    return ordered
 
 
 def captures(lang: str, name: str, node) -> dict:

@@ -447,10 +447,7 @@ class PythonFacts:
             regions.append((node.start_byte, node.end_byte, None, Loop(node, "comprehension", targets), excluded))
         regions.sort(key=lambda r: (r[0], -r[1]))
         call_ids = {n.id for n in found.get("call", ())}
-        # (start, -end) order from two stable sorts with C-level keys (no Python call per node).
-        nodes = [n for group in found.values() for n in group]
-        nodes.sort(key=attrgetter("end_byte"), reverse=True)
-        nodes.sort(key=attrgetter("start_byte"))
+        nodes = grammars.outer_first(n for group in found.values() for n in group)
         stack: list = []
         next_region = 0
         for node in nodes:

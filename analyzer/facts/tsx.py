@@ -35,7 +35,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 from typing import Optional
 
 import tree_sitter
@@ -451,9 +450,7 @@ class TsxFacts:
         """`enclosing_function` of every captured node in one pass: the nodes in (start, -end)
         order with a stack of the functions open there, instead of a walk up the tree per node.
         Nodes not captured (or of zero width) still walk up on first use."""
-        nodes = list({n.id: n for group in found.values() for n in group}.values())
-        nodes.sort(key=attrgetter("end_byte"), reverse=True)
-        nodes.sort(key=attrgetter("start_byte"))
+        nodes = grammars.outer_first({n.id: n for group in found.values() for n in group}.values())
         cache = self._enclosing_cache
         stack: list = []  # functions containing the current position, innermost last
         for node in nodes:
