@@ -342,10 +342,11 @@ class FileChecker:
         early = self.early_checked.pop(rel_path, None)
         if early is not None:
             file, findings, notes, asked = early
-            if asked.holds(self.index):
+            trace = asked.plain_trace()
+            if trace_holds(trace, self.index):
                 if held is not None:
                     _release(held[1])
-                return Checked(rel_path, findings, notes, early=True, trace=asked.plain_trace())
+                return Checked(rel_path, findings, notes, early=True, trace=trace)
             if held is None:
                 out = self.check_file(file)
                 out.reparsed, out.early = True, False

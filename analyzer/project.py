@@ -155,12 +155,8 @@ class RecordingIndex:
         return getattr(self._base, name)
 
     def holds(self, index: ProjectIndex) -> bool:
-        if self.opaque:
-            return False
-        try:
-            return all(answer(index, ask, args) == found for (ask, args), found in self.trace.items())
-        except Exception:  # a question that fails now: check the file again, where errors are reported
-            return False
+        """Whether `index` gives every recorded answer again (as the cache replays it)."""
+        return trace_holds(self.plain_trace(), index)
 
     def plain_trace(self) -> Optional[list]:
         """The record as built-in data for the cache (None when it cannot be replayed)."""
@@ -181,6 +177,6 @@ def trace_holds(trace: Optional[list], index: ProjectIndex) -> bool:
             ask = QUESTIONS.get(name)
             if ask is None or not isinstance(args, tuple) or fingerprint(answer(index, ask, args)) != digest:
                 return False
-    except Exception:  # a malformed trace or a failing question: check the file again
+    except Exception:  # a malformed trace or a question that fails now: check the file again
         return False
     return True
