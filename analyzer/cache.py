@@ -58,8 +58,8 @@ def code_key() -> str:
 
     The version string alone would not do while rules are being written: the
     source of the analyzer, the rules and the queries is hashed as well."""
-    import grammars
-    import rules
+    from perfscan import grammars
+    from perfscan import rules
 
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{__version__}|{sys.version_info[:2]}".encode())

@@ -48,7 +48,7 @@ def cli() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PERFSCAN_CACHE_DIR", show_envvar=True, help="Cache directory (default: .perfscan_cache in the project root).")
 def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir):
     """Check PATHS (default: the current directory)."""
-    from rules import all_rules
+    from perfscan.rules import all_rules
 
     from .engine import run, tune_gc
     from .fixes import plan_fixes, unified_diff
@@ -121,7 +121,7 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         from .reporters.sarif import render_sarif
         from .engine import select_rules
 
-        report = render_sarif(result, select_rules(config))
+        report = render_sarif(result, select_rules(config), help_uri=config.help_uri)
     else:
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         report = render_text(result, color=color, show_source=not no_source)
@@ -150,7 +150,7 @@ def rules_command(output_format):
     """List the rules."""
     import json
 
-    from rules import all_rules
+    from perfscan.rules import all_rules
 
     rules = all_rules()
     if output_format == "json":
@@ -163,7 +163,6 @@ def rules_command(output_format):
                 "tags": list(r.tags),
                 "summary": r.summary,
                 "fixable": bool(getattr(r, "fixable", False)),
-                "help_uri": r.help_uri(),
             }
             for r in rules
         ]
@@ -183,7 +182,7 @@ def rules_command(output_format):
 @click.argument("code")
 def explain(code):
     """Show the documentation of rule CODE (a code like PF201 or a name)."""
-    from rules import rule_by_code_or_name
+    from perfscan.rules import rule_by_code_or_name
 
     rule = rule_by_code_or_name(code)
     if rule is None:

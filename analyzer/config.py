@@ -31,6 +31,9 @@ class Config:
     respect_gitignore: bool = True
     # React Compiler: "auto" detects it from package.json / build config.
     react_compiler: str = "auto"
+    # Where the team publishes the rule docs, e.g. "https://example.org/perfscan/rules#{anchor}";
+    # SARIF helpUri is left out without it.
+    help_uri: Optional[str] = None
     source: Optional[str] = None  # the pyproject.toml it came from
     project_settings: dict = field(default_factory=dict)
 
@@ -89,6 +92,7 @@ _KEYS = {
     "max-file-size": "file size cap in bytes (integer > 0)",
     "respect-gitignore": "boolean",
     "react-compiler": '"auto", "on" or "off"',
+    "help-uri": "URL template for rule pages, with {code}, {name} or {anchor}",
 }
 
 
@@ -146,4 +150,12 @@ def load_config(path: Optional[str]) -> Config:
                 raise ConfigError(f"{where} must be {_KEYS[key]}, got {value!r}")
             config.react_compiler = value
             config.project_settings["react_compiler"] = value  # read by the React project index
+        elif key == "help-uri":
+            if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+                raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
+            try:
+                value.format(code="PF000", name="rule", anchor="pf000-rule")
+            except (KeyError, IndexError, ValueError) as error:
+                raise ConfigError(f"{where}: bad placeholder {error}") from None
+            config.help_uri = value
     return config

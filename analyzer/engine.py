@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-import grammars
+from perfscan import grammars
 
 from .config import Config
 from .discovery import DiscoveredFile, discover, minified_note
@@ -113,7 +113,7 @@ def _first_error(node):
 
 def select_rules(config: Config, rules: Optional[Iterable[Rule]] = None) -> list[Rule]:
     if rules is None:
-        from rules import all_rules
+        from perfscan.rules import all_rules
 
         rules = all_rules()
     return [rule for rule in rules if config.rule_enabled(rule)]

@@ -90,7 +90,7 @@ def plan_fixes(result) -> tuple[dict, list]:
     refusal is (rel_path, reason): a file whose fixed text would not parse as
     well as the original is left alone.
     """
-    import grammars
+    from perfscan import grammars
 
     by_path: dict[str, list] = {}
     for finding in result.active:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
     from .source import SourceFile
 
-HELP_URI_BASE = "https://github.com/perfscan/perfscan/blob/main/docs/rules.md"
 
 
 @dataclass(frozen=True)
@@ -126,8 +125,18 @@ class Rule:
         return "\n".join(parts).rstrip() + "\n"
 
     @classmethod
-    def help_uri(cls) -> str:
-        return f"{HELP_URI_BASE}#{cls.code.lower()}-{cls.name}"
+    def anchor(cls) -> str:
+        """The heading anchor of this rule in docs/rules.md (GitHub's slug of '## PF101 name')."""
+        return f"{cls.code.lower()}-{cls.name}"
+
+    @classmethod
+    def help_uri(cls, template: Optional[str]) -> Optional[str]:
+        """The rule's page where the team publishes the docs: config `help-uri`, a template
+        with {code}, {name} and {anchor}. None when unset: the docs travel inside the SARIF
+        (`help.markdown`) and `perfscan explain`, so no link is better than a guessed one."""
+        if not template:
+            return None
+        return template.format(code=cls.code, name=cls.name, anchor=cls.anchor())
 
 
 def _md(text: str) -> str:

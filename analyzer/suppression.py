@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-import grammars
+from perfscan import grammars
 
 from .findings import Finding
 from .source import SourceFile

@@ -35,16 +35,15 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path.insert(0, REPO)
+REPO = os.path.dirname(HERE)  # perfscan itself must be installed (`pip install -e .`): see README
 
 
 # -- parse-only (runs inside its own process) -----------------------------------------
 
 
 def _parse_one(file) -> int:
-    import grammars
-    from analyzer.discovery import minified_note
+    from perfscan import grammars
+    from perfscan.discovery import minified_note
 
     try:
         with open(file[0], "rb") as handle:
@@ -61,8 +60,8 @@ def parse_only(jobs: int) -> None:
     """Discover files as `perfscan check .` does, then only read and parse them."""
     import multiprocessing
 
-    from analyzer.config import Config
-    from analyzer.discovery import discover
+    from perfscan.config import Config
+    from perfscan.discovery import discover
 
     files = [(f.path, f.language) for f in discover(["."], Config()).files]
     files.sort(key=lambda f: -os.path.getsize(f[0]))
@@ -75,7 +74,7 @@ def parse_only(jobs: int) -> None:
 
 
 def _minified(file) -> bool:
-    from analyzer.discovery import minified_note
+    from perfscan.discovery import minified_note
 
     with open(file.path, "rb") as handle:
         return minified_note(file.rel_path, file.language, handle.read()) is not None
@@ -199,7 +198,7 @@ def edit_loop(directory: str, files, check: list, cold_s: float, env: dict) -> N
     an edit inside the largest file that leaves its summary alone (a comment at the end), then
     one that moves every line of it (a blank line at the top), so the project index changes and
     every other file's cached findings stand only if their recorded questions get the same answers."""
-    from analyzer.discovery import DEFAULT_EXCLUDED_DIRS
+    from perfscan.discovery import DEFAULT_EXCLUDED_DIRS
 
     largest = max(files, key=lambda f: os.path.getsize(f.path))
     comment = "#" if largest.language == "python" else "//"
@@ -241,9 +240,9 @@ def main() -> int:
         parse_only(args.jobs)
         return 0
 
-    from analyzer.config import Config
-    from analyzer.discovery import discover
-    from rules import all_rules
+    from perfscan.config import Config
+    from perfscan.discovery import discover
+    from perfscan.rules import all_rules
 
     os.chdir(directory)
     files = discover(["."], Config()).files
@@ -252,8 +251,8 @@ def main() -> int:
     languages = {f.language for f in files}
     tsx_share = sum(f.language != "python" for f in files) / max(1, len(files))
     python = sys.executable
-    perfscan = [python, "-m", "analyzer.cli", "check"]
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    perfscan = [python, "-m", "perfscan", "check"]
+    env = dict(os.environ)
     # Run perfscan from compiled bytecode, as an installed wheel does (pip compiles it), even
     # where PYTHONDONTWRITEBYTECODE is set; the .pyc files go to a temporary prefix, not the repo.
     env.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -6,9 +6,9 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from analyzer.rule import Rule
+from perfscan.rule import Rule
 
-_PACKAGES = ("rules.python", "rules.tsx")
+_PACKAGES = (f"{__name__}.python", f"{__name__}.tsx")
 
 
 @lru_cache(maxsize=None)

@@ -24,8 +24,8 @@ def write_tree(root: Path, files: dict) -> Path:
 def source_of(rel_path: str, code: str, language: str | None = None):
     """A parsed in-memory SourceFile of dedented `code` (leading newlines dropped), as the engine
     reads it; the language follows the extension unless given."""
-    from analyzer.engine import source_from_bytes
-    from analyzer.source import language_for
+    from perfscan.engine import source_from_bytes
+    from perfscan.source import language_for
 
     text = textwrap.dedent(code).lstrip("\n")
     source, note = source_from_bytes("/p/" + rel_path, rel_path, language or language_for(rel_path), text.encode("utf-8"))

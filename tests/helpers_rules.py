@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.rule import Rule, flag, ok
+from perfscan.rule import Rule, flag, ok
 
 
 class CallNamedSlow(Rule):

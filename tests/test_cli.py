@@ -10,9 +10,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from analyzer import __version__
-from analyzer.cli import cli
-from rules import all_rules
+from perfscan import __version__
+from perfscan.cli import cli
+from perfscan.rules import all_rules
 from tests.conftest import write_tree
 
 PY_BLOCKING = """
@@ -124,10 +124,10 @@ def test_rules_and_explain():
 
 
 def test_docs_are_generated_from_rules():
-    from analyzer.docs import main
+    from perfscan.docs import main
     from tests.conftest import REPO
 
-    assert main(["--check"], repo=REPO) == 0, "run `python -m analyzer.docs` to regenerate docs/rules.md and the README table"
+    assert main(["--check"], repo=REPO) == 0, "run `python -m perfscan.docs` to regenerate docs/rules.md and the README table"
 
 
 def test_installed_console_script_runs_outside_the_checkout(tmp_path):

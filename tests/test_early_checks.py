@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-import grammars
-from analyzer import engine
-from analyzer.config import Config
-from analyzer.facts.python import Route
-from analyzer.project import ProjectIndex, RecordingIndex, is_plain, question
+from perfscan import grammars
+from perfscan import engine
+from perfscan.config import Config
+from perfscan.facts.python import Route
+from perfscan.project import ProjectIndex, RecordingIndex, is_plain, question
 from tests.conftest import FIXTURES, write_tree
 from tests.test_parallel_cache import plain
 
@@ -170,7 +170,7 @@ def test_a_question_that_fails_on_replay_means_check_again():
     early = RecordingIndex(ProjectIndex.build("/p", {}))
     assert fragile(early, "x") is None
     assert not early.holds(ProjectIndex.build("/p", {"a.py": ("python", {})}))
-    from analyzer.project import trace_holds
+    from perfscan.project import trace_holds
 
     trace = early.plain_trace()
     assert trace_holds(trace, ProjectIndex.build("/p", {}))

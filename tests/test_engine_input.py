@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from analyzer.config import Config, ConfigError, load_config
-from analyzer.discovery import discover
-from analyzer.engine import check_text
+from perfscan.config import Config, ConfigError, load_config
+from perfscan.discovery import discover
+from perfscan.engine import check_text
 from tests.conftest import write_tree
 from tests.helpers_rules import CallNamedSlow
 
@@ -17,7 +17,7 @@ RULES = [CallNamedSlow()]
 
 
 def _check(paths, config=None):
-    from analyzer import engine
+    from perfscan import engine
 
     discovery_config = config or Config()
     original = engine.select_rules

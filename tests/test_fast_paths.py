@@ -3,12 +3,12 @@ scopes and the merged query passes."""
 
 from __future__ import annotations
 
-from analyzer.engine import source_from_bytes
-from analyzer.facts.python import PythonFacts
-from analyzer.facts.python_db import db_facts
-from analyzer.facts.tsx import TsxFacts
-from analyzer.models import dotted_suffixes, queries_of_function
-from analyzer.project import ProjectIndex
+from perfscan.engine import source_from_bytes
+from perfscan.facts.python import PythonFacts
+from perfscan.facts.python_db import db_facts
+from perfscan.facts.tsx import TsxFacts
+from perfscan.models import dotted_suffixes, queries_of_function
+from perfscan.project import ProjectIndex
 from tests.conftest import source_of
 
 
@@ -178,7 +178,7 @@ def test_every_dependency_in_the_fixtures_passes_the_prefilter():
 def test_gitignore_shortcut_agrees_with_pathspec():
     import pathspec
 
-    from analyzer.discovery import _IgnoreFile
+    from perfscan.discovery import _IgnoreFile
 
     lines = ["# comment", "", "*.log", "!keep.log", "node_modules/", "/build", "docs/**/draft-*", "\\#hash",
              "src/gen/", "!src/gen/keep.py", "a?c.py", "[Tt]emp/"]
@@ -195,7 +195,7 @@ def test_gitignore_shortcut_agrees_with_pathspec():
 
 
 def test_enclosing_functions_from_the_sweep_match_walking_up_the_tree():
-    from analyzer.facts.tsx import FUNCTION_TYPES
+    from perfscan.facts.tsx import FUNCTION_TYPES
     from tests.conftest import FIXTURES
 
     checked = 0

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from analyzer.config import Config
-from analyzer.engine import run
+from perfscan.config import Config
+from perfscan.engine import run
 from tests.conftest import FIXTURES
 
 APPS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected-findings.txt").exists()) if FIXTURES.exists() else []

@@ -11,12 +11,12 @@ import pickle
 import pytest
 from click.testing import CliRunner
 
-import grammars
-from analyzer import cache as cache_module
-from analyzer import engine
-from analyzer.cli import cli
-from analyzer.config import Config
-from analyzer.rule import Rule
+from perfscan import grammars
+from perfscan import cache as cache_module
+from perfscan import engine
+from perfscan.cli import cli
+from perfscan.config import Config
+from perfscan.rule import Rule
 from tests.conftest import FIXTURES, write_tree
 from tests.helpers_rules import CallNamedSlow
 
@@ -286,11 +286,11 @@ def test_summary_digests_are_the_same_in_every_process():
 
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from analyzer.config import Config\n"
-        "from analyzer.discovery import discover\n"
-        "from analyzer.engine import load_source\n"
-        "from analyzer.facts import build_facts\n"
-        "from analyzer.cache import summary_digest\n"
+        "from perfscan.config import Config\n"
+        "from perfscan.discovery import discover\n"
+        "from perfscan.engine import load_source\n"
+        "from perfscan.facts import build_facts\n"
+        "from perfscan.cache import summary_digest\n"
         "import os; os.chdir(sys.argv[2])\n"
         "for f in discover(['.'], Config()).files:\n"
         "    s, _ = load_source(f)\n"

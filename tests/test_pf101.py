@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.engine import check_text
-from rules import rule_by_code_or_name
+from perfscan.engine import check_text
+from perfscan.rules import rule_by_code_or_name
 
 RULE = rule_by_code_or_name("PF101")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.engine import check_text
-from analyzer.fixes import apply_edits
-from rules import rule_by_code_or_name
+from perfscan.engine import check_text
+from perfscan.fixes import apply_edits
+from perfscan.rules import rule_by_code_or_name
 
 RULE = rule_by_code_or_name("PF201")
 
@@ -162,7 +162,7 @@ def test_helper_chain_across_modules_carries_the_whole_path():
 def test_helper_chain_becomes_a_sarif_code_flow():
     import json
 
-    from analyzer.reporters.sarif import render_sarif
+    from perfscan.reporters.sarif import render_sarif
 
     files = {path: textwrap.dedent(text).lstrip("\n") for path, text in CHAIN_PROJECT.items()}
     result = check_text(files, rules=[RULE])
@@ -184,9 +184,9 @@ def test_helper_chain_becomes_a_sarif_code_flow():
 
 
 def test_may_block_index_is_built_once_per_run_and_stops_at_offloads_and_async_helpers():
-    from analyzer.async_index import async_index
-    from analyzer.facts import build_facts
-    from analyzer.project import ProjectIndex
+    from perfscan.async_index import async_index
+    from perfscan.facts import build_facts
+    from perfscan.project import ProjectIndex
 
     files = dict(CHAIN_PROJECT)
     files["backend/app/services/metrics.py"] = """
@@ -260,7 +260,7 @@ def test_fix_async_def_to_def_only_where_safe():
 
 
 def test_fix_is_applied_by_plan_fixes_and_result_parses():
-    from analyzer.fixes import plan_fixes
+    from perfscan.fixes import plan_fixes
 
     files = {path: textwrap.dedent(text).lstrip("\n") for path, text in CHAIN_PROJECT.items()}
     result = check_text(files, rules=[RULE])
@@ -304,8 +304,8 @@ def test_sync_session_handed_out_by_project_function_in_a_sync_helper():
 
 
 def test_framework_fixture_names_every_route(monkeypatch):
-    from analyzer.config import Config
-    from analyzer.engine import run
+    from perfscan.config import Config
+    from perfscan.engine import run
     from tests.conftest import FIXTURES
 
     monkeypatch.chdir(FIXTURES / "async-frameworks")

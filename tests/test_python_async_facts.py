@@ -3,10 +3,10 @@ route styles, registrations, session kinds, the name resolver."""
 
 from __future__ import annotations
 
-from analyzer.async_index import ProjectNames, build_async_index
-from analyzer.facts.python import PythonFacts
-from analyzer.facts.python_async import async_facts
-from analyzer.project import ProjectIndex
+from perfscan.async_index import ProjectNames, build_async_index
+from perfscan.facts.python import PythonFacts
+from perfscan.facts.python_async import async_facts
+from perfscan.project import ProjectIndex
 from tests.conftest import source_of
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.engine import check_text
-from analyzer.facts.python import PythonFacts
-from analyzer.facts.python_db import db_facts
-from analyzer.models import build_model_index, queries_of_function
-from analyzer.project import ProjectIndex
+from perfscan.engine import check_text
+from perfscan.facts.python import PythonFacts
+from perfscan.facts.python_db import db_facts
+from perfscan.models import build_model_index, queries_of_function
+from perfscan.project import ProjectIndex
 from tests.conftest import source_of
 
 MODELS = """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.facts.python import PythonFacts, confirm_route, module_name_for
-from analyzer.project import ProjectIndex
+from perfscan.facts.python import PythonFacts, confirm_route, module_name_for
+from perfscan.project import ProjectIndex
 from tests.conftest import source_of
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.config import Config
-from analyzer.engine import check_text
-from analyzer.facts import build_facts
-from analyzer.project import ProjectIndex
-from analyzer.react_index import ReactIndex, parse_jsonc
-from analyzer.source import SourceFile, language_for
-from rules import rule_by_code_or_name
+from perfscan.config import Config
+from perfscan.engine import check_text
+from perfscan.facts import build_facts
+from perfscan.project import ProjectIndex
+from perfscan.react_index import ReactIndex, parse_jsonc
+from perfscan.source import SourceFile, language_for
+from perfscan.rules import rule_by_code_or_name
 
-import grammars
+from perfscan import grammars
 
 PF102 = rule_by_code_or_name("PF102")
 PF103 = rule_by_code_or_name("PF103")
@@ -208,8 +208,8 @@ def test_pf102_fix_is_not_offered_after_an_early_return():
 
 
 def test_fixes_on_the_fixture_app_parse_and_silence_the_findings(monkeypatch):
-    from analyzer.engine import run as run_paths
-    from analyzer.fixes import apply_edits
+    from perfscan.engine import run as run_paths
+    from perfscan.fixes import apply_edits
     from tests.conftest import FIXTURES
 
     app = FIXTURES / "react-memo-app"

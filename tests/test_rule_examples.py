@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from analyzer.engine import check_text
-from analyzer.fixes import apply_edits
-from rules import all_rules
+from perfscan.engine import check_text
+from perfscan.fixes import apply_edits
+from perfscan.rules import all_rules
 
 CASES = [
     pytest.param(rule, index, example, id=f"{rule.code}-{'flag' if example.flagged else 'ok'}-{index}")

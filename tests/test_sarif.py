@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.config import Config
-from analyzer.engine import RunResult, check_sources, check_text, source_from_bytes
-from analyzer.findings import Fix, FlowStep, Related, Span, TextEdit
-from analyzer.fingerprint import line_hashes, perfscan_fingerprint
-from analyzer.reporters.sarif import pascal_case, relative_uri, render_sarif
-from analyzer.rule import Rule
+from perfscan.config import Config, ConfigError, load_config
+from perfscan.engine import RunResult, check_sources, check_text, source_from_bytes
+from perfscan.findings import Fix, FlowStep, Related, Span, TextEdit
+from perfscan.fingerprint import line_hashes, perfscan_fingerprint
+from perfscan.reporters.sarif import pascal_case, relative_uri, render_sarif
+from perfscan.rule import Rule
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SARIF = REPO.parent / "shared" / "sarif"
@@ -189,12 +189,30 @@ def test_run_header_tool_and_rules():
     assert rule["shortDescription"]["text"] == SleepInAsync.summary
     assert rule["fullDescription"]["text"] == "Flags `time.sleep` calls."
     assert rule["help"]["markdown"] == SleepInAsync.markdown()
-    assert rule["helpUri"] == SleepInAsync.help_uri()
+    assert "helpUri" not in rule, "no guessed link: helpUri comes only from the help-uri config"
+    assert "informationUri" not in driver
     assert rule["defaultConfiguration"] == {"level": "warning"}
     assert rule["properties"]["tags"] == ["performance", "async"]
     assert rule["properties"]["precision"] == "high"
     assert "security-severity" not in rule["properties"]
     assert driver["rules"][0]["defaultConfiguration"] == {"level": "note"}
+
+
+def test_help_uri_comes_from_the_config_template(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.perfscan]\nhelp-uri = "https://docs.example.org/perfscan/{code}.html#{anchor}"\n'
+    )
+    config = load_config(str(tmp_path / "pyproject.toml"))
+    log = json.loads(render_sarif(check_text(FILES, rules=RULES), RULES, help_uri=config.help_uri))
+    rule = log["runs"][0]["tool"]["driver"]["rules"][1]
+    assert rule["helpUri"] == "https://docs.example.org/perfscan/PF998.html#pf998-test-sleep-call"
+
+
+@pytest.mark.parametrize("value", ['"docs/{code}"', '"https://x.org/{nope}"', "3"])
+def test_help_uri_config_rejects_what_is_not_a_url_template(tmp_path, value):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.perfscan]\nhelp-uri = {value}\n")
+    with pytest.raises(ConfigError, match="help-uri"):
+        load_config(str(tmp_path / "pyproject.toml"))
 
 
 def test_results_have_rule_index_level_relative_uri_and_region():
@@ -291,7 +309,7 @@ def test_internal_error_marks_execution_unsuccessful():
 
 
 def test_results_over_github_limit_are_cut_with_a_notification(monkeypatch):
-    from analyzer.reporters import sarif
+    from perfscan.reporters import sarif
 
     monkeypatch.setattr(sarif, "MAX_RESULTS", 2)
     run = render()["runs"][0]
@@ -306,7 +324,7 @@ def test_results_over_github_limit_are_cut_with_a_notification(monkeypatch):
 
 
 def test_snippets_dropped_when_over_github_upload_size(monkeypatch):
-    from analyzer.reporters import sarif
+    from perfscan.reporters import sarif
 
     monkeypatch.setattr(sarif, "MAX_UPLOAD_GZIP_BYTES", 100)
     location = results_of(render())[0]["locations"][0]["physicalLocation"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pickle
 
-from analyzer.facts import tsx as model
-from analyzer.facts.tsx import TsxFacts
+from perfscan.facts import tsx as model
+from perfscan.facts.tsx import TsxFacts
 from tests.conftest import source_of
 
 

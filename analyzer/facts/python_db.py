@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Optional
 
-import grammars
+from perfscan import grammars
 
 SESSION_TYPES = frozenset(
     {

@@ -39,7 +39,7 @@ from typing import Optional
 
 import tree_sitter
 
-import grammars
+from perfscan import grammars
 
 from ..source import SourceFile
 

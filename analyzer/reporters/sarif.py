@@ -25,11 +25,9 @@ from .. import __version__
 from ..engine import RunResult
 from ..findings import Finding, Notification, Span
 from ..fingerprint import line_hashes, perfscan_fingerprint
-from ..rule import HELP_URI_BASE
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "perfscan"
-INFORMATION_URI = HELP_URI_BASE.split("/blob/")[0]
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "perfscan/v1"
 
@@ -226,8 +224,9 @@ class _Sources:
 
 
 class _SarifBuilder:
-    def __init__(self, result: RunResult, rules: Iterable, with_snippets: bool = True):
+    def __init__(self, result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None):
         self.result = result
+        self.help_uri = help_uri
         self.with_snippets = with_snippets
         self.sources = _Sources(result)
         self.rules = self._unique_rules(rules)
@@ -326,7 +325,7 @@ class _SarifBuilder:
                 text=_truncate(rule.full_description() or rule.summary, MAX_DESCRIPTION)
             ),
             help=om.MultiformatMessageString(text=markdown, markdown=markdown),
-            help_uri=rule.help_uri(),
+            help_uri=rule.help_uri(self.help_uri),
             default_configuration=om.ReportingConfiguration(level=rule.level),
             properties=properties,
         )
@@ -489,7 +488,6 @@ class _SarifBuilder:
             name=TOOL_NAME,
             version=__version__,
             semantic_version=__version__,
-            information_uri=INFORMATION_URI,
             rules=descriptors,
         )
         run = om.Run(
@@ -515,22 +513,22 @@ def _paths_of(findings: list[Finding]) -> set[str]:
     return paths
 
 
-def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True) -> dict:
-    """The SARIF log as plain JSON values."""
+def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None) -> dict:
+    """The SARIF log as plain JSON values; `help_uri` is the config's rule-page template."""
     rules = list(rules)
-    return to_json(_SarifBuilder(result, rules, with_snippets=with_snippets).build())
+    return to_json(_SarifBuilder(result, rules, with_snippets=with_snippets, help_uri=help_uri).build())
 
 
 def _dump(log: dict) -> str:
     return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
-def render_sarif(result: RunResult, rules: Iterable) -> str:
+def render_sarif(result: RunResult, rules: Iterable, help_uri: Optional[str] = None) -> str:
     """SARIF 2.1.0 JSON text for `result`; `rules` are the enabled rules (all become
     tool.driver.rules). Same input, same bytes."""
     rules = list(rules)
-    text = _dump(build_sarif(result, rules))
+    text = _dump(build_sarif(result, rules, help_uri=help_uri))
     # GitHub rejects uploads over 10 MB gzipped: snippets are the part it can do without.
     if len(text) > MAX_UPLOAD_GZIP_BYTES and len(gzip.compress(text.encode())) > MAX_UPLOAD_GZIP_BYTES:
-        text = _dump(build_sarif(result, rules, with_snippets=False))
+        text = _dump(build_sarif(result, rules, with_snippets=False, help_uri=help_uri))
     return text

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from typing import Optional
 
-from analyzer.async_index import blocking_helper, is_awaited_somewhere, route_of, session_kind
-from analyzer.blocking import blocking_call
-from analyzer.facts.python import CallFact, FunctionFact
-from analyzer.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
-from analyzer.findings import Fix, FlowStep, Related, Span, TextEdit
-from analyzer.fixes import edits_between
-from analyzer.rule import Rule, flag, ok
+from perfscan.async_index import blocking_helper, is_awaited_somewhere, route_of, session_kind
+from perfscan.blocking import blocking_call
+from perfscan.facts.python import CallFact, FunctionFact
+from perfscan.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
+from perfscan.findings import Fix, FlowStep, Related, Span, TextEdit
+from perfscan.fixes import edits_between
+from perfscan.rule import Rule, flag, ok
 
 _SIMPLE_NAME_TYPES = ("identifier", "attribute")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from analyzer.async_index import session_kind
-from analyzer.facts.python_async import async_facts
-from analyzer.findings import Fix, Span, TextEdit
-from analyzer.rule import Rule, flag, ok
+from perfscan.async_index import session_kind
+from perfscan.facts.python_async import async_facts
+from perfscan.findings import Fix, Span, TextEdit
+from perfscan.rule import Rule, flag, ok
 
 
 class UnawaitedAsyncCall(Rule):

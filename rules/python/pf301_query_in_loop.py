@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.facts.python_db import (
+from perfscan.facts.python_db import (
     db_facts,
     identifiers_in,
     is_batch_iterable,
@@ -10,9 +10,9 @@ from analyzer.facts.python_db import (
     loop_info,
     tainted_names,
 )
-from analyzer.findings import Related
-from analyzer.models import queries_of_function
-from analyzer.rule import Rule, flag, ok
+from perfscan.findings import Related
+from perfscan.models import queries_of_function
+from perfscan.rule import Rule, flag, ok
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from analyzer.facts.python_db import db_facts, loop_reads, relationship_rows, rows_source
-from analyzer.findings import Related
-from analyzer.models import models_of
-from analyzer.rule import Rule, flag, ok
-from rules.python.pf301_query_in_loop import is_migration
+from perfscan.facts.python_db import db_facts, loop_reads, relationship_rows, rows_source
+from perfscan.findings import Related
+from perfscan.models import models_of
+from perfscan.rule import Rule, flag, ok
+from perfscan.rules.python.pf301_query_in_loop import is_migration
 
 LAZY_SELECT = frozenset({"select", "True", "true"})
 DJANGO_SINGLE = frozenset({"fk", "o2o", "reverse-o2o"})

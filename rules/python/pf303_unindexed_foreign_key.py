@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analyzer.facts.python_db import db_facts
-from analyzer.findings import Span
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts.python_db import db_facts
+from perfscan.findings import Span
+from perfscan.rule import Rule, flag, ok
 
 
 class UnindexedForeignKey(Rule):

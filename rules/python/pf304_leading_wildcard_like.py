@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from analyzer.facts.python_db import call_args, db_facts, unwrap
-from analyzer.models import models_of
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts.python_db import call_args, db_facts, unwrap
+from perfscan.models import models_of
+from perfscan.rule import Rule, flag, ok
 
 LIKE_METHODS = frozenset({"like", "ilike", "notlike", "notilike", "not_like", "not_ilike"})
 CONTAINS_METHODS = frozenset({"contains", "icontains", "endswith", "iendswith"})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analyzer.facts.python import confirm_route
-from analyzer.project import question
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts.python import confirm_route
+from perfscan.project import question
+from perfscan.rule import Rule, flag, ok
 
 ENGINE_FACTORIES = {
     "sqlalchemy.create_engine": "engine",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analyzer.facts.python_db import call_args, db_facts, unwrap
-from analyzer.findings import Fix, TextEdit
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts.python_db import call_args, db_facts, unwrap
+from perfscan.findings import Fix, TextEdit
+from perfscan.rule import Rule, flag, ok
 
 MATERIALIZERS = frozenset({"builtins.list", "builtins.tuple"})
 ROW_METHODS = frozenset({"all", "fetchall", "scalars", "execute", "filter", "exclude", "objects", "order_by",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analyzer.facts import tsx as model
-from analyzer.findings import Fix, TextEdit
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts import tsx as model
+from perfscan.findings import Fix, TextEdit
+from perfscan.rule import Rule, flag, ok
 
 # Methods that change the array they are called on.
 IN_PLACE_METHODS = {

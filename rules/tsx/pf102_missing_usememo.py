@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from analyzer.facts import tsx as model
-from analyzer.findings import Related
-from analyzer.react_values import Unstable, compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts import tsx as model
+from perfscan.findings import Related
+from perfscan.react_values import Unstable, compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
+from perfscan.rule import Rule, flag, ok
 
 # Array-only searches: `name.includes(q)` on a string is cheap, `rows.find(...)` inside a `.map` is O(n·m).
 NESTED_SEARCHES = frozenset({"filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every"})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from analyzer.facts import tsx as model
-from analyzer.findings import Related, Span
-from analyzer.react_index import memoized_child
-from analyzer.react_values import compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
-from analyzer.rule import Rule, flag, ok
+from perfscan.facts import tsx as model
+from perfscan.findings import Related, Span
+from perfscan.react_index import memoized_child
+from perfscan.react_values import compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
+from perfscan.rule import Rule, flag, ok
 
 SKIPPED_PROPS = frozenset({"key", "ref", "children"})
 
