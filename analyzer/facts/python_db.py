@@ -85,9 +85,11 @@ EAGER_OPTIONS = LOADER_OPTIONS - {"lazyload"}
 # Markers of a deliberately chunked / paginated query.
 BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "limit", "partitions", "slice", "paginate"})
 # `.objects` (spaces, comments and line continuations allowed after the dot):
-# where a Django manager attribute may be named.
+# where a Django manager attribute may be named. A comment runs to its line's end, so it can
+# be split only one way: `#[^\n]*` alone under the `*` matched `###` as one, two or three
+# comments, and backtracking through a banner of `#` took exponential time.
 _MANAGER_ATTRIBUTE = re.compile(
-    rb"\.(?:\s|#[^\n]*|\\\r?\n)*(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b"
+    rb"\.(?:\s|#[^\n]*(?:\n|\Z)|\\\r?\n)*(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b"
 )
 # What the first step of a non-Django query chain can be (see classify_call).
 _FIRST_STEPS_OF_QUERIES = SESSION_ROUND_TRIPS | {"query", "execute", "fetch", "fetchrow", "fetchval"}
