@@ -113,7 +113,7 @@ def _any_pattern(spec):
         return None
 
 
-_NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
 def _load_ignore(directory: str):

@@ -36,6 +36,7 @@ BUILD_CONFIGS = (
     "vite.config.ts", "vite.config.js", "vite.config.mts", "vite.config.mjs",
     "next.config.js", "next.config.mjs", "next.config.ts",
 )
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")  # JSONC allows `[1, 2,]`; json does not
 COMPILER_IN_CONFIG = re.compile(r"babel-plugin-react-compiler|\breactCompiler\s*:\s*(true|\{)")
 MAX_EXPORT_DEPTH = 32
 
@@ -104,7 +105,7 @@ def parse_jsonc(text: str):
         else:
             out.append(ch)
             i += 1
-    cleaned = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+    cleaned = _TRAILING_COMMA.sub(r"\1", "".join(out))
     try:
         return json.loads(cleaned)
     except ValueError:

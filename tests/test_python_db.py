@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from perfscan.engine import check_text
 from perfscan.facts.python import PythonFacts
-from perfscan.facts.python_db import db_facts
+from perfscan.facts.python_db import db_facts, names_manager_attribute
 from perfscan.models import build_model_index, queries_of_function
 from perfscan.project import ProjectIndex
 from tests.conftest import source_of
@@ -156,3 +158,19 @@ def test_helper_query_in_loop_reported_with_related_location():
     assert [(f.span.path, f.span.line, f.span.col) for f in pf301] == [("app/jobs.py", 5, 9)]
     assert pf301[0].related[0].span.path == "app/services/users.py"
     assert "loop over `user_id`" in pf301[0].message
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (b"x = Foo.objects.all()", True),
+        (b"x = (Foo.  # the manager\n   # of all rows\n\n   objects.all())", True),
+        (b"x = Foo.\\\n    _default_manager", True),
+        (b"objects = []\nitems = objects", False),
+        (b"all_objects = 1", False),
+        (b"a = b.\nc = objects", False),
+        (b"# Lesser General Public License for more details.\n" + b"#" * 69 + b"\n\nimport os\n", False),
+    ],
+)
+def test_manager_attribute_prefilter(source, expected):
+    assert names_manager_attribute(source) is expected

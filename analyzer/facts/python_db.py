@@ -84,13 +84,7 @@ LOADER_OPTIONS = frozenset(
 EAGER_OPTIONS = LOADER_OPTIONS - {"lazyload"}
 # Markers of a deliberately chunked / paginated query.
 BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "limit", "partitions", "slice", "paginate"})
-# `.objects` (spaces, comments and line continuations allowed after the dot):
-# where a Django manager attribute may be named. A comment runs to its line's end, so it can
-# be split only one way: `#[^\n]*` alone under the `*` matched `###` as one, two or three
-# comments, and backtracking through a banner of `#` took exponential time.
-_MANAGER_ATTRIBUTE = re.compile(
-    rb"\.(?:\s|#[^\n]*(?:\n|\Z)|\\\r?\n)*(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b"
-)
+_MANAGER_NAME = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b")
 # What the first step of a non-Django query chain can be (see classify_call).
 _FIRST_STEPS_OF_QUERIES = SESSION_ROUND_TRIPS | {"query", "execute", "fetch", "fetchrow", "fetchval"}
 SQLA_PREFIXES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
@@ -179,12 +173,41 @@ def db_summary(facts) -> dict:
 # -- building -------------------------------------------------------------------
 
 
+def names_manager_attribute(data: bytes) -> bool:
+    """Whether a Django manager (`.objects`) may be named as an attribute anywhere in `data`: the
+    name preceded by a dot, past spaces, line continuations and comment-only lines.
+
+    A quick over-approximation (a `#` inside a string counts as a comment) on the raw bytes.
+    It walks back from each name instead of matching forward from each dot: a single regex
+    for it rescans a comment from every dot inside the comment (quadratic), and one version
+    backtracked exponentially through a banner of `#`. Each walk stops at the first line of
+    code, so every line is walked at most once per name that follows it.
+    """
+    for match in _MANAGER_NAME.finditer(data):
+        end = match.start()
+        line_start = data.rfind(b"\n", 0, end) + 1
+        before = data[line_start:end].rstrip()
+        while not before:  # the name starts its line: look at the lines above
+            if line_start == 0:
+                break
+            end = line_start - 1
+            line_start = data.rfind(b"\n", 0, end) + 1
+            line = data[line_start:end].rstrip()
+            if line.endswith(b"\\"):
+                before = line[:-1].rstrip()
+            else:
+                before = line.split(b"#", 1)[0].rstrip()
+        if before.endswith(b"."):
+            return True
+    return False
+
+
 def _build(facts) -> DbFacts:
     db = DbFacts(facts)
     roots = {t.split(".", 1)[0] for t in facts.imports.values()}
     db.uses_sqlalchemy = bool(roots & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
     db.uses_django = "django" in roots
-    db.may_follow = facts.source.tree.root_node.has_error or _MANAGER_ATTRIBUTE.search(facts.source.data) is not None
+    db.may_follow = facts.source.tree.root_node.has_error or names_manager_attribute(facts.source.data)
     candidates = getattr(facts, "db_candidates", None)
     if candidates is not None:  # captured in the facts query pass
         found = candidates

@@ -71,6 +71,7 @@ REACT_MODULES = frozenset({"react", "preact/compat", "preact/hooks"})
 HOOK_NAME = re.compile(r"^use[A-Z0-9]")
 # zustand-style stores: `useCartStore(selector)`, `useStore()`: any hook whose name ends in `Store`.
 STORE_HOOK_NAME = re.compile(r"^use\w*Store$")
+_COMPONENT_BASE = re.compile(r"\bComponent\b")  # `extends React.Component<P>`
 
 # Binding kinds (Binding.kind).
 PROP = "prop"  # one prop: destructured, `props.x`, `this.props.x`
@@ -606,7 +607,7 @@ class TsxFacts:
             return
         base = self.text(heritage)
         pure = "PureComponent" in base
-        if not (pure or re.search(r"\bComponent\b", base)):
+        if not (pure or _COMPONENT_BASE.search(base)):
             return
         name_node = node.child_by_field_name("name")
         name = self.text(name_node) if name_node is not None else None

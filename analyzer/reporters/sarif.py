@@ -114,9 +114,12 @@ def _is_empty(value) -> bool:
 # -- helpers -------------------------------------------------------------------
 
 
+_NON_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
+
+
 def pascal_case(name: str) -> str:
     """"blocking-call-in-async" -> "BlockingCallInAsync" (the multitool wants Pascal rule names)."""
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+    return "".join(part[:1].upper() + part[1:] for part in _NON_ALPHANUMERIC.split(name) if part)
 
 
 def relative_uri(rel_path: str) -> str:

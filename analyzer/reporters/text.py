@@ -18,7 +18,10 @@ import click
 
 from ..findings import Finding, Notification
 
-_LINK = re.compile(r"\[([^\]]+)\]\((\d+)\)")
+# Link text may hold one level of brackets (`items[0]`). Each piece starts with a different
+# character and a bare '[' ends a scan, so a run of '[' with no ']' is not rescanned from
+# every '[' (the old `[^\]]+` was quadratic there).
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\((\d+)\)")
 
 
 def plain_message(message: str) -> str:
