@@ -30,21 +30,15 @@ from typing import Optional
 from perfscan import grammars
 
 from ..project import question
+from .python_async import async_summary
+from .python_common import OFFLOADERS, _call_arguments, _string_value
+from .python_db import db_summary
 
 FUNCTION_TYPES = ("function_definition", "lambda")
 SCOPE_TYPES = frozenset({"function_definition", "lambda", "class_definition"})
 COMPREHENSION_TYPES = ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression")
 BUILTIN_NAMES = frozenset(dir(builtins))
 
-# Calls that run their function argument on a worker thread, and which
-# positional argument is that function.
-OFFLOADERS = {
-    "asyncio.to_thread": 0,
-    "starlette.concurrency.run_in_threadpool": 0,
-    "fastapi.concurrency.run_in_threadpool": 0,
-    "anyio.to_thread.run_sync": 0,
-    "asgiref.sync.sync_to_async": 0,
-}
 # `loop.run_in_executor(executor, fn, *args)`: the loop object is rarely typed,
 # so any `.run_in_executor` method counts.
 RUN_IN_EXECUTOR = "run_in_executor"
@@ -1191,9 +1185,6 @@ class PythonFacts:
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
                 }
             )
-        from .python_async import async_summary  # imported here: both build on this module
-        from .python_db import db_summary  # imported here: python_db builds on this module
-
         return {
             "module": self.module,
             "is_package": self.is_package,
@@ -1205,27 +1196,6 @@ class PythonFacts:
             # blocking calls, session factories, route registrations (analyzer/async_index.py)
             "async": async_summary(self),
         }
-
-
-def _string_value(facts: PythonFacts, node) -> Optional[str]:
-    if node is None or node.type != "string":
-        return None
-    if any(c.type == "interpolation" for c in node.named_children):
-        return None
-    return "".join(facts._text(c) for c in node.named_children if c.type == "string_content")
-
-
-def _call_arguments(call):
-    args = call.child_by_field_name("arguments")
-    positional, keywords = [], {}
-    for arg in args.named_children if args else ():
-        if arg.type == "keyword_argument":
-            name = arg.child_by_field_name("name")
-            if name is not None:
-                keywords[name.text.decode("utf-8", "replace")] = arg.child_by_field_name("value")
-        elif arg.type != "comment":
-            positional.append(arg)
-    return positional, keywords
 
 
 def detect_route(facts: PythonFacts, decorator: Decorator) -> Optional[Route]:

@@ -22,10 +22,13 @@ the project index (`analyzer/async_index.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..blocking import BlockingCall, blocking_call
-from .python import OFFLOADERS, FunctionFact
+from .python_common import OFFLOADERS, _call_arguments, _string_value
+
+if TYPE_CHECKING:  # annotations only: python.py imports this module
+    from .python import FunctionFact
 
 SYNC_SESSION_TYPES = frozenset(
     {
@@ -388,8 +391,6 @@ def _annotation_session(facts, node) -> Optional[tuple]:
 
 
 def _collect_registrations(facts, data: AsyncFacts) -> None:
-    from .python import _call_arguments, _string_value
-
     for call in facts.calls:
         callee = call.callee
         spec = REGISTRATIONS.get(callee or "")
