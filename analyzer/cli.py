@@ -190,6 +190,19 @@ def explain(code):
     click.echo(rule.markdown(), nl=False)
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk LSP over stdin/stdout (the default; accepted for editors that pass it).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes for indexing the workspace.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PERFSCAN_CACHE_DIR", show_envvar=True, help="Cache directory (default: .perfscan_cache in each workspace folder).")
+def server(stdio, jobs, cache_dir):
+    """Run the language server (LSP over stdio) for editors."""
+    try:
+        from .server import serve  # imports pygls: only this command pays for it
+    except ImportError as error:
+        _fail(f"the language server needs pygls ({error}); install it with: pip install 'pygls>=2,<3'")
+    serve(cache_dir=cache_dir, jobs=jobs)
+
+
 def main() -> None:
     # click exits 2 on usage errors by itself, which is our convention too.
     cli(prog_name="perfscan")
