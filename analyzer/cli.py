@@ -39,6 +39,7 @@ def cli() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="pyproject.toml to read [tool.perfscan] from (default: the nearest one).")
 @click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files.")
 @click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes.")
+@click.option("--file-timeout", type=click.FloatRange(min=0), metavar="SECONDS", help="Stop checking a file after this long and report it (default 20; 0: no limit).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff; change nothing.")
@@ -46,7 +47,7 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1 checks in this process).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PERFSCAN_CACHE_DIR", show_envvar=True, help="Cache directory (default: .perfscan_cache in the project root).")
-def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir):
+def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir):
     """Check PATHS (default: the current directory)."""
     from perfscan.rules import all_rules
 
@@ -64,6 +65,7 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
             ignore=split_codes(ignore),
             exclude=tuple(exclude),
             max_file_size=max_file_size,
+            file_timeout=file_timeout,
             respect_gitignore=False if no_gitignore else None,
         )
         known = all_rules()
@@ -79,7 +81,8 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
 
             cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
         tune_gc()
-        result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True)
+        result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True,
+                     file_timeout=config.file_timeout or None)
     except Exception:  # a bug of ours: say so, exit 2
         traceback.print_exc()
         _fail("internal error; please report it with the traceback above")

@@ -16,6 +16,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 1_000_000  # bytes; generated bundles and data blobs are bigger
+# Seconds one file's check may take before it is stopped and reported; 0: no limit.
+DEFAULT_FILE_TIMEOUT = 20.0
 
 
 class ConfigError(Exception):
@@ -28,6 +30,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to the project root
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
     respect_gitignore: bool = True
     # React Compiler: "auto" detects it from package.json / build config.
     react_compiler: str = "auto"
@@ -56,6 +59,8 @@ class Config:
             values["exclude"] = self.exclude + tuple(cli["exclude"])
         if cli.get("max_file_size") is not None:
             values["max_file_size"] = cli["max_file_size"]
+        if cli.get("file_timeout") is not None:
+            values["file_timeout"] = cli["file_timeout"]
         if cli.get("respect_gitignore") is not None:
             values["respect_gitignore"] = cli["respect_gitignore"]
         values["project_settings"] = dict(self.project_settings)
@@ -90,6 +95,7 @@ _KEYS = {
     "ignore": "list of rule codes, names or prefixes",
     "exclude": "list of gitignore-style path patterns",
     "max-file-size": "file size cap in bytes (integer > 0)",
+    "file-timeout": "seconds one file's check may take (number >= 0; 0: no limit)",
     "respect-gitignore": "boolean",
     "react-compiler": '"auto", "on" or "off"',
     "help-uri": "URL template for rule pages, with {code}, {name} or {anchor}",
@@ -141,6 +147,10 @@ def load_config(path: Optional[str]) -> Config:
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
             config.max_file_size = value
+        elif key == "file-timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ConfigError(f"{where} must be {_KEYS[key]}, got {value!r}")
+            config.file_timeout = float(value)
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")

@@ -1,0 +1,370 @@
+"""One process's share of a run: read, parse, build facts and check files.
+
+A `FileChecker` does phase 1 (parse, facts, summary, early check) and phase 2 (the check
+against the merged project index) for the files given to it, keeping trees between the two
+while memory permits. One lives in the parent for an in-process run, one in each worker.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from perfscan import grammars
+
+from .cache import content_digest, summary_digest
+from .config import Config
+from .discovery import DiscoveredFile, minified_note
+from .facts import build_facts
+from .findings import Finding, Notification
+from .memory import proportional_kb, release_memory, resident_kb
+from .project import ProjectIndex, RecordingIndex, trace_holds
+from .rule import Rule, RuleContext
+from .source import SourceFile
+from .suppression import apply_suppressions
+
+
+def load_source(file: DiscoveredFile) -> tuple[Optional[SourceFile], Optional[Notification]]:
+    """Read, decode and parse one file; a file that cannot be read is a notification."""
+    try:
+        with open(file.path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return None, Notification("error", f"cannot read file: {reason}", file.rel_path, kind="unreadable")
+    return source_from_bytes(file.path, file.rel_path, file.language, data)
+
+
+def source_from_bytes(
+    path: str, rel_path: str, language: str, data: bytes
+) -> tuple[Optional[SourceFile], Optional[Notification]]:
+    if b"\x00" in data[:8192]:
+        return None, Notification("warning", "skipped binary file (NUL bytes)", rel_path, kind="binary")
+    note = minified_note(rel_path, language, data)
+    if note is not None:
+        return None, note
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, Notification(
+            "error",
+            f"cannot decode file as UTF-8 (invalid byte at offset {error.start}, line {line}); file skipped",
+            rel_path,
+            line=line,
+            kind="decode",
+        )
+    if text.startswith("\ufeff"):
+        # Keep byte offsets and text in step: drop the BOM from both.
+        text = text[1:]
+        data = data[3:]
+    source = SourceFile(path=path, rel_path=rel_path, language=language, data=data, text=text)
+    source.tree = grammars.parse(language, data)
+    root = source.tree.root_node
+    if root.has_error:
+        source.partial = True
+    return source, None
+
+
+def partial_parse_notification(source: SourceFile) -> Notification:
+    """Where the first syntax error is: the file is still checked, its findings may be incomplete."""
+    node = _first_error(source.tree.root_node)
+    line = col = None
+    if node is not None:
+        line = node.start_point[0] + 1
+        col = source.column(node.start_point[0], node.start_point[1])
+    return Notification(
+        "warning",
+        "syntax error: file parsed partially, findings in it may be incomplete",
+        source.rel_path,
+        line=line,
+        col=col,
+        kind="partial-parse",
+    )
+
+
+def _first_error(node):
+    cursor = [node]
+    while cursor:
+        current = cursor.pop()
+        if current.is_error or current.is_missing:
+            return current
+        if current.has_error:
+            cursor.extend(reversed(current.children))
+    return None
+
+
+def select_rules(config: Config, rules: Optional[Iterable[Rule]] = None) -> list[Rule]:
+    if rules is None:
+        from perfscan.rules import all_rules
+
+        rules = all_rules()
+    return [rule for rule in rules if config.rule_enabled(rule)]
+
+
+
+def _internal_error(rel_path: str, stage: str, error: Exception) -> Notification:
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return Notification(
+        "error",
+        f"internal error while {stage}: {type(error).__name__}: {error} "
+        f"(at {os.path.basename(where.filename)}:{where.lineno}); please report it",
+        rel_path,
+        kind="internal-error",
+    )
+
+
+
+@dataclass
+class Extracted:
+    """Phase 1's answer for one file: plain data only (it crosses processes)."""
+
+    rel_path: str
+    language: str
+    digest: Optional[bytes] = None  # content hash of the bytes read; None if unreadable
+    partial: bool = False
+    summary: object = None  # facts.summary(); None when the file has no facts
+    summary_digest: Optional[bytes] = None
+    notes: list = field(default_factory=list)  # Notifications
+    # Phase 2 goes back to the process that extracted it: it kept the early findings or the tree.
+    held: bool = False
+    timed_out: bool = False  # stopped by the watchdog (analyzer/parallel.py): no summary, not cached
+
+    @property
+    def has_facts(self) -> bool:
+        return self.summary_digest is not None
+
+
+@dataclass
+class Checked:
+    """Phase 2's answer for one file."""
+
+    rel_path: str
+    findings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    # Set when phase 2 had to parse the file itself (its summary came from the cache).
+    digest: Optional[bytes] = None
+    reparsed: bool = False  # parsed a second time in this run (its early check did not hold)
+    early: Optional[bool] = None  # checked in phase 1: whether those findings held
+    trace: Optional[list] = None  # what the rules asked of the index (RecordingIndex.plain_trace)
+    timed_out: bool = False  # stopped by the watchdog: no findings, not cached
+
+
+# Language families whose files are checked in phase 1 already, against an index without the
+# other files, with the questions the rules ask recorded (analyzer/project.py): in phase 2 only
+# the answers are compared, and trees of files that asked nothing are let go at once.
+EARLY_CHECK_FAMILIES = frozenset({"python", "tsx"})
+
+
+class FileChecker:
+    """Parses files and builds their facts (phase 1), keeps trees and facts
+    in memory, and checks them against the merged project index (phase 2).
+    One per process: in the parent for `--jobs 1`, one per worker otherwise."""
+
+    def __init__(
+        self,
+        root: str,
+        config: Config,
+        rules: Optional[Iterable[Rule]] = None,
+        hold_limit_kb: Optional[int] = None,
+        early_families: frozenset = EARLY_CHECK_FAMILIES,
+    ):
+        self.early_families = early_families
+        # Over this resident size, trees and facts are let go after phase 1 and
+        # the file is parsed again in phase 2: the memory cap wins over "parse once".
+        self.hold_limit_kb = hold_limit_kb
+        # rel_path -> (DiscoveredFile or None, findings, notes, RecordingIndex)
+        self.early_checked: dict[str, tuple] = {}
+        self._early_index: Optional[ProjectIndex] = None
+        self._full = False
+        self._inputs: set[str] = set()
+        self.root = root
+        self.config = config
+        self.rules = select_rules(config, rules)
+        self.held: dict[str, tuple[SourceFile, object]] = {}
+        self.index: Optional[ProjectIndex] = None
+        self.parsed = 0
+
+    def _load(self, file: DiscoveredFile) -> tuple[Optional[SourceFile], Optional[bytes], list]:
+        try:
+            with open(file.path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            reason = error.strerror or str(error)
+            return None, None, [Notification("error", f"cannot read file: {reason}", file.rel_path, kind="unreadable")]
+        digest = content_digest(data)
+        source, note = source_from_bytes(file.path, file.rel_path, file.language, data)
+        if source is not None:
+            self.parsed += 1
+        return source, digest, [note] if note is not None else []
+
+    def _facts(self, source: SourceFile, notes: list):
+        if source.partial:
+            notes.append(partial_parse_notification(source))
+        try:
+            return build_facts(source)
+        except Exception as error:  # a bug of ours must not lose the other files
+            notes.append(_internal_error(source.rel_path, "building facts", error))
+            return None
+
+    def extract(self, file: DiscoveredFile) -> Extracted:
+        if self.index is not None and not self.held and not self.early_checked:
+            # The next language family starts: the last one's trees are all checked.
+            self._inputs.update(self.project_inputs())
+            self.index = None
+            release_memory()
+            self._full = False
+        source, digest, notes = self._load(file)
+        out = Extracted(file.rel_path, file.language, digest, notes=notes)
+        if source is None:
+            return out
+        return self.extract_source(source, out, file)
+
+    def extract_source(
+        self, source: SourceFile, out: Optional[Extracted] = None, file: Optional[DiscoveredFile] = None
+    ) -> Extracted:
+        out = out or Extracted(source.rel_path, source.language, content_digest(source.data))
+        out.partial = source.partial
+        facts = self._facts(source, out.notes)
+        if facts is None:
+            return out
+        try:
+            out.summary = facts.summary()
+            out.summary_digest = summary_digest(out.summary)
+        except Exception as error:
+            out.summary = None
+            out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
+            return out
+        if source.family in self.early_families:
+            early = RecordingIndex(self._early_base())
+            notes: list = []
+            findings = self._run_rules(source, facts, notes, early)
+            self.early_checked[source.rel_path] = (file, findings, notes, early)
+            out.held = True  # phase 2 comes back to this process, which has the findings
+            # Its tree is kept (memory permitting) only if an answer may change: the rules asked
+            # the index something. Most files ask nothing and are let go now.
+            # A file given without a path on disk (check_text) cannot be parsed again: keep it.
+            if file is None or ((early.trace or early.opaque) and self._may_hold()):
+                self.held[source.rel_path] = (source, facts)
+            else:
+                _release(facts)
+            return out
+        if self._may_hold():
+            self.held[source.rel_path] = (source, facts)
+            out.held = True
+        else:
+            _release(facts)
+        return out
+
+    def _may_hold(self) -> bool:
+        if self.hold_limit_kb is None:
+            return True
+        if self._full:
+            return False
+        # Resident size first (cheap); a forked worker shares its parent's pages,
+        # so the proportional size decides once the resident one is over.
+        if resident_kb() < self.hold_limit_kb or proportional_kb() < self.hold_limit_kb:
+            return True
+        self._full = True
+        return False
+
+    def limit_holdings(self, hold_limit_kb: Optional[int]) -> None:
+        """Phase 2 starts with a new share of the budget (the parent has grown, this process now
+        holds a copy of the index): over it, kept trees are let go and those files parsed again
+        when their early answers changed -- the cap holds for the whole run, not only phase 1."""
+        self.hold_limit_kb = hold_limit_kb
+        self._full = False
+        if self._may_hold():
+            return
+        for rel in [rel for rel in self.held if self.early_checked.get(rel, (None,))[0] is not None]:
+            _release(self.held.pop(rel)[1])
+        release_memory()
+
+    def _early_base(self) -> ProjectIndex:
+        """The index early checks ask: the project without any file's summary."""
+        if self._early_index is None:
+            self._early_index = ProjectIndex.build(self.root, {}, self.config.project_settings)
+        return self._early_index
+
+    def project_inputs(self) -> list[str]:
+        """Non-source files the derived indexes read (those offering `project_inputs()`)."""
+        found: set[str] = set(self._inputs)
+        for value in list(self.index.derived.values()) if self.index is not None else ():
+            method = getattr(value, "project_inputs", None)
+            if callable(method):
+                try:
+                    found.update(method())
+                except Exception:
+                    pass
+        return sorted(found)
+
+    def set_index(self, index: ProjectIndex) -> None:
+        if self.index is not None:
+            self._inputs.update(self.project_inputs())
+        self.index = index
+
+    def check_held(self, rel_path: str) -> Checked:
+        """Check a file this process extracted, then let go of its tree. A file checked early
+        keeps those findings when the project index answers every question as before."""
+        held = self.held.pop(rel_path, None)
+        early = self.early_checked.pop(rel_path, None)
+        if early is not None:
+            file, findings, notes, asked = early
+            trace = asked.plain_trace()
+            if trace_holds(trace, self.index):
+                if held is not None:
+                    _release(held[1])
+                return Checked(rel_path, findings, notes, early=True, trace=trace)
+            if held is None:
+                out = self.check_file(file)
+                out.reparsed, out.early = True, False
+                return out
+        source, facts = held
+        out = Checked(rel_path, early=False if early is not None else None)
+        out.findings, out.trace = self._check(source, facts, out.notes)
+        _release(facts)
+        return out
+
+    def check_file(self, file: DiscoveredFile) -> Checked:
+        """Parse and check a file whose summary came from the cache."""
+        source, digest, notes = self._load(file)
+        out = Checked(file.rel_path, digest=digest)
+        if source is None:
+            return out
+        facts = self._facts(source, [])  # its extraction notes are in the cache already
+        if facts is not None:
+            out.findings, out.trace = self._check(source, facts, out.notes)
+            _release(facts)
+        return out
+
+    def _check(self, source: SourceFile, facts, notes: list) -> tuple[list, Optional[list]]:
+        """The file's findings against the project index, and what the rules asked of it."""
+        asked = RecordingIndex(self.index)
+        findings = self._run_rules(source, facts, notes, asked)
+        return findings, asked.plain_trace()
+
+    def _run_rules(self, source: SourceFile, facts, notes: list, index=None) -> list:
+        findings: list[Finding] = []
+        index = index if index is not None else self.index
+        for rule in self.rules:
+            if source.family not in rule.languages:
+                continue
+            ctx = RuleContext(rule, source, facts, index, self.config.level_for(rule))
+            try:
+                for _ in rule.check(ctx) or ():
+                    pass
+            except Exception as error:
+                notes.append(_internal_error(source.rel_path, f"rule {rule.code}", error))
+                continue
+            findings.extend(ctx.findings)
+        apply_suppressions(source, findings)
+        return findings
+
+
+def _release(facts) -> None:
+    release = getattr(facts, "release", None)
+    if release is not None:
+        release()
+

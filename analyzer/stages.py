@@ -1,0 +1,258 @@
+"""The stages of a run over files on disk, in the order `engine.run` calls them:
+
+    discover -> look up the cache -> per language family: extract -> build the index -> recheck
+    -> report (and save the cache)
+
+The `Ledger` is what the stages know about each file so far (its cache entry: digest, summary,
+findings; and which files this run extracted, checked or gave up on). Each stage reads what the
+ones before it wrote and never reaches back into them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .cache import Cache, Entry, content_digest, file_digest, finding_from_plain, finding_to_plain
+from .cache import note_from_plain, note_to_plain
+from .checker import Checked, Extracted
+from .discovery import Discovery, DiscoveredFile
+from .findings import Finding
+from .project import ProjectIndex, trace_holds
+from .results import LazySource, RunResult
+from .source import LANGUAGE_FAMILY
+
+# One language family after the other: a family's rules read only its part of the index, and
+# only one family's trees are held at a time (half the memory on a full-stack repository, so
+# fewer files go over the memory cap).
+FAMILIES = ("python", "tsx")
+
+
+@dataclass
+class Ledger:
+    root: str
+    files: dict[str, DiscoveredFile]  # every file discovered, by rel_path
+    entries: dict[str, Entry]  # rel_path -> what is known of it (from the cache, then this run)
+    to_extract: list[DiscoveredFile]  # new or changed since the cache
+    inputs_now: dict[str, bytes]  # project files the indexes read last time -> their digest now
+    stats: dict
+    fresh: set[str] = field(default_factory=set)  # extracted in this run
+    checked: set[str] = field(default_factory=set)  # checked (phase 2) in this run
+    timed_out: set[str] = field(default_factory=set)  # stopped by the watchdog
+    findings: list[Finding] = field(default_factory=list)  # found in this run
+
+    def family_digest(self, family: str) -> bytes:
+        return _family_digests(self.entries, repr(sorted(self.inputs_now.items())).encode())[family]
+
+
+@dataclass
+class FamilyIndex:
+    """A family's project index (None when nothing of the family changed), the digest its
+    findings are keyed on, and the cached files whose family index is no longer theirs."""
+
+    index: Optional[ProjectIndex]
+    digest: bytes
+    changed: list[str]
+
+
+@dataclass
+class Recheck:
+    """What phase 2 does for one family: files kept by the process that extracted them, and
+    files to parse again."""
+
+    held: list[str]
+    stale: list[str]
+
+
+def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict) -> Ledger:
+    """Which files the cache knows, by content; the others are to be extracted."""
+    entries: dict[str, Entry] = {}
+    to_extract: list[DiscoveredFile] = []
+    for file in discovery.files:
+        entry = cache.entries.get(file.rel_path) if cache is not None else None
+        if entry is not None and entry.language == file.language:
+            try:
+                with open(file.path, "rb") as handle:
+                    if content_digest(handle.read()) == entry.digest:
+                        entries[file.rel_path] = entry
+                        continue
+            except OSError:
+                pass
+        to_extract.append(file)
+    stats["summaries_cached"] = len(entries)
+    # Project files the indexes read last time (tsconfig paths...) count as index input.
+    previous_inputs = sorted(cache.inputs) if cache is not None else []
+    inputs_now = {rel: file_digest(discovery.root, rel) for rel in previous_inputs}
+    files = {f.rel_path: f for f in discovery.files}
+    return Ledger(discovery.root, files, entries, to_extract, inputs_now, stats)
+
+
+def family_work(ledger: Ledger, family: str) -> tuple[list[DiscoveredFile], list[str]]:
+    """A family's files to extract, and its files known from the cache."""
+    to_extract = [f for f in ledger.to_extract if LANGUAGE_FAMILY[f.language] == family]
+    cached = [rel for rel, e in ledger.entries.items() if LANGUAGE_FAMILY[e.language] == family]
+    return to_extract, cached
+
+
+def extract(checkers, files: list[DiscoveredFile], progress) -> list[Extracted]:
+    """Phase 1: parse, facts, summary and early check of new and changed files."""
+    return checkers.extract(files, {f.rel_path: _size(f.path) for f in files}, progress)
+
+
+def record_extracted(ledger: Ledger, extracted: list[Extracted]) -> None:
+    for out in extracted:
+        ledger.entries[out.rel_path] = Entry(
+            out.digest, out.language, out.partial, out.summary, out.summary_digest,
+            [note_to_plain(n) for n in out.notes],
+        )
+        ledger.fresh.add(out.rel_path)
+        if out.timed_out:
+            ledger.timed_out.add(out.rel_path)
+
+
+def build_index(ledger: Ledger, family: str, extracted: list[Extracted], cached: list[str],
+                settings: dict) -> FamilyIndex:
+    """The project index, when anything of the family changed."""
+    digest = ledger.family_digest(family)
+    fresh = {out.rel_path for out in extracted}
+    changed = [rel for rel in cached if rel not in fresh and ledger.entries[rel].checked_with != digest]
+    if not changed and not any(out.has_facts for out in extracted):
+        return FamilyIndex(None, digest, changed)
+    # Only now are cached summaries unpickled: an unchanged tree never needs them.
+    summaries = {
+        rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in ledger.entries.items() if e.summary_digest is not None
+    }
+    return FamilyIndex(ProjectIndex.build(ledger.root, summaries, settings), digest, changed)
+
+
+def plan_recheck(ledger: Ledger, extracted: list[Extracted], family_index: FamilyIndex) -> Recheck:
+    """Which files the index sends back to the rules."""
+    stats = ledger.stats
+    stale = []
+    for rel in family_index.changed:
+        # Unchanged file, changed project: its findings stand if the rules' questions
+        # get the same answers (per-file invalidation); else it is checked again.
+        entry = ledger.entries[rel]
+        if entry.checked_with is not None and trace_holds(entry.trace, family_index.index):
+            entry.checked_with = family_index.digest
+            stats["findings_replayed"] += 1
+        else:
+            stale.append(rel)
+    held = [out.rel_path for out in extracted if out.held]
+    # Files whose trees were let go to stay under the memory cap are parsed again.
+    stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
+    stats["reparsed"] += len(extracted) - len(held) - sum(1 for out in extracted if not out.has_facts)
+    return Recheck(held, stale)
+
+
+def recheck(checkers, ledger: Ledger, plan: Recheck, index: Optional[ProjectIndex], progress) -> list[Checked]:
+    """Phase 2: held files where they were extracted; stale ones parsed again, largest first."""
+    if not plan.held and not plan.stale:
+        return []
+    sizes = {rel: _size(ledger.files[rel].path) for rel in plan.stale}
+    stale_files = [ledger.files[rel] for rel in sorted(plan.stale, key=lambda r: -sizes[r])]
+    return checkers.check(index, plan.held, stale_files, sum(sizes.values()), progress)
+
+
+def record_checked(ledger: Ledger, checked: list[Checked], digest: bytes) -> None:
+    stats = ledger.stats
+    for out in checked:
+        entry = ledger.entries[out.rel_path]
+        if out.digest is not None and out.digest != entry.digest or out.timed_out:
+            # Changed while we ran, or not checked to the end: report what we saw, cache none
+            # of it (the next run tries again).
+            entry.digest = None
+        if out.timed_out:
+            ledger.timed_out.add(out.rel_path)
+        entry.findings = [finding_to_plain(f) for f in out.findings]
+        entry.check_notes = [note_to_plain(n) for n in out.notes]
+        entry.checked_with = digest
+        entry.trace = out.trace
+        ledger.checked.add(out.rel_path)
+        stats["reparsed"] += out.reparsed
+        if out.early is not None:
+            stats["early_kept" if out.early else "early_redone"] += 1
+        ledger.findings.extend(out.findings)
+
+
+def report(ledger: Ledger, discovery: Discovery) -> RunResult:
+    """Results, cached and new, in one deterministic order."""
+    result = RunResult(root=ledger.root, missing_paths=list(discovery.missing_paths), stats=ledger.stats)
+    result.notifications.extend(discovery.notifications)
+    result.findings.extend(ledger.findings)
+    for rel in sorted(ledger.entries):
+        entry = ledger.entries[rel]
+        file = ledger.files[rel]
+        result.notifications.extend(note_from_plain(n) for n in entry.extract_notes)
+        result.notifications.extend(note_from_plain(n) for n in entry.check_notes)
+        if entry.summary_digest is None or rel in ledger.timed_out:
+            continue
+        result.files_checked += 1
+        result.sources[rel] = LazySource(file.path, rel, file.language, entry.partial)
+        if rel not in ledger.fresh and rel not in ledger.checked:
+            ledger.stats["findings_cached"] += 1
+            result.findings.extend(finding_from_plain(p) for p in entry.findings)
+    result.findings.sort(key=Finding.sort_key)
+    result.notifications.sort(key=lambda n: (n.path or "", n.line or 0, n.kind, n.message))
+    return result
+
+
+def save_cache(cache: Cache, ledger: Ledger, read_inputs: set[str]) -> None:
+    """Keep what this run learnt; a warm run over an unchanged tree rewrites nothing."""
+    entries, root, inputs_now = ledger.entries, ledger.root, ledger.inputs_now
+    if read_inputs:
+        cache.inputs = {rel: file_digest(root, rel) for rel in sorted(read_inputs | set(inputs_now))}
+        if cache.inputs != inputs_now:
+            # What was checked now saw these files as they are: key it on them.
+            now = _family_digests(entries, repr(sorted(cache.inputs.items())).encode())
+            for rel in ledger.checked:
+                entries[rel].checked_with = now[LANGUAGE_FAMILY[entries[rel].language]]
+    before = (len(cache.entries), cache.loaded)
+    changed = bool(ledger.checked) or bool(ledger.stats["findings_replayed"]) or not cache.loaded or any(
+        entries[r].summary_digest for r in ledger.fresh
+    )
+    for rel, entry in entries.items():
+        if entry.digest is not None and entry.summary_digest is not None:
+            cache.entries[rel] = entry
+        elif cache.entries.pop(rel, None) is not None:
+            changed = True
+    for rel in [r for r in cache.entries if r not in ledger.files and not os.path.exists(os.path.join(root, r))]:
+        del cache.entries[rel]
+    if changed or read_inputs and cache.inputs != inputs_now or (len(cache.entries), True) != before:
+        cache.save()
+
+
+def _family_digests(entries, extra: bytes = b"") -> dict[str, bytes]:
+    """One digest per language family over (path, summary digest) of its files:
+    a file's findings are reused only while its family's index is unchanged."""
+    digests = {family: hashlib.blake2b(extra, digest_size=16) for family in FAMILIES}
+    for rel in sorted(entries):
+        entry = entries[rel]
+        if entry.summary_digest is not None:
+            digests[LANGUAGE_FAMILY[entry.language]].update(rel.encode() + b"\0" + entry.summary_digest)
+    return {family: digest.digest() for family, digest in digests.items()}
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+class Clock:
+    """Seconds per stage, for `RunResult.stats`."""
+
+    def __init__(self):
+        self.started = self._last = time.perf_counter()
+
+    def lap(self) -> float:
+        now = time.perf_counter()
+        seconds, self._last = now - self._last, now
+        return seconds
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
