@@ -29,6 +29,7 @@ from typing import Optional
 
 from perfscan import grammars
 
+from ..blocking import INSTANCE_FACTORIES
 from ..project import question
 from .python_async import async_summary
 from .python_common import OFFLOADERS, _call_arguments, _string_value
@@ -61,6 +62,8 @@ FACTORY_TYPES = {
     "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.scoped_session",
     "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.async_sessionmaker",
     "sqlalchemy.ext.asyncio.async_scoped_session": "sqlalchemy.ext.asyncio.async_scoped_session",
+    # open files (`f = open(p)`, `with Path(p).open() as f`), executor futures
+    **INSTANCE_FACTORIES,
 }
 
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})

@@ -6,7 +6,7 @@ import functools
 from typing import Optional
 
 from perfscan.async_index import blocking_helper, is_awaited_somewhere, route_of, session_kind
-from perfscan.blocking import blocking_call
+from perfscan.blocking import FILE_OBJECT, FILE_OPENERS, THREAD_WRAPPERS, blocking_call
 from perfscan.facts.python import CallFact, FunctionFact
 from perfscan.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
 from perfscan.findings import Fix, FlowStep, Related, Span, TextEdit
@@ -26,10 +26,12 @@ class BlockingCallInAsync(Rule):
     what_it_does = """
         Finds work that blocks the calling thread done inside an `async def`:
 
-        - synchronous HTTP clients (`requests`, `urllib.request.urlopen`, `urllib3`, sync
-          `httpx`), `time.sleep`, file I/O (`open`, `pathlib.Path.read_text` and friends),
-          subprocesses (`subprocess.run`, `os.system`...), blocking drivers
-          (`psycopg2.connect`, `sqlite3.connect`...), `input()`;
+        - synchronous HTTP clients (`requests`, `urllib.request.urlopen`, `urllib3` pools,
+          sync `httpx`), `time.sleep`, file I/O (`open`, `os.fdopen`, methods of a file
+          opened elsewhere, `pathlib.Path.read_text`/`iterdir`/`unlink` and friends,
+          `shutil.copytree`/`rmtree`, `tempfile`), subprocesses (`subprocess.run`,
+          `os.system`, `os.spawn*`, `os.waitpid`...), `concurrent.futures` `Future.result()`,
+          blocking drivers (`psycopg2.connect`, `sqlite3.connect`...), `input()`;
         - a sync SQLAlchemy `Session` (known from the parameter annotation,
           `Annotated[Session, Depends(...)]`, the dependency function's return annotation
           or the session it creates — `SessionLocal()` of a `sessionmaker`,
@@ -53,10 +55,12 @@ class BlockingCallInAsync(Rule):
         (`@app.route`, blueprints), aiohttp (`RouteTableDef`, `router.add_get`...),
         Litestar (`@get`...) and Sanic. Any other async function is a warning.
 
-        Not reported: awaited calls, work inside nested sync functions or lambdas, and
+        Not reported: awaited calls, work inside nested sync functions or lambdas,
         functions handed to `asyncio.to_thread`, `loop.run_in_executor`,
         `run_in_threadpool`, `anyio.to_thread.run_sync` or `sync_to_async` (also as a
-        decorator). An `AsyncSession` call without `await` is PF202.
+        decorator), and a file handed to `anyio.wrap_file` / `trio.wrap_file` (used through
+        threads from then on). A file's methods in the function that opened it are reported
+        once, at the `open`. An `AsyncSession` call without `await` is PF202.
     """
     why_slow = """
         An event loop runs every coroutine of the process on one thread. While a
@@ -848,6 +852,32 @@ class BlockingCallInAsync(Rule):
             """,
             why="the asyncio Redis client, awaited",
         ),
+        flag(
+            """
+            import os
+
+            class Recorder:
+                def __init__(self, path):
+                    self.log = open(path, "a")
+
+                async def finish(self, pid):
+                    os.waitpid(pid, 0)
+                    self.log.write(f"{pid} done\\n")
+            """,
+            (8, 9),
+            (9, 9),
+            why="waiting for a child process; a file opened in `__init__` written on the loop",
+        ),
+        ok(
+            """
+            import anyio
+
+            async def first_line(path):
+                async with anyio.wrap_file(open(path)) as handle:
+                    return await handle.readline()
+            """,
+            why="the file is read through worker threads by anyio's wrapper",
+        ),
         ok(
             """
             import anyio
@@ -876,12 +906,20 @@ class BlockingCallInAsync(Rule):
             # What the function is (a route?) is asked of the project index only once there is
             # something to report: most async functions block nowhere.
             place = _Place(ctx, function)
+            reported_openers = [
+                call.node.start_byte for call in function.calls
+                if call.callee in FILE_OPENERS and not call.awaited and not _wrapped_for_threads(ctx, call)
+            ]
             for call in function.calls:
                 if call.awaited:
                     continue
                 entry = blocking_call(call.callee)
                 if entry is None:
                     continue
+                if call.callee in FILE_OPENERS and _wrapped_for_threads(ctx, call):
+                    continue
+                if entry is FILE_OBJECT and any(start <= call.node.start_byte for start in reported_openers):
+                    continue  # `f.read()` after `f = open(p)` here: one cause, reported at the opening call
                 shown = _callee_display(ctx, call)
                 if call.offloaded_by:
                     message = (
@@ -1018,6 +1056,17 @@ class _ToDef:
         end = source.span(following)
         edit = TextEdit(Span(start.path, start.line, start.col, end.line, end.col), "")
         return Fix(description=f"Declare `{function.name}` with plain `def` (FastAPI runs it in its thread pool)", edits=(edit,))
+
+
+def _wrapped_for_threads(ctx, call: CallFact) -> bool:
+    """`await trio.wrap_file(open(p))`: the file is used only through worker threads after this."""
+    parent = call.node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None or parent.type != "argument_list" or parent.parent is None:
+        return False
+    function = parent.parent.child_by_field_name("function")
+    return function is not None and ctx.facts.resolve(function) in THREAD_WRAPPERS
 
 
 def _callee_display(ctx, call: CallFact) -> str:
