@@ -244,3 +244,24 @@ def test_wrap_file_takes_the_file_to_worker_threads():
             return last, other, fallback
         """
     ) == [(8, 16, "builtins.open")]
+
+
+def test_types_follow_flat_tuple_unpacking():
+    assert positions(
+        """
+        from pathlib import Path
+
+        import httpx
+
+        async def sweep(a, b):
+            (old, new) = (Path(a), Path(b))
+            client, retries = httpx.Client(), 3
+            old.unlink()
+            client.get(b)
+            first, *rest = Path(a), Path(b)
+            first.unlink()
+            new, old = retries, new
+            old.unlink()
+            new.unlink()
+        """
+    ) == [(8, 5, "pathlib.Path.unlink"), (9, 5, "httpx.Client.get"), (13, 5, "pathlib.Path.unlink")]

@@ -351,6 +351,26 @@ def _last(qualname: Optional[str]) -> str:
     return qualname.rsplit(".", 1)[-1] if qualname else ""
 
 
+def _unpacked_pairs(left, right) -> Optional[list]:
+    """`a, b = x(), y()` (or parenthesised): each name with its own value, when both sides are
+    flat, unstarred and of the same length; None otherwise."""
+    if right is None:
+        return None
+    while left.type == "parenthesized_expression" and left.named_children:
+        left = left.named_children[0]
+    while right.type == "parenthesized_expression" and right.named_children:
+        right = right.named_children[0]
+    if left.type not in ("pattern_list", "tuple_pattern", "tuple") or right.type not in ("expression_list", "tuple"):
+        return None
+    names = [c for c in left.named_children if c.type != "comment"]
+    values = [c for c in right.named_children if c.type != "comment"]
+    if len(names) != len(values) or any(n.type != "identifier" for n in names):
+        return None
+    if any(v.type in ("list_splat", "dictionary_splat") for v in values):
+        return None
+    return list(zip(names, values))
+
+
 def _looks_like_class(qualname: str) -> bool:
     name = _last(qualname)
     return bool(name) and name[0].isupper()
@@ -826,6 +846,12 @@ class PythonFacts:
             return
         if left.type == "attribute":
             self._bind_attribute(left, right, annotation, key, node.start_byte)
+            return
+        pairs = _unpacked_pairs(left, right)
+        if pairs is not None:
+            for name, value in pairs:
+                target, type_ = self._value(value, key, node.start_byte)
+                self._bind(key, self._text(name), Binding(node.start_byte, target=target, type=type_))
             return
         for name in self._target_names(left):
             self._bind(key, self._text(name), Binding(node.start_byte))
