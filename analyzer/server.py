@@ -402,7 +402,7 @@ def path_of_uri(uri: str) -> Optional[str]:
     if parsed.scheme != "file":
         return None
     path = unquote(parsed.path)
-    if os.name == "nt" and re.match(r"^/[A-Za-z]:", path):  # pragma: no cover
+    if os.name == "nt" and path[:1] == "/" and path[2:3] == ":" and path[1:2].isalpha():  # pragma: no cover
         path = path[1:]
     return os.path.realpath(path)
 
