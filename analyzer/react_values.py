@@ -101,26 +101,34 @@ def _expression_kind(facts, node) -> Optional[str]:
 
 
 def unstable_value(facts, expr, owner) -> Optional[Unstable]:
-    """The value `expr` evaluates to, when it is new on every render of `owner`; else None."""
-    node = model.unwrap(expr)
-    if node is None or owner is None:
+    """The value `expr` evaluates to, when it is new on every render of `owner`; else None.
+
+    Ternary branches and `&&`/`||`/`??` operands may nest to any depth: they are searched
+    in source order with a stack, not by recursion; the first unstable one wins."""
+    if owner is None:
         return None
-    if node.type == "ternary_expression":
-        for branch in ("consequence", "alternative"):
-            found = unstable_value(facts, node.child_by_field_name(branch), owner)
-            if found is not None:
-                return found
-        return None
-    if node.type == "binary_expression":
-        operator = node.child_by_field_name("operator")
-        op = facts.text(operator) if operator is not None else ""
-        if op in ("&&", "||", "??"):
-            sides = ("right",) if op == "&&" else ("left", "right")
-            for side in sides:
-                found = unstable_value(facts, node.child_by_field_name(side), owner)
-                if found is not None:
-                    return found
-        return None
+    stack = [expr]
+    while stack:
+        node = model.unwrap(stack.pop())
+        if node is None:
+            continue
+        if node.type == "ternary_expression":
+            stack.extend(reversed([node.child_by_field_name(b) for b in ("consequence", "alternative")]))
+            continue
+        if node.type == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            op = facts.text(operator) if operator is not None else ""
+            if op in ("&&", "||", "??"):
+                sides = ("right",) if op == "&&" else ("left", "right")
+                stack.extend(reversed([node.child_by_field_name(side) for side in sides]))
+            continue
+        found = _unstable_leaf(facts, node, owner)
+        if found is not None:
+            return found
+    return None
+
+
+def _unstable_leaf(facts, node, owner) -> Optional[Unstable]:
     kind = _expression_kind(facts, node)
     if kind is not None:
         return Unstable(kind, node, None, _in_loop(facts, facts.enclosing_function(node) if node.type not in FUNCTION_NODES

@@ -331,6 +331,17 @@ class Binding:
 
 
 _MISSING = object()
+_NOT_ANNOTATED = object()
+_TARGET_CONTAINERS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "list_splat_pattern",
+                                "parenthesized_expression", "as_pattern_target"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Inner:
+    """An annotation wrapper's one inner annotation; `depends` is set for `Annotated[...]`."""
+
+    node: object
+    depends: object = _NOT_ANNOTATED
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # name bound nowhere: may be a builtin
 
 
@@ -554,7 +565,13 @@ class PythonFacts:
         is_lambda = node.type == "lambda"
         name_node = node.child_by_field_name("name")
         name = "<lambda>" if is_lambda else (self._text(name_node) if name_node else "<def>")
-        qualname = f"{self._qualname_prefix(key)}.{name}"
+        enclosing = self._functions_by_id.get(key)
+        if is_lambda and enclosing is not None and enclosing.is_lambda:
+            # A lambda in a lambda shares its qualname: nobody can call either by name, and a
+            # name per nesting level would make N nested lambdas cost N² bytes.
+            qualname = enclosing.qualname
+        else:
+            qualname = f"{self._qualname_prefix(key)}.{name}"
         class_name = _last(self._class_qualnames[key]) if key in self._class_qualnames else None
         record = FunctionFact(
             name=name,
@@ -744,11 +761,27 @@ class PythonFacts:
     def _annotation(self, node, key) -> tuple[Optional[str], Optional[str]]:
         """(qualified type, Depends target) of an annotation: unwraps
         `Optional[X]`, `X | None`, `Union[X, None]`, `Annotated[X, Depends(f)]`
-        and string annotations."""
+        and string annotations.
+
+        A loop, not recursion (wrappers may nest thousands deep): each wrapper names the one
+        inner annotation to read next. The outermost `Annotated` decides the Depends target."""
+        annotated = False
+        depends = None
+        while True:
+            inner = self._annotation_step(node, key)
+            if isinstance(inner, tuple):  # a result: (type, depends)
+                return (inner[0], depends) if annotated else inner
+            node, step_depends = inner.node, inner.depends
+            if step_depends is not _NOT_ANNOTATED and not annotated:
+                annotated, depends = True, step_depends
+
+    def _annotation_step(self, node, key):
+        """Either the result for `node`, or an _Inner: the annotation it wraps (and, for
+        `Annotated[...]`, the Depends target of its metadata)."""
         if node is None:
             return None, None
         if node.type == "type":
-            return self._annotation(node.named_children[0] if node.named_children else None, key)
+            return _Inner(node.named_children[0] if node.named_children else None)
         if node.type == "identifier":
             binding = self._lookup(self._text(node), key, node.start_byte)
             if isinstance(binding, Binding) and binding.alias is not None:
@@ -767,9 +800,9 @@ class PythonFacts:
         if node.type == "binary_operator":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if right is not None and right.type == "none":
-                return self._annotation(left, key)
+                return _Inner(left)
             if left is not None and left.type == "none":
-                return self._annotation(right, key)
+                return _Inner(right)
             return None, None
         if node.type in ("generic_type", "subscript"):
             if node.type == "generic_type":
@@ -784,31 +817,32 @@ class PythonFacts:
             if not args:
                 return None, None
             if head_name in TYPE_WRAPPERS:
-                return self._annotation(args[0], key)
+                return _Inner(args[0])
             if head_name in TYPE_UNIONS:
                 real = [a for a in args if self._text(a) != "None"]
-                return self._annotation(real[0], key) if len(real) == 1 else (None, None)
+                return _Inner(real[0]) if len(real) == 1 else (None, None)
             if head_name in TYPE_ANNOTATED:
-                type_name, _ = self._annotation(args[0], key)
                 depends = None
                 for meta in args[1:]:
                     inner = meta.named_children[0] if meta.type == "type" and meta.named_children else meta
                     if inner.type == "call":
                         depends = depends or self._depends_target(inner, key)
-                return type_name, depends
+                return _Inner(args[0], depends)
             return None, None
         return None, None
 
     def _target_names(self, node):
-        """Identifiers bound by an assignment target (tuples, lists, stars)."""
-        if node is None:
-            return
-        if node.type == "identifier":
-            yield node
-        elif node.type in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "list_splat_pattern",
-                           "parenthesized_expression", "as_pattern_target"):
-            for child in node.named_children:
-                yield from self._target_names(child)
+        """Identifiers bound by an assignment target (tuples, lists, stars), in source order.
+        A stack, not recursion: targets may nest deeply."""
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if node.type == "identifier":
+                yield node
+            elif node.type in _TARGET_CONTAINERS:
+                stack.extend(reversed(node.named_children))
 
     def _value(self, node, key, pos) -> tuple[Optional[str], Optional[str]]:
         """(target, type) that a name gets when assigned `node`."""
@@ -951,48 +985,77 @@ class PythonFacts:
 
     def _qualify(self, node, key: Optional[int], pos: int) -> Optional[tuple[str, str]]:
         """("ref", qualified name) when `node` names something, ("inst", type)
-        when it is an instance of a known type, or None."""
-        if node is None:
-            return None
-        kind = node.type
-        if kind == "identifier":
-            name = self._text(node)
-            binding = self._lookup(name, key, pos)
-            if binding is _MISSING:
-                return ("ref", f"builtins.{name}") if name in BUILTIN_NAMES else None
-            if binding is None:
+        when it is an instance of a known type, or None.
+
+        A loop, not recursion: an attribute chain or call chain may be thousands deep in
+        valid code. The outer steps are collected first and applied from the innermost out;
+        a run of attributes on a reference is joined once, not copied at every step."""
+        steps = []  # outer to inner: attribute or call nodes
+        while node is not None:
+            kind = node.type
+            if kind == "attribute":
+                steps.append(node)
+                node = node.child_by_field_name("object")
+            elif kind == "call":
+                steps.append(node)
+                node = node.child_by_field_name("function")
+            elif kind == "parenthesized_expression" and node.named_children:
+                node = node.named_children[0]
+            else:
+                break
+        resolved = self._qualify_name(node, key, pos) if node is not None and node.type == "identifier" else None
+        pending: list = []  # attribute names on a reference, not joined yet
+        for step in reversed(steps):
+            if resolved is None:
                 return None
-            if binding.target:
-                return "ref", binding.target
-            if binding.type:
-                return "inst", binding.type
-            return None
-        if kind == "attribute":
-            base = self._qualify(node.child_by_field_name("object"), key, pos)
-            attribute = node.child_by_field_name("attribute")
-            if base is None or attribute is None:
+            if step.type == "call":
+                if pending:
+                    resolved = ("ref", ".".join([resolved[1], *pending]))
+                    pending = []
+                resolved = self._call_result(resolved)
+                continue
+            attribute = step.child_by_field_name("attribute")
+            if attribute is None:
                 return None
             name = self._text(attribute)
-            if base[0] == "inst":
-                slot_type = self._attribute_types.get((base[1], name))
-                if slot_type:
-                    return "inst", slot_type
-                class_node = self.classes.get(base[1])
-                if class_node is not None:
-                    # `session = requests.Session()` in the class body, read as `self.session`.
-                    bindings = self._bindings.get(class_node.id, {}).get(name)
-                    if bindings and len({(b.target, b.type) for b in bindings}) == 1 and bindings[0].type:
-                        return "inst", bindings[0].type
-            return "ref", f"{base[1]}.{name}"
-        if kind == "call":
-            callee = self._qualify(node.child_by_field_name("function"), key, pos)
-            if callee and callee[0] == "ref" and callee[1] in FACTORY_TYPES:
-                return "inst", FACTORY_TYPES[callee[1]]
-            if callee and callee[0] == "ref" and (callee[1] in self.classes or _looks_like_class(callee[1])):
-                return "inst", callee[1]
+            if resolved[0] == "inst":
+                resolved = self._attribute_of_instance(resolved[1], name)
+            else:
+                pending.append(name)
+        if resolved is not None and pending:
+            resolved = ("ref", ".".join([resolved[1], *pending]))
+        return resolved
+
+    def _qualify_name(self, node, key: Optional[int], pos: int) -> Optional[tuple[str, str]]:
+        name = self._text(node)
+        binding = self._lookup(name, key, pos)
+        if binding is _MISSING:
+            return ("ref", f"builtins.{name}") if name in BUILTIN_NAMES else None
+        if binding is None:
             return None
-        if kind == "parenthesized_expression" and node.named_children:
-            return self._qualify(node.named_children[0], key, pos)
+        if binding.target:
+            return "ref", binding.target
+        if binding.type:
+            return "inst", binding.type
+        return None
+
+    def _attribute_of_instance(self, type_: str, name: str) -> tuple[str, str]:
+        slot_type = self._attribute_types.get((type_, name))
+        if slot_type:
+            return "inst", slot_type
+        class_node = self.classes.get(type_)
+        if class_node is not None:
+            # `session = requests.Session()` in the class body, read as `self.session`.
+            bindings = self._bindings.get(class_node.id, {}).get(name)
+            if bindings and len({(b.target, b.type) for b in bindings}) == 1 and bindings[0].type:
+                return "inst", bindings[0].type
+        return "ref", f"{type_}.{name}"
+
+    def _call_result(self, callee: tuple[str, str]) -> Optional[tuple[str, str]]:
+        if callee[0] == "ref" and callee[1] in FACTORY_TYPES:
+            return "inst", FACTORY_TYPES[callee[1]]
+        if callee[0] == "ref" and (callee[1] in self.classes or _looks_like_class(callee[1])):
+            return "inst", callee[1]
         return None
 
     def resolve(self, node, scope: Optional[FunctionFact] = None) -> Optional[str]:
@@ -1200,6 +1263,8 @@ class PythonFacts:
         functions = []
         position = self.source.position
         for function in self.functions:
+            if function.is_lambda:
+                continue  # no other file can call a lambda by name
             functions.append(
                 {
                     "qualname": function.qualname,

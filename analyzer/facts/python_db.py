@@ -512,13 +512,13 @@ def _is_slice(node) -> bool:
 
 def _first_path(db: DbFacts, node) -> Optional[str]:
     node = unwrap(node)
-    if node.type == "string":
-        text = "".join(db.text(c) for c in node.named_children if c.type == "string_content")
-        return text.split("__", 1)[0] or None
-    if node.type == "call":  # Prefetch("books", queryset=...)
+    while node is not None and node.type == "call":  # Prefetch("books", queryset=...), nested at any depth
         positional, keywords = call_args(node)
         target = positional[0] if positional else keywords.get("lookup")
-        return _first_path(db, target) if target is not None else None
+        node = unwrap(target) if target is not None else None
+    if node is not None and node.type == "string":
+        text = "".join(db.text(c) for c in node.named_children if c.type == "string_content")
+        return text.split("__", 1)[0] or None
     return None
 
 

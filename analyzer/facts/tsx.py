@@ -239,14 +239,25 @@ class TsxFacts:
 
     def enclosing_function(self, node):
         """The nearest function-like node strictly containing `node` (None at module level)."""
+        cache = self._enclosing_cache
         key = node.id
-        if key in self._enclosing_cache:
-            return self._enclosing_cache[key]
+        if key in cache:
+            return cache[key]
+        # Every node passed on the way up shares the answer: remember it for all of them, since
+        # tree-sitter finds a parent by descending from the root (deep code would make it cubic).
+        passed = [key]
         parent = node.parent
         while parent is not None and parent.type not in FUNCTION_TYPES:
+            if parent.id in cache:
+                found = cache[parent.id]
+                break
+            passed.append(parent.id)
             parent = parent.parent
-        self._enclosing_cache[key] = parent
-        return parent
+        else:
+            found = parent
+        for passed_key in passed:
+            cache[passed_key] = found
+        return found
 
     def render_owner(self, node) -> Optional[Owner]:
         """The component or hook during whose render `node` runs, or None.
@@ -638,27 +649,47 @@ class TsxFacts:
     # -- render ---------------------------------------------------------------------------
 
     def _function_render_owner(self, function) -> Optional[Owner]:
-        key = function.id
-        if key in self._render_cache:
-            return self._render_cache[key]
-        self._render_cache[key] = None  # guards against cycles while computing
-        owner = self._owner_by_function.get(key)
-        if owner is None:
-            node = function
-            parent = node.parent
-            while parent is not None and parent.type in TRANSPARENT_TYPES:
-                node, parent = parent, parent.parent
-            if parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node:
-                owner = self.render_owner(parent)  # IIFE
-            elif parent is not None and parent.type == "arguments":
-                call = parent.parent
-                callee = self._callee_name(call)
-                if callee in RENDER_CALLBACK_HOOKS or callee == "Array.from" or (
-                    self._is_member_call(call) and callee in ITERATION_METHODS
-                ):
-                    owner = self.render_owner(call)
-        self._render_cache[key] = owner
+        """A loop up the functions whose render `function` runs in (an IIFE, a `.map`
+        callback inside another...), which may nest to any depth; every function passed
+        on the way gets the answer cached."""
+        cache = self._render_cache
+        passed = []
+        owner = None
+        while function is not None:
+            key = function.id
+            if key in cache:
+                owner = cache[key]
+                break
+            cache[key] = None  # guards against cycles while computing
+            passed.append(key)
+            owner = self._owner_by_function.get(key)
+            if owner is not None:
+                break
+            call = self._call_running_during(function)
+            if call is None:
+                break
+            function = self.enclosing_function(call)
+        for key in passed:
+            cache[key] = owner
         return owner
+
+    def _call_running_during(self, function):
+        """The call during whose evaluation `function` runs, when it runs at once: the call
+        of an IIFE, or a render-time hook or array iteration it is the callback of."""
+        node = function
+        parent = node.parent
+        while parent is not None and parent.type in TRANSPARENT_TYPES:
+            node, parent = parent, parent.parent
+        if parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+            return parent  # IIFE
+        if parent is not None and parent.type == "arguments":
+            call = parent.parent
+            callee = self._callee_name(call)
+            if callee in RENDER_CALLBACK_HOOKS or callee == "Array.from" or (
+                self._is_member_call(call) and callee in ITERATION_METHODS
+            ):
+                return call
+        return None
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -767,29 +798,41 @@ class TsxFacts:
     def _bind_pattern(self, pattern, data: Binding, scope: dict, props: bool = False) -> None:
         """Bind every name in `pattern` to (a piece of) `data`.
 
-        With `props=True`, the keys of an object pattern are prop names.
+        With `props=True`, the keys of an object pattern are prop names. Patterns nest to any
+        depth, so a stack replaces recursion; it holds (name, Binding) to store and
+        (pattern, data, props) to expand, in source order, so a name bound twice ends as before.
         """
+        stack: list = [(pattern, data, props)]
+        while stack:
+            item = stack.pop()
+            if len(item) == 2:
+                scope[item[0]] = item[1]
+            else:
+                stack.extend(reversed(self._pattern_items(*item)))
+
+    def _pattern_items(self, pattern, data: Binding, props: bool) -> list:
+        """What one level of `pattern` binds: (name, Binding) pairs and inner (pattern, data, props)."""
+        items: list = []
         kind = pattern.type
         if kind == "identifier" or kind == "shorthand_property_identifier_pattern":
             name = self.text(pattern)
             if data.kind == PROPS and not props:
-                scope[name] = Binding(PROPS, name, pattern, data.source, data.value, data.owner, data.origin)
+                items.append((name, Binding(PROPS, name, pattern, data.source, data.value, data.owner, data.origin)))
             else:
-                scope[name] = self._named(data, name, pattern)
+                items.append((name, self._named(data, name, pattern)))
         elif kind == "object_pattern":
             for child in pattern.named_children:
                 if child.type == "shorthand_property_identifier_pattern":
                     key = self.text(child)
-                    scope[key] = self._member(data, key, child)
+                    items.append((key, self._member(data, key, child)))
                 elif child.type == "object_assignment_pattern":
                     left = child.child_by_field_name("left")
                     if left is not None:
                         key = self.text(left)
-                        target = left if left.type == "shorthand_property_identifier_pattern" else left
-                        if target.type == "shorthand_property_identifier_pattern":
-                            scope[key] = self._member(data, key, target)
+                        if left.type == "shorthand_property_identifier_pattern":
+                            items.append((key, self._member(data, key, left)))
                         else:
-                            self._bind_pattern(target, self._member(data, key, target), scope)
+                            items.append((left, self._member(data, key, left), False))
                 elif child.type == "pair_pattern":
                     key_node = child.child_by_field_name("key")
                     value = child.child_by_field_name("value")
@@ -798,34 +841,32 @@ class TsxFacts:
                         member = self._member(data, key, value)
                         if value.type == "assignment_pattern":
                             value = value.child_by_field_name("left")
-                        self._bind_pattern_value(value, member, scope)
+                        if value is None:
+                            continue
+                        if value.type == "identifier":
+                            items.append((self.text(value), self._named(member, self.text(value), value)))
+                        else:
+                            items.append((value, member, False))
                 elif child.type == "rest_pattern":
                     ident = next((c for c in child.named_children if c.type == "identifier"), None)
                     if ident is not None:
-                        scope[self.text(ident)] = Binding(
+                        items.append((self.text(ident), Binding(
                             data.kind if data.kind != PROPS else PROPS, self.text(ident), ident, data.source,
-                            owner=data.owner, origin=data, part=data.part)
+                            owner=data.owner, origin=data, part=data.part)))
         elif kind == "array_pattern":
             for child in pattern.named_children:
                 target = child.child_by_field_name("left") if child.type == "assignment_pattern" else child
                 if target is not None and target.type != "rest_pattern":
-                    self._bind_pattern(target, data.derived("", part=True), scope)
+                    items.append((target, data.derived("", part=True), False))
         elif kind == "assignment_pattern":
             left = pattern.child_by_field_name("left")
             if left is not None:
-                self._bind_pattern(left, data, scope, props)
+                items.append((left, data, props))
         elif kind == "rest_pattern":
             ident = next((c for c in pattern.named_children if c.type == "identifier"), None)
             if ident is not None:
-                scope[self.text(ident)] = self._named(data, self.text(ident), ident)
-
-    def _bind_pattern_value(self, value, member: Binding, scope: dict) -> None:
-        if value is None:
-            return
-        if value.type == "identifier":
-            scope[self.text(value)] = self._named(member, self.text(value), value)
-        else:
-            self._bind_pattern(value, member, scope)
+                items.append((self.text(ident), self._named(data, self.text(ident), ident)))
+        return items
 
     def _named(self, data: Binding, name: str, node) -> Binding:
         binding = data.derived(name, part=data.part)
@@ -907,8 +948,71 @@ class TsxFacts:
             self._bind_pattern(left, Binding(UNKNOWN, "", left), scope)
 
     def _classify(self, expr, at, declaring: bool = False) -> Binding:
-        """What the value of expression `expr` (at node `at`) is, as a Binding."""
-        node = unwrap(expr)
+        """What the value of expression `expr` (at node `at`) is, as a Binding.
+
+        Member chains, ternaries and `??`/`||`/`&&` nest to any depth in valid code, so this
+        is a loop over an explicit stack, not recursion: a node waits for its operands'
+        Bindings (on `values`), then combines them."""
+        values: list = []
+        stack: list = [(expr, None)]  # (node, None) to classify, (node, operand count) to combine
+        while stack:
+            node, operands = stack.pop()
+            if operands is not None:
+                results = values[len(values) - operands:]
+                del values[len(values) - operands:]
+                values.append(self._combine(node, results))
+                continue
+            node = unwrap(node)
+            inner = self._operands(node)
+            if inner is None:
+                values.append(self._classify_leaf(node, at))
+            else:
+                stack.append((node, len(inner)))
+                stack.extend((child, None) for child in reversed(inner))
+        return values[0]
+
+    def _operands(self, node) -> Optional[list]:
+        """The sub-expressions whose Bindings decide `node`'s, or None for a leaf."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind in ("member_expression", "subscript_expression"):
+            return [node.child_by_field_name("object")]
+        if kind == "ternary_expression":
+            return [b for b in (node.child_by_field_name("consequence"), node.child_by_field_name("alternative")) if b is not None]
+        if kind == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            if operator is not None and self.text(operator) in ("??", "||", "&&"):
+                return [s for s in (node.child_by_field_name("left"), node.child_by_field_name("right")) if s is not None]
+        if kind == "call_expression":
+            callee = unwrap(node.child_by_field_name("function"))
+            if callee is not None and callee.type == "member_expression" and self._callee_name(node) in SELF_RETURNING_METHODS:
+                return [callee.child_by_field_name("object")]  # `xs.sort()` returns its (mutated) receiver
+        return None
+
+    def _combine(self, node, operands: list) -> Binding:
+        kind = node.type
+        if kind in ("member_expression", "subscript_expression"):
+            obj = operands[0]
+            if kind == "member_expression":
+                key = self.text(node.child_by_field_name("property"))
+            else:
+                index = node.child_by_field_name("index")
+                key = self.text(index).strip("'\"") if index is not None else ""
+            if obj.value_kind == "this" and obj.owner is not None:
+                if key == "props":
+                    return Binding(PROPS, "this.props", node, owner=obj.owner)
+                if key == "state":
+                    return Binding(STATE_OBJECT, "this.state", node, owner=obj.owner)
+                return Binding(UNKNOWN, key, node)
+            if kind == "member_expression" and obj.kind == REF and key == "current":
+                return Binding(REF, key, node, obj.source, owner=obj.owner, origin=obj, part=True)
+            return self._member(obj, key, node)
+        if kind == "call_expression":
+            return operands[0]
+        return self._first_owned(operands)  # ternary branches, `??`/`||`/`&&` sides
+
+    def _classify_leaf(self, node, at) -> Binding:
         if node is None:
             return Binding(UNKNOWN, "")
         kind = node.type
@@ -925,23 +1029,6 @@ class TsxFacts:
         if kind == "this":
             owner = self._enclosing_class_component(node)
             return Binding(UNKNOWN, "this", node, owner=owner, value_kind="this")
-        if kind in ("member_expression", "subscript_expression"):
-            obj_node = node.child_by_field_name("object")
-            obj = self._classify(obj_node, at)
-            if kind == "member_expression":
-                key = self.text(node.child_by_field_name("property"))
-            else:
-                index = node.child_by_field_name("index")
-                key = self.text(index).strip("'\"") if index is not None else ""
-            if obj.value_kind == "this" and obj.owner is not None:
-                if key == "props":
-                    return Binding(PROPS, "this.props", node, owner=obj.owner)
-                if key == "state":
-                    return Binding(STATE_OBJECT, "this.state", node, owner=obj.owner)
-                return Binding(UNKNOWN, key, node)
-            if kind == "member_expression" and obj.kind == REF and key == "current":
-                return Binding(REF, key, node, obj.source, owner=obj.owner, origin=obj, part=True)
-            return self._member(obj, key, node)
         if kind == "call_expression":
             return self._classify_call(node, at)
         if kind == "array":
@@ -956,14 +1043,7 @@ class TsxFacts:
             return Binding(FUNCTION, "", node)
         if kind in ("string", "template_string", "number", "true", "false", "null", "regex", "unary_expression"):
             return Binding(LITERAL, "", node)
-        if kind == "ternary_expression":
-            branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
-            return self._first_owned([self._classify(b, at) for b in branches if b is not None])
-        if kind == "binary_expression":
-            operator = node.child_by_field_name("operator")
-            if operator is not None and self.text(operator) in ("??", "||", "&&"):
-                sides = [node.child_by_field_name("left"), node.child_by_field_name("right")]
-                return self._first_owned([self._classify(s, at) for s in sides if s is not None])
+        if kind == "binary_expression":  # not `??`/`||`/`&&` (those have operands)
             return Binding(LITERAL, "", node)
         return Binding(UNKNOWN, "", node)
 
@@ -998,8 +1078,6 @@ class TsxFacts:
             return Binding(FRESH_ARRAY, "", call)
         if callee is not None and callee.type == "member_expression":
             receiver = callee.child_by_field_name("object")
-            if name in SELF_RETURNING_METHODS:
-                return self._classify(receiver, at)  # returns its (mutated) receiver
             if name == "bind":
                 return Binding(BOUND_FUNCTION, "", call)
             if name in FRESH_ARRAY_METHODS:

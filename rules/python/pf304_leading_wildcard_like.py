@@ -20,14 +20,13 @@ RAW_LEADING_LIKE = re.compile(r"(?i)\b(?:I?LIKE)\s+(?:E?')%")
 def _leading_percent(db, node) -> bool:
     """A pattern that starts with `%`: "%x", f"%{q}%", "%" + q, "%%%s" % q."""
     node = unwrap(node)
+    while node is not None and node.type == "binary_operator":  # the leftmost operand, however long the sum
+        node = unwrap(node.child_by_field_name("left"))
     if node is None:
         return False
     if node.type == "string":
         parts = [c for c in node.named_children if c.type in ("string_content", "interpolation")]
         return bool(parts) and parts[0].type == "string_content" and db.text(parts[0]).startswith("%")
-    if node.type == "binary_operator":
-        left = node.child_by_field_name("left")
-        return _leading_percent(db, left)
     return False
 
 

@@ -1,0 +1,119 @@
+"""Valid but extreme code (from a fuzzing pass): deep nesting, huge lines, odd bytes.
+
+Deep code must give the same findings as shallow code: tree-sitter parses any depth, so a
+RecursionError (or a silent loss of findings) is ours. DEEP is past Python's default recursion
+limit of 1000.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from perfscan.engine import check_text
+
+DEEP = 1100
+
+
+def _findings(files: dict) -> list:
+    result = check_text(files)
+    assert result.notifications == [], result.notifications
+    return sorted((f.code, f.span.path, f.message) for f in result.findings)
+
+
+def _tsx_lines(text: str) -> str:
+    """One nesting level per line: discovery skips TSX with a line over 2000 characters."""
+    return text.replace("\x00", "\n")
+
+
+PY_BLOCKING = "import requests\n\nasync def f(u, a, xs):\n    {}\n"
+# (template of one statement, nesting with `{}` as the hole) -> the blocking call sits at the bottom
+PY_DEEP_CASES = {
+    "attribute chain": ("x = requests.get(u){}", lambda n: ".b" * n),
+    "method chain": ("x = requests.get(u){}", lambda n: ".b()" * n),
+    "parentheses": ("x = {}", lambda n: "(" * n + "requests.get(u)" + ")" * n),
+    "lists": ("x = {}", lambda n: "[" * n + "requests.get(u)" + "]" * n),
+    "calls": ("x = {}", lambda n: "g(" * n + "requests.get(u)" + ")" * n),
+    "nested tuple target": ("{} = requests.get(u)", lambda n: "(" * n + "a" + ",)" * n),
+    "for target": ("for {} in xs: requests.get(u)", lambda n: "(" * n + "a" + ",)" * n),
+    "decorator chain": ("@d{}\n    def g(): pass\n    requests.get(u)", lambda n: ".b" * n),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PY_DEEP_CASES))
+def test_deep_python_gives_the_shallow_findings(name):
+    statement, nest = PY_DEEP_CASES[name]
+    shallow = _findings({"app.py": PY_BLOCKING.format(statement.format(nest(2)))})
+    deep = _findings({"app.py": PY_BLOCKING.format(statement.format(nest(DEEP)))})
+    assert [code for code, _, _ in shallow] == ["PF201"]
+    assert deep == shallow
+
+
+def test_deep_annotation_wrappers_still_resolve_the_session_type():
+    code = (
+        "from typing import Optional\nfrom sqlalchemy.orm import Session\nfrom fastapi import Depends\n\n"
+        "async def f(s: {} = Depends(get_db)):\n    s.query(User).all()\n"
+    )
+    shallow = _findings({"app.py": code.replace("{}", "Optional[" * 2 + "Session" + "]" * 2)})
+    deep = _findings({"app.py": code.replace("{}", "Optional[" * DEEP + "Session" + "]" * DEEP)})
+    assert [c for c, _, _ in shallow] == ["PF201"]
+    assert deep == shallow
+
+
+def test_leading_wildcard_at_the_left_of_a_long_sum():
+    code = "from sqlalchemy.orm import Session\n\ndef f(s: Session, q):\n    return s.query(User).filter(User.name.like({})).all()\n"
+    result = check_text({"app.py": code.format("'%'" + " + q" * DEEP)})
+    assert result.notifications == []
+    assert [(f.code, f.span.line) for f in result.findings] == [("PF304", 4)]
+
+
+def test_nested_lambdas_keep_the_blocking_call_after_them():
+    code = "import requests\n\nasync def f(u):\n    x = " + "lambda: " * 2000 + "requests.get(u)\n    requests.get(u)\n"
+    result = check_text({"app.py": code})
+    assert result.notifications == []
+    assert [(f.code, f.span.line, f.span.col) for f in result.findings] == [("PF201", 5, 5)]
+
+
+def test_nested_lambdas_summary_stays_proportional_to_the_file():
+    from perfscan.facts.python import PythonFacts
+
+    from .conftest import source_of
+
+    code = "import requests\n\nasync def f(u):\n    x = " + "lambda: " * 2000 + "requests.get(u)\n"
+    facts = PythonFacts.build(source_of("app.py", code))
+    size = len(pickle.dumps(facts.summary()))
+    # Was 18 MB: every lambda's qualname repeated its enclosing lambdas' (`f.<lambda>.<lambda>...`).
+    assert size < len(code), size
+    assert {fn.qualname for fn in facts.functions} == {"app.f", "app.f.<lambda>"}
+    assert [record["qualname"] for record in facts.summary()["functions"]] == ["app.f"]
+
+
+TSX_HEAD = "import React, { memo, useState } from 'react';\nconst Child = memo((q: any) => <div/>);\n"
+TSX_PROP = TSX_HEAD + "export function App(p: any) {\n  const [s, setS] = useState([]);\n  const v = {};\n  return <Child onClick={v} />;\n}\n"
+TSX_MUTATION = TSX_HEAD + "export function App(p: any) {\n  const v = {};\n  return <div>{v}</div>;\n}\n"
+TSX_INLINE = TSX_HEAD + "export function App(p: any) {\n  return <Child value={{}} />;\n}\n"
+TSX_PARAMS = TSX_HEAD + "export function App({}: any) {\n  return <Child onClick={() => 1} />;\n}\n"
+TSX_DEEP_CASES = {
+    # name: (template, nesting with the interesting expression at the bottom)
+    "ternary, right": (TSX_MUTATION, lambda n: "p.a ? x :\x00" * n + "p.items.sort()"),
+    "ternary, left": (TSX_PROP, lambda n: "p.a ?\x00" * n + "() => 1" + " : x\x00" * n),
+    "nullish chain": (TSX_MUTATION, lambda n: "p.items.sort()" + "\x00?? x" * n),
+    "or chain": (TSX_MUTATION, lambda n: "x ||\x00" * n + "p.items.sort()"),
+    "member chain": (TSX_MUTATION, lambda n: "p.items.sort()" + "\x00.b" * n),
+    "map callbacks": (TSX_MUTATION, lambda n: "p.items.map(() =>\x00" * n + "p.items.sort()" + ")\x00" * n),
+    "IIFEs": (TSX_MUTATION, lambda n: "(() =>\x00" * n + "p.items.sort()" + ")()\x00" * n),
+    "inline ternary": (TSX_INLINE, lambda n: "p.a ? x :\x00" * n + "{a: 1}"),
+    "inline or": (TSX_INLINE, lambda n: "x ||\x00" * n + "{a: 1}"),
+    "object pattern": (TSX_PARAMS, lambda n: "{a:\x00" * n + "p" + "}\x00" * n),
+    "array pattern": (TSX_PARAMS, lambda n: "{a: " + "[\x00" * n + "p" + "]\x00" * n + "}"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TSX_DEEP_CASES))
+def test_deep_tsx_gives_the_shallow_findings(name):
+    template, nest = TSX_DEEP_CASES[name]
+    shallow = _findings({"App.tsx": _tsx_lines(template.replace("{}", nest(2), 1))})
+    deep = _findings({"App.tsx": _tsx_lines(template.replace("{}", nest(DEEP), 1))})
+    assert len(shallow) == 1
+    assert deep == shallow
