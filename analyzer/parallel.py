@@ -14,10 +14,11 @@ work; otherwise the kept tree is checked, or the file parsed again), then hands
 out files whose summary came from the cache but whose project index changed.
 Trees never cross a process boundary.
 
-The watchdog: a worker answers file by file, so the parent knows which file each worker is on
-and since when. A file that takes longer than the limit is reported (a "timeout" notification),
-its worker killed and replaced, and the rest of its work handed out again: a signal could not
-interrupt tree-sitter or the regex engine in the middle of a call, stopping a process can.
+The watchdog: each worker notes in shared memory (its clock: no message, no wake-up of the
+parent) which item it has started and when. A file that takes longer than the limit is reported
+(a "timeout" notification), its worker killed and replaced, and the rest of its work handed out
+again: a signal could not interrupt tree-sitter or the regex engine in the middle of a call,
+stopping a process can.
 
 `fork` is used where the platform offers it (cheap start, inherits loaded
 grammars and rules), `spawn` elsewhere.
@@ -25,6 +26,8 @@ grammars and rules), `spawn` elsewhere.
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import multiprocessing
 import os
 import pickle
@@ -38,6 +41,8 @@ from typing import Callable, Optional
 from .checker import Checked, Extracted, FileChecker
 from .findings import Notification
 from .memory import tune_gc, worker_share_kb
+from .project import ProjectIndex
+from .source import LANGUAGE_FAMILY
 
 # Chunks small enough to balance the load, large enough to keep messages few.
 MAX_CHUNK = 16
@@ -144,11 +149,13 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _worker_main(conn, root, config, rules, early_families, hold_limit_kb) -> None:
+def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb) -> None:
     tune_gc()  # a spawned worker does not inherit the parent's settings
     checker = FileChecker(root, config, rules, hold_limit_kb=hold_limit_kb, early_families=early_families)
     handlers = {"extract": checker.extract, "check_held": checker.check_held, "check_files": checker.check_file}
     inputs_sent = 0
+    # The summaries this worker made: the parent's index comes without them (see WorkerPool.check).
+    produced: dict[str, tuple[str, object]] = {}
     while True:
         try:
             message = conn.recv()
@@ -157,23 +164,48 @@ def _worker_main(conn, root, config, rules, early_families, hold_limit_kb) -> No
         op = message[0]
         try:
             if op == "index":
-                checker.set_index(pickle.loads(message[1]))
-                checker.limit_holdings(message[2])
+                index, share, mine = pickle.loads(message[1])
+                checker.set_index(_with_summaries(index, produced, mine))
+                checker.limit_holdings(share)
                 conn.send(("ok", None))
             elif op == "stop":
                 conn.send(("ok", (checker.parsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
                 return
             else:
                 handle = handlers[op]
+                answers = []
                 for item in message[1]:
-                    answer = handle(item)
-                    # The project files read so far go with the answer when they changed: a
-                    # worker stopped by the watchdog cannot be asked at the end.
-                    inputs = checker.project_inputs()
-                    conn.send(("ok", (answer, inputs if len(inputs) != inputs_sent else None)))
-                    inputs_sent = len(inputs)
+                    # For the parent's watchdog: since when this process works on which item
+                    # (shared memory, no message; time first, so the count never runs ahead).
+                    clock[_SINCE] = time.monotonic()
+                    clock[_STARTED] += 1
+                    answers.append(handle(item))
+                if op == "extract":
+                    produced.update(
+                        (out.rel_path, (LANGUAGE_FAMILY[out.language], out.summary)) for out in answers if out.has_facts
+                    )
+                # The project files read so far go with the answers when they changed: a worker
+                # stopped by the watchdog cannot be asked at the end.
+                inputs = checker.project_inputs()
+                conn.send(("ok", (answers, inputs if len(inputs) != inputs_sent else None)))
+                inputs_sent = len(inputs)
         except Exception:
             conn.send(("error", traceback.format_exc()))
+
+
+def _with_summaries(index: ProjectIndex, produced: dict, mine: list[str]) -> ProjectIndex:
+    """The parent's index with this worker's own summaries put back, in the order
+    ProjectIndex.build gives (sorted paths), so every answer is the parent's."""
+    for rel in mine:
+        family, summary = produced[rel]
+        getattr(index, family)[rel] = summary
+    for family in ("python", "tsx"):
+        setattr(index, family, dict(sorted(getattr(index, family).items())))
+    return index
+
+
+# The two slots of a worker's clock: items started so far, and when the last one started.
+_STARTED, _SINCE = 0, 1
 
 
 class WorkerError(RuntimeError):
@@ -181,22 +213,33 @@ class WorkerError(RuntimeError):
 
 
 class _Worker:
-    """One worker process, and the items it was sent and has not answered yet."""
+    """One worker process, the items it was sent and has not answered yet, and its clock."""
 
     def __init__(self, context, args):
         parent_end, child_end = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child_end, *args), daemon=True)
+        self.clock = context.RawArray("d", 2)
+        self.process = context.Process(target=_worker_main, args=(child_end, self.clock, *args), daemon=True)
         self.process.start()
         child_end.close()
         self.conn = parent_end
-        self.op = ""
-        self.pending: list = []
-        self.since = 0.0  # when the first pending item started: the previous answer's arrival
+        self.pending: list[tuple[str, object]] = []  # (op, item) sent and not answered, in order
+        self.chunks: list[int] = []  # the size of each chunk in flight
+        self.answered = 0  # items answered so far
+        self.idle_until = 0.0  # when it was last sent work while idle
         self.retired = False
 
     def send(self, op: str, items: list) -> None:
         self.conn.send((op, items))
-        self.op, self.pending, self.since = op, list(items), time.monotonic()
+        if not self.pending:
+            self.idle_until = time.monotonic()
+        self.pending.extend((op, item) for item in items)
+        self.chunks.append(len(items))
+
+    def receive_chunk(self) -> tuple[list, Optional[list]]:
+        answers, inputs = self.receive()
+        del self.pending[: self.chunks.pop(0)]
+        self.answered += len(answers)
+        return answers, inputs
 
     def receive(self):
         try:
@@ -206,6 +249,14 @@ class _Worker:
         if status != "ok":
             raise WorkerError(f"worker failed:\n{payload}")
         return payload
+
+    def since(self) -> float:
+        """When the item it works on started (an idle worker's clock is older than its work)."""
+        return max(self.clock[_SINCE], self.idle_until)
+
+    def current(self) -> int:
+        """Which of `pending` it works on."""
+        return min(max(0, int(self.clock[_STARTED]) - self.answered - 1), len(self.pending) - 1)
 
     def kill(self) -> None:
         self.retired = True
@@ -227,14 +278,21 @@ class WorkerPool:
         self.inputs: set[str] = set()  # project files the workers' indexes read
         self.workers = [self._start() for _ in range(count)]
         self._holder: dict[str, _Worker] = {}  # rel_path -> worker that extracted (holds) it
+        self._producer: dict[str, _Worker] = {}  # rel_path -> worker that made its summary
         self._files: dict = {}  # rel_path -> DiscoveredFile, to parse a file again elsewhere
-        self._index_message = None  # phase 2's index, for a worker started during phase 2
+        self._index = None  # phase 2's index, for a worker started during phase 2
 
     def _share_kb(self) -> Optional[int]:
         return worker_share_kb(self.budget_kb, self.count) if self.budget_kb else None
 
     def _start(self) -> _Worker:
-        return _Worker(self._context, (*self._args, self._share_kb()))
+        # A forked worker's collector would otherwise walk, and so copy, every page of the
+        # parent's objects it inherited (grammars, rules, summaries).
+        gc.freeze()
+        try:
+            return _Worker(self._context, (*self._args, self._share_kb()))
+        finally:
+            gc.unfreeze()
 
     def extract(self, files: list, progress: Callable[[int], None]) -> list[Extracted]:
         """Phase 1 over `files` (ideally largest first); returns Extracted, in any order."""
@@ -243,16 +301,16 @@ class WorkerPool:
         for worker, item in self._dispatch({}, list(files), "", "extract", progress):
             if item.held:
                 self._holder[item.rel_path] = worker
+            if item.has_facts:
+                self._producer[item.rel_path] = worker
             out.append(item)
         return out
 
     def check(self, index, held: list[str], stale_files: list, progress: Callable[[int], None]) -> list[Checked]:
         """Phase 2: held files where they were parsed, then the stale ones anywhere."""
-        # Pickled once, not once per worker; the shares are set again now that the parent holds
-        # the index and each worker is about to hold a copy of it.
-        self._index_message = ("index", pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL), self._share_kb())
+        self._index = index
         for worker in self.workers:
-            worker.conn.send(self._index_message)
+            self._send_index(worker)
         for worker in self.workers:
             worker.receive()
         queues: dict[int, list] = {}
@@ -264,25 +322,47 @@ class WorkerPool:
             else:
                 queues.setdefault(self.workers.index(worker), []).append(rel)
         out = [item for _, item in self._dispatch(queues, lost + list(stale_files), "check_held", "check_files", progress)]
-        self._index_message = None
+        self._index = None
         return out
+
+    def _send_index(self, worker: _Worker) -> None:
+        """The index, less the summaries the worker made itself (it puts them back): pickling
+        and unpickling them cost ~0.7 s of a 7 s run over polar/server with one worker. The
+        share of the budget is set again now that the parent holds the index and the worker
+        is about to hold a copy."""
+        mine = sorted(rel for rel, producer in self._producer.items() if producer is worker)
+        index = self._index
+        if mine:
+            index = dataclasses.replace(
+                index,
+                python={rel: s for rel, s in index.python.items() if self._producer.get(rel) is not worker},
+                tsx={rel: s for rel, s in index.tsx.items() if self._producer.get(rel) is not worker},
+            )
+        blob = pickle.dumps((index, self._share_kb(), mine), protocol=pickle.HIGHEST_PROTOCOL)
+        worker.conn.send(("index", blob))
 
     def _dispatch(self, queues: dict[int, list], shared: list, op_own: str, op_shared: str,
                   progress: Callable[[int], None]) -> list:
-        """Give each idle worker its own next chunk, else a chunk of the shared queue; answers
-        come file by file, (worker, answer), the watchdog's answers with worker None."""
+        """Give each worker its own next chunks, else chunks of the shared queue; returns
+        (worker, answer) per item, the watchdog's answers with worker None."""
         answers = []
 
         def feed(slot: int) -> None:
-            own = queues.get(slot)
-            if own:
-                chunk, queues[slot] = own[:MAX_CHUNK], own[MAX_CHUNK:]
-                self.workers[slot].send(op_own, chunk)
-            elif shared:
-                size = _chunk_size(len(shared), self.count)
-                chunk = shared[:size]
-                del shared[:size]
-                self.workers[slot].send(op_shared, chunk)
+            # Two chunks in flight: a worker starts the next one without waiting for the parent
+            # to read its answers (on a loaded machine that wait cost more than the messages).
+            worker = self.workers[slot]
+            while len(worker.chunks) < 2:
+                own = queues.get(slot)
+                if own:
+                    chunk, queues[slot] = own[:MAX_CHUNK], own[MAX_CHUNK:]
+                    worker.send(op_own, chunk)
+                elif shared:
+                    size = _chunk_size(len(shared), self.count)
+                    chunk = shared[:size]
+                    del shared[:size]
+                    worker.send(op_shared, chunk)
+                else:
+                    return
 
         for slot in range(self.count):
             feed(slot)
@@ -293,14 +373,11 @@ class WorkerPool:
             for conn in wait([worker.conn for worker in busy], self._time_left(busy)):
                 slot = next(i for i, worker in enumerate(self.workers) if worker.conn is conn)
                 worker = self.workers[slot]
-                answer, inputs = worker.receive()
+                chunk, inputs = worker.receive_chunk()
                 self.inputs.update(inputs or ())
-                worker.pending.pop(0)
-                worker.since = time.monotonic()
-                answers.append((worker, answer))
-                progress(1)
-                if not worker.pending:
-                    feed(slot)
+                answers.extend((worker, answer) for answer in chunk)
+                progress(len(chunk))
+                feed(slot)
             for slot, worker in enumerate(self.workers):
                 if worker.pending and self._overdue(worker):
                     answers.append((None, self._stop_runaway(slot, queues, shared)))
@@ -310,36 +387,37 @@ class WorkerPool:
     def _time_left(self, busy: list) -> Optional[float]:
         if self.file_timeout is None:
             return None
-        return max(0.0, min(worker.since for worker in busy) + self.file_timeout - time.monotonic())
+        return max(0.0, min(worker.since() for worker in busy) + self.file_timeout - time.monotonic())
 
     def _overdue(self, worker: _Worker) -> bool:
-        # An answer already in the pipe came in time: it is read on the next round.
+        # Answers already in the pipe came in time: they are read on the next round.
         return (
             self.file_timeout is not None
-            and time.monotonic() - worker.since > self.file_timeout
+            and time.monotonic() - worker.since() > self.file_timeout
             and not worker.conn.poll()
         )
 
     def _stop_runaway(self, slot: int, queues: dict[int, list], shared: list):
-        """Kill the worker stuck on its current file, start another in its place, hand its
+        """Kill the worker stuck on its current item, start another in its place, hand its
         unanswered work out again; the answer for the stuck file is its timeout note."""
         worker = self.workers[slot]
-        stuck, rest = worker.pending[0], worker.pending[1:]
+        stuck = worker.current()
+        op, item = worker.pending[stuck]
+        rest = worker.pending[:stuck] + worker.pending[stuck + 1:]
         worker.kill()
         self.replaced += 1
-        if worker.op == "check_held":
-            # Its trees and early findings died with it: those files are parsed again.
-            rest = [self._files[rel] for rel in rest + queues.pop(slot, [])]
-        shared[:0] = rest
+        # Its trees and early findings died with it: the files it held are parsed again.
+        rest += [("check_held", rel) for rel in queues.pop(slot, [])]
+        shared[:0] = [self._files[other] if op_other == "check_held" else other for op_other, other in rest]
         replacement = self._start()
-        if self._index_message is not None:
-            replacement.conn.send(self._index_message)
+        if self._index is not None:
+            self._send_index(replacement)
             replacement.receive()
         self.workers[slot] = replacement
-        rel_path = stuck if isinstance(stuck, str) else stuck.rel_path
+        rel_path = item if isinstance(item, str) else item.rel_path
         note = timeout_note(rel_path, self.file_timeout)
-        if worker.op == "extract":
-            return Extracted(rel_path, stuck.language, notes=[note], timed_out=True)
+        if op == "extract":
+            return Extracted(rel_path, item.language, notes=[note], timed_out=True)
         return Checked(rel_path, notes=[note], timed_out=True)
 
     def close(self) -> list[int]:
