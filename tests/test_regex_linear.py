@@ -204,7 +204,13 @@ def test_every_module_pattern_is_found():
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
 def test_pattern_runs_in_linear_time(name):
+    # Noise (another process taking the CPU) only ever inflates a ratio, so a pattern over the
+    # bound is measured again and the smallest ratio counts: a superlinear one stays over it.
     ratio, sample = measured_growth(PATTERNS[name])
+    for _attempt in range(2):
+        if ratio < MAX_GROWTH:
+            break
+        ratio, sample = min((ratio, sample), measured_growth(PATTERNS[name]))
     assert ratio < MAX_GROWTH, f"{name}: 1 MB takes {ratio:.0f}x the time of 10 KB on input {sample!r}..."
 
 
