@@ -117,3 +117,43 @@ def test_deep_tsx_gives_the_shallow_findings(name):
     deep = _findings({"App.tsx": _tsx_lines(template.replace("{}", nest(DEEP), 1))})
     assert len(shallow) == 1
     assert deep == shallow
+
+
+# -- output independent of PYTHONHASHSEED ------------------------------------------------------
+
+# The loop variable `pair_id` is derived from two loop targets: which one the message names
+# came from a set's order.
+TWO_ORIGINS = """\
+from sqlalchemy.orm import Session
+
+def load(session: Session, pairs):
+    for left, right in pairs:
+        pair_id = combine(left, right)
+        session.get(User, pair_id)
+"""
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_output_is_byte_identical_across_hash_seeds(tmp_path, output_format):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import FIXTURES
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "fullstack-demo", project)
+    (project / "two_origins.py").write_text(TWO_ORIGINS, encoding="utf-8")
+    outputs = []
+    for seed in ("1", "5"):  # with a set, seed 1 named `left` and seed 5 `right`
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "perfscan", "check", "--no-cache", "-j", "1", "--format", output_format, "."],
+            cwd=project, env=env, capture_output=True, timeout=120,
+        )
+        assert done.returncode == 1, done.stderr
+        outputs.append(done.stdout)
+    assert b"PF301" in outputs[0]
+    assert b"(from `left`)" in outputs[0]
+    assert outputs[1] == outputs[0]

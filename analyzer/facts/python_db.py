@@ -902,9 +902,11 @@ SMALL_RANGE = 20
 BATCH_WORDS = ("chunk", "batch", "page", "partition", "yield_per", "iterator(", "window", "slice")
 
 
-def identifiers_in(db: DbFacts, node) -> set:
-    """Names read inside `node` (a small subtree: a query or a call)."""
-    names, stack = set(), [node]
+def identifiers_in(db: DbFacts, node) -> dict:
+    """Names read inside `node` (a small subtree: a query or a call), as dict keys in source
+    order: callers pick the first one for messages, and a set's order would change with
+    PYTHONHASHSEED."""
+    names, stack = {}, [node]
     while stack:
         current = stack.pop()
         if current.type == "identifier":
@@ -912,8 +914,8 @@ def identifiers_in(db: DbFacts, node) -> set:
             if not (parent is not None and parent.type == "attribute" and parent.child_by_field_name("attribute") == current) and not (
                 parent is not None and parent.type == "keyword_argument" and parent.child_by_field_name("name") == current
             ):
-                names.add(db.text(current))
-        stack.extend(current.named_children)
+                names.setdefault(db.text(current), None)
+        stack.extend(reversed(current.named_children))
     return names
 
 
