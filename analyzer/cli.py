@@ -53,7 +53,9 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
 
     from .engine import run, tune_gc
     from .fixes import plan_fixes, unified_diff
-    from .reporters.text import format_notification, render_text
+    from .reporters.text import format_notification, reconfigure_for_terminal, render_text
+
+    reconfigure_for_terminal(sys.stdout, sys.stderr)  # never a traceback for the terminal's encoding
 
     paths = list(paths) or ["."]
     try:

@@ -157,3 +157,33 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path, output_format):
     assert b"PF301" in outputs[0]
     assert b"(from `left`)" in outputs[0]
     assert outputs[1] == outputs[0]
+
+
+# -- text output on any terminal ----------------------------------------------------------------
+
+def test_text_output_survives_a_latin1_terminal_and_escapes_control_characters(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "app.py").write_text(
+        'import requests\n\nasync def f(u):\n    requests.get("\\x1b[2J", u, "é→😀")  # \x1b[31m\x9b\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "perfscan", "check", "--no-cache", "-j", "1", "."],
+        cwd=tmp_path, env=env, capture_output=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    out = done.stdout.decode("latin-1")
+    # The source line: é fits latin-1, the rest is backslash-escaped; ESC and CSI are shown, not sent.
+    assert '4 |     requests.get("\\x1b[2J", u, "é\\u2192\\U0001f600")  # \\x1b[31m\\x9b\n' in out
+    assert "\x1b" not in out and "\x9b" not in out
+
+
+def test_terminal_safe_escapes_c0_del_and_c1_but_keeps_tabs():
+    from perfscan.reporters.text import terminal_safe
+
+    assert terminal_safe("a\tb\x00c\x1bd\x7fe\x85f\r\n") == "a\tb\\x00c\\x1bd\\x7fe\\x85f\\x0d\\x0a"

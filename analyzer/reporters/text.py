@@ -26,7 +26,27 @@ _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\((\d+)\)")
 
 def plain_message(message: str) -> str:
     """`[the memo definition](1)` -> `the memo definition`: links are for SARIF viewers."""
-    return _LINK.sub(r"\1", message)
+    return terminal_safe(_LINK.sub(r"\1", message))
+
+
+# C0 controls but tab, DEL and C1 controls: from the user's source (`"\x1b[2J"` in a string)
+# they would drive the terminal. Shown escaped, as Python would write them.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def reconfigure_for_terminal(*streams) -> None:
+    """A character the terminal's encoding lacks (`PYTHONIOENCODING=latin-1`) is written as a
+    backslash escape instead of raising UnicodeEncodeError."""
+    for stream in streams:
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # detached or not a text stream we may reconfigure
+                pass
 
 
 _LEVEL_COLOR = {"error": "red", "warning": "yellow", "note": "cyan"}
@@ -44,12 +64,12 @@ def _caret_line(line_text: str, col: int, end_col: int, single_line: bool) -> st
 def format_finding(finding: Finding, color: bool = False, show_source: bool = True) -> str:
     s = finding.span
     style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
-    location = style(f"{s.path}:{s.line}:{s.col}:", bold=True)
+    location = style(terminal_safe(f"{s.path}:{s.line}:{s.col}:"), bold=True)
     code = style(finding.code, fg=_LEVEL_COLOR.get(finding.level, None), bold=True)
     fixable = " [*]" if finding.fix is not None and finding.fix.safe else ""
     lines = [f"{location} {code}{fixable} {plain_message(finding.message)}"]
     if show_source and finding.snippet:
-        source_line = finding.snippet.split("\n")[0]
+        source_line = terminal_safe(finding.snippet.split("\n")[0])
         gutter = len(str(s.line))
         pad = " " * gutter
         lines.append(f"{pad} |")
@@ -58,14 +78,14 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
         lines.append(f"{pad} | {style(carets, fg=_LEVEL_COLOR.get(finding.level))}")
         for related in finding.related:
             r = related.span
-            lines.append(f"{pad} = {plain_message(related.message)}: {r.path}:{r.line}:{r.col}")
+            lines.append(f"{pad} = {plain_message(related.message)}: {terminal_safe(r.path)}:{r.line}:{r.col}")
         if finding.flow:
             lines.append(f"{pad} = call chain:")
             for step in finding.flow:
-                lines.append(f"{pad}     {step.span.path}:{step.span.line}:{step.span.col}: {step.message}")
+                lines.append(f"{pad}     {terminal_safe(step.span.path)}:{step.span.line}:{step.span.col}: {plain_message(step.message)}")
         if finding.fix is not None:
             kind = "fix" if finding.fix.safe else "unsafe fix"
-            lines.append(f"{pad} = {kind} available: {finding.fix.description}")
+            lines.append(f"{pad} = {kind} available: {plain_message(finding.fix.description)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -75,7 +95,7 @@ def format_notification(note: Notification) -> str:
     if note.path and note.line:
         where += f":{note.line}" + (f":{note.col}" if note.col else "")
     prefix = f"{where}: " if where else ""
-    return f"perfscan: {note.level}: {prefix}{note.message}"
+    return terminal_safe(f"perfscan: {note.level}: {prefix}{note.message}")
 
 
 def summary_line(findings: list[Finding], suppressed: int, files_checked: int) -> str:
