@@ -157,6 +157,10 @@ class Checked:
 # the answers are compared, and trees of files that asked nothing are let go at once.
 EARLY_CHECK_FAMILIES = frozenset({"python", "tsx"})
 
+# The part of a process's memory limit that held trees may fill; the rest is for phase 2's index
+# and derived indexes (on all of polar, 2 workers: +25-40 MiB a worker on a ~160 MiB share).
+HOLD_FRACTION = 0.75
+
 
 class FileChecker:
     """Parses files and builds their facts (phase 1), keeps trees and facts
@@ -263,9 +267,12 @@ class FileChecker:
             return True
         if self._full:
             return False
-        # Resident size first (cheap); a forked worker shares its parent's pages,
-        # so the proportional size decides once the resident one is over.
-        if resident_kb() < self.hold_limit_kb or proportional_kb() < self.hold_limit_kb:
+        # Trees are kept only up to part of the limit: phase 2 adds the index and the indexes
+        # derived from it, and memory a process once used is not given back (fragmentation),
+        # so what phase 1 takes stays taken. Resident size first (cheap); a forked worker
+        # shares its parent's pages, so the proportional size decides once the resident one is over.
+        limit = self.hold_limit_kb * HOLD_FRACTION
+        if resident_kb() < limit or proportional_kb() < limit:
             return True
         self._full = True
         return False
