@@ -3,7 +3,7 @@
 One file per project root in the cache directory (default `.perfscan_cache/` in
 the project root, like ruff's; it holds a `.gitignore` so git never sees it):
 
-    MAGIC | blake2b-256 of the payload | payload (pickle of plain data only)
+    MAGIC | keyed blake2b-256 (a MAC) of the payload | payload (pickle of plain data only)
 
 The header says which code wrote it (`code_key`: tool version, the source of
 the analyzer, rules and queries, tree-sitter versions) and with which rule set
@@ -14,31 +14,58 @@ for a file whose own content is unchanged *and* whose language's project index
 checked against: a child component that became memoized, or a helper that
 started blocking, changes that index and re-checks the files that read it.
 
-A cache is data we wrote, but it is read as untrusted input: a bad magic, a
-wrong checksum, an unexpected shape or any object that is not plain data
-(the unpickler resolves no classes at all) makes it an empty cache that is
-rebuilt, never an error and never code execution.
+Threat model. The cache lives by default inside the analysed tree, which may come from anyone:
+a cache file can be committed into a repository, planted by another tool, or be a link to a
+device or to a file elsewhere. Such a file must never be trusted, since cached findings replace
+checking (a forged cache could hide every finding). So:
+
+- each cache file is authenticated with a keyed MAC whose key is a random secret of this user,
+  kept outside the analysed tree (`$XDG_CACHE_HOME/perfscan/key`, else `~/.cache/perfscan/key`,
+  mode 0600). Only where no such place is writable does the key live in the cache directory,
+  and a key file there is used only if it is a regular file of this user that nobody else can
+  read or write -- a checkout never creates one (git writes 0644/0755 files), so a committed
+  key is refused. Without a usable key there is no cache (nothing read, nothing written);
+- an authentic cache is still read as data: the unpickler resolves no class at all (nothing in
+  it is ever called), and an entry of an unexpected shape is a miss;
+- cache files are read only if they are regular files (never through a link), are written
+  only through fresh temporary files renamed into place, and the directory's `.gitignore` is
+  created without following links, so nothing is written outside the cache directory;
+- temporary files left by a killed run are removed by a later run (their name holds the pid).
+
+A bad magic, a wrong MAC, an unexpected shape or any object that is not plain data makes it an
+empty cache that is rebuilt, never an error and never code execution.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
 import pickle
+import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
 from . import __version__
 from .findings import Finding, FlowStep, Fix, Related, Span, TextEdit
+from .safe_read import MAX_CONFIG_FILE_SIZE, UnreadableFile, is_within, read_bounded
 
-MAGIC = b"PERFSCAN-CACHE\x00v2\n"
+MAGIC = b"PERFSCAN-CACHE\x00v3\n"
 DEFAULT_DIR_NAME = ".perfscan_cache"
 _DIGEST_SIZE = 32
+KEY_SIZE = 32
+# A cache bigger than this is not ours (polar's is a few MB): not even read.
+MAX_CACHE_FILE_SIZE = 1 << 30
+# A temporary file of a run that is gone (killed during a save) is removed; one of a live
+# process only once it is this old (a save takes well under a second).
+STALE_TEMP_SECONDS = 3600
+_TEMP_PREFIX = ".tmp-"
 
 
 def content_digest(data: bytes) -> bytes:
@@ -129,20 +156,17 @@ PROJECT_INPUT_FILES = (
 def project_inputs_digest(root: str) -> bytes:
     digest = hashlib.blake2b(digest_size=16)
     for name in PROJECT_INPUT_FILES:
-        try:
-            with open(os.path.join(root, name), "rb") as handle:
-                digest.update(name.encode() + b"\0" + handle.read() + b"\0")
-        except OSError:
-            digest.update(name.encode() + b"\0-\0")
+        digest.update(name.encode() + b"\0" + file_digest(root, name) + b"\0")
     return digest.digest()
 
 
 def file_digest(root: str, rel_path: str) -> bytes:
+    """The content digest of a project file an index may read; a FIFO, a device or a huge file
+    is never read (the readers refuse it too), only marked as such."""
     try:
-        with open(os.path.join(root, rel_path), "rb") as handle:
-            return content_digest(handle.read())
-    except OSError:
-        return b"-"
+        return content_digest(read_bounded(os.path.join(root, rel_path), MAX_CONFIG_FILE_SIZE))
+    except UnreadableFile as error:
+        return b"-" if error.missing else b"-" + error.kind.encode()
 
 
 # -- entries -------------------------------------------------------------------
@@ -238,6 +262,9 @@ def _entry_from_plain(plain) -> Entry:
         and (checked_with is None or isinstance(checked_with, bytes))
         and isinstance(findings, list)
         and isinstance(check_notes, list)
+        and all(map(_is_plain_note, extract_notes))
+        and all(map(_is_plain_note, check_notes))
+        and all(map(_is_plain_finding, findings))
     ):
         raise ValueError("bad entry")
     return Entry(digest, language, partial, None, summary_digest, extract_notes, checked_with, findings,
@@ -301,6 +328,158 @@ def note_from_plain(p: tuple):
     return Notification(*p)
 
 
+def _is_span(span) -> bool:
+    return (
+        isinstance(span, Span)
+        and isinstance(span.path, str)
+        and all(isinstance(v, int) for v in (span.line, span.col, span.end_line, span.end_col))
+    )
+
+
+def _is_plain_finding(plain) -> bool:
+    """Whether a cached finding turns back into a Finding that reporters can format."""
+    try:
+        f = finding_from_plain(plain)
+    except Exception:
+        return False
+    spans = [f.span, *(r.span for r in f.related), *(s.span for s in f.flow)]
+    if f.fix is not None:
+        spans += [edit.span for edit in f.fix.edits]
+    texts = [f.code, f.rule_name, f.level, f.message, f.snippet, *(r.message for r in f.related),
+             *(s.message for s in f.flow)]
+    return (
+        all(map(_is_span, spans))
+        and all(isinstance(text, str) for text in texts)
+        and (f.suppressed_by is None or isinstance(f.suppressed_by, str))
+    )
+
+
+def _is_plain_note(plain) -> bool:
+    return (
+        isinstance(plain, tuple)
+        and len(plain) == 6
+        and isinstance(plain[0], str)
+        and isinstance(plain[1], str)
+        and (plain[2] is None or isinstance(plain[2], str))
+        and all(v is None or isinstance(v, int) for v in plain[3:5])
+        and isinstance(plain[5], str)
+    )
+
+
+# -- the secret key (see the threat model at the top) ------------------------------
+
+
+def _key_directories(cache_dir: str) -> list[str]:
+    """Where the key may live, best first: the user's cache directory (outside any analysed
+    tree), then the cache directory itself when nothing else is writable."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec ignores relative paths
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return [os.path.join(base, "perfscan"), cache_dir]
+
+
+def _read_key(path: str):
+    """The key in `path`; "missing" when there is none; None when the file is not a key we made
+    (a link, not this user's, readable or writable by others, of another size)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        geteuid = getattr(os, "geteuid", None)
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or (geteuid is not None and info.st_uid != geteuid())
+            or info.st_mode & 0o077
+            or info.st_size != KEY_SIZE
+        ):
+            return None
+        key = os.read(fd, KEY_SIZE + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return key if len(key) == KEY_SIZE else None
+
+
+def _create_key(directory: str) -> None:
+    """A new random key in `directory`, made whole before it appears under its name (link()
+    never replaces), so a concurrent run reads either no key or the complete one."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=directory)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(KEY_SIZE))
+        try:
+            os.link(tmp, os.path.join(directory, "key"))
+        except FileExistsError:
+            pass  # another run made it first: theirs is used
+    finally:
+        os.unlink(tmp)
+
+
+def secret_key(cache_dir: str) -> Optional[bytes]:
+    """This user's cache key (made on first use); None when no place can hold one safely."""
+    for directory in _key_directories(cache_dir):
+        path = os.path.join(directory, "key")
+        key = _read_key(path)
+        if key == "missing":
+            try:
+                _create_key(directory)
+            except OSError:
+                continue
+            key = _read_key(path)
+        if isinstance(key, bytes):
+            return key
+    return None
+
+
+def _mac(key: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=key, digest_size=_DIGEST_SIZE).digest()
+
+
+# -- temporary files ------------------------------------------------------------------
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process named in a temporary file's name (`.tmp-<pid>-...`) may still be
+    writing it; True when unknown (then its age decides)."""
+    pid_text = name[len(_TEMP_PREFIX):].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: str) -> None:
+    """Temporary files of saves that never finished (the run was killed)."""
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(_TEMP_PREFIX)]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            if _writer_alive(name) and now - os.lstat(path).st_mtime < STALE_TEMP_SECONDS:
+                continue
+            os.unlink(path)  # a link is removed itself, never its target
+        except OSError:
+            pass
+
+
 # -- the file --------------------------------------------------------------------
 
 
@@ -325,29 +504,41 @@ class Cache:
     # {rel_path: content digest}. Their current content is part of every index digest.
     inputs: dict = field(default_factory=dict)
     loaded: bool = False  # a valid file was read
+    key: Optional[bytes] = field(default=None, repr=False)  # None: no cache at all
 
     @classmethod
     def open(cls, cache_dir: str, root: str, check_key_value: str, load: bool = True) -> "Cache":
         """The cache of `root` in `cache_dir`; with `load=False` an empty one (that a save replaces)."""
         name = "files-" + hashlib.blake2b(os.path.abspath(root).encode(), digest_size=8).hexdigest() + ".bin"
         cache = cls(os.path.join(cache_dir, name), root, code_key(), check_key_value)
+        if not cache._directory_usable():
+            return cache
+        remove_stale_temporaries(cache_dir)
+        cache.key = secret_key(cache_dir)
         if load:
             cache._load()
         return cache
 
+    def _directory_usable(self) -> bool:
+        """False for a cache directory inside the project that is a link: a tree could point it
+        anywhere (the user's own --cache-dir elsewhere may be one)."""
+        directory = os.path.abspath(os.path.dirname(self.path))
+        return not (os.path.islink(directory) and is_within(directory, os.path.abspath(self.root)))
+
     def _load(self) -> None:
+        if self.key is None:
+            return
         try:
-            with open(self.path, "rb") as handle:
-                blob = handle.read()
-        except OSError:
+            blob = read_bounded(self.path, MAX_CACHE_FILE_SIZE, follow_symlinks=False)
+        except UnreadableFile:
             return
         try:
             header = len(MAGIC) + _DIGEST_SIZE
             if not blob.startswith(MAGIC) or len(blob) < header:
                 return
             payload = blob[header:]
-            if hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() != blob[len(MAGIC) : header]:
-                return
+            if not hmac.compare_digest(_mac(self.key, payload), blob[len(MAGIC) : header]):
+                return  # not written by this user's perfscan
             data = _PlainUnpickler(io.BytesIO(payload)).load()
             if not isinstance(data, dict) or data.get("root") != os.path.abspath(self.root):
                 return
@@ -358,23 +549,30 @@ class Cache:
             for rel_path, plain in data["entries"].items():
                 if not isinstance(rel_path, str):
                     return
-                entry = _entry_from_plain(plain)
+                try:
+                    entry = _entry_from_plain(plain)
+                except ValueError:
+                    continue  # a malformed entry is a miss: the file is checked again
                 if not same_checks:
                     # Findings were made with other rules or settings; summaries stand. (The old
                     # trace is never replayed without `checked_with`, and goes with the re-check.)
                     entry.checked_with, entry.findings, entry.check_notes = None, [], []
                 entries[rel_path] = entry
+            inputs = data.get("inputs", {})
+            if not isinstance(inputs, dict) or not all(isinstance(k, str) and isinstance(v, bytes) for k, v in inputs.items()):
+                return
         except Exception:  # corrupt or foreign: start afresh
-            return
-        inputs = data.get("inputs", {})
-        if not isinstance(inputs, dict) or not all(isinstance(k, str) for k in inputs):
             return
         self.entries = entries
         self.inputs = inputs
         self.loaded = True
 
     def save(self) -> bool:
-        """Write atomically; a cache that cannot be written is skipped silently."""
+        """Write atomically; a cache that cannot be written is skipped silently. Nothing is
+        written through a link: a fresh temporary file is renamed over the cache file, and the
+        `.gitignore` is only ever created, never opened when something has that name."""
+        if self.key is None or not self._directory_usable():
+            return False
         data = {
             "root": os.path.abspath(self.root),
             "code_key": self.code_key,
@@ -386,15 +584,12 @@ class Cache:
             payload = pickle.dumps(data, protocol=5)
             directory = os.path.dirname(self.path)
             os.makedirs(directory, exist_ok=True)
-            ignore = os.path.join(directory, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as handle:
-                    handle.write("# Automatically created by perfscan.\n*\n")
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+            _create_gitignore(os.path.join(directory, ".gitignore"))
+            fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=directory)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(MAGIC)
-                    handle.write(hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest())
+                    handle.write(_mac(self.key, payload))
                     handle.write(payload)
                 os.replace(tmp, self.path)
             except BaseException:
@@ -406,3 +601,13 @@ class Cache:
         except (OSError, pickle.PicklingError, TypeError, ValueError):
             return False
         return True
+
+
+def _create_gitignore(path: str) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)  # O_EXCL: fails on anything there, a dangling link too
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Automatically created by perfscan.\n*\n")

@@ -5,10 +5,14 @@ A bad key or value is a `ConfigError` naming it; the CLI exits 2.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
+
+from .findings import Notification
+from .safe_read import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bounded, readable_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +42,9 @@ class Config:
     # SARIF helpUri is left out without it.
     help_uri: Optional[str] = None
     source: Optional[str] = None  # the pyproject.toml it came from
+    # Notifications about the configuration (a pyproject.toml that was not read); discovery
+    # passes them on to the run's notifications.
+    notes: tuple = ()
     project_settings: dict = field(default_factory=dict)
 
     def rule_enabled(self, rule) -> bool:
@@ -102,17 +109,33 @@ _KEYS = {
 }
 
 
+def repository_top(start: str) -> Optional[str]:
+    """The git top level at or above directory `start`: the nearest holding `.git` (a directory,
+    or a file in worktrees and submodules); None outside a repository."""
+    current = os.path.abspath(start)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
 def find_pyproject(start: str) -> Optional[str]:
-    """The nearest pyproject.toml at or above `start` (a file or directory)."""
+    """The nearest pyproject.toml at or above `start` (a file or directory), up to the repository
+    top -- or only `start` itself outside a repository: a pyproject.toml in some parent (a home
+    directory, /tmp) belongs to another project and must not configure this run."""
     current = os.path.abspath(start)
     if not os.path.isdir(current):
         current = os.path.dirname(current)
+    top = repository_top(current) or current
     while True:
         candidate = os.path.join(current, "pyproject.toml")
-        if os.path.isfile(candidate):
+        if os.path.lexists(candidate):  # even a FIFO: load_config says why it is not read
             return candidate
         parent = os.path.dirname(current)
-        if parent == current:
+        if current == top or parent == current:
             return None
         current = parent
 
@@ -122,10 +145,18 @@ def load_config(path: Optional[str]) -> Config:
     if path is None:
         return Config()
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+        data = read_bounded(path, MAX_CONFIG_FILE_SIZE)
+    except UnreadableFile as error:
+        if error.errno in (errno.EACCES, errno.EPERM):  # the user's own file, which they can fix
+            raise ConfigError(f"{path}: cannot read: {error.reason}") from None
+        # A FIFO, a huge file or a broken link where pyproject.toml should be: the run goes on
+        # with defaults, and says so.
+        message = f"{readable_name(path)}: not read, default settings used: {error.reason}"
+        return Config(notes=(Notification("warning", message, None, kind="config-file"),))
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({error.reason} at byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     table = document.get("tool", {}).get("perfscan")

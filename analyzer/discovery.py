@@ -3,14 +3,25 @@ excludes, and decide each file's language by its extension."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 import pathspec
 
 from .config import Config
 from .findings import Notification
+from .safe_read import (
+    MAX_CONFIG_FILE_SIZE,
+    UnreadableFile,
+    is_printable_name,
+    is_within,
+    not_regular_reason,
+    read_config_text,
+    readable_name,
+)
 from .source import language_for
 
 # Never project source: dependencies, build output, caches, VCS data.
@@ -116,24 +127,28 @@ def _any_pattern(spec):
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
-def _load_ignore(directory: str):
+def _load_ignore(directory: str, report=None):
+    """The .gitignore of `directory`, or None; `report(note)` hears of one that is not read
+    (not a regular file, over the size cap of a configuration file, unreadable)."""
     path = os.path.join(directory, ".gitignore")
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return _IgnoreFile(pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines()))
-    except OSError:
+        text = read_config_text(path, MAX_CONFIG_FILE_SIZE)
+    except UnreadableFile as error:
+        if not error.missing and report is not None:
+            report(path, Notification("warning", f"not read, its patterns do not apply: {error.reason}", None, kind="config-file"))
         return None
+    return _IgnoreFile(pathspec.GitIgnoreSpec.from_lines(text.splitlines()))
 
 
-def _ancestor_ignores(start: str) -> list[tuple[str, object]]:
+def _ancestor_ignores(start: str, report=None) -> list[tuple[str, object]]:
     """.gitignore files above `start`, up to the repository top (the dir holding .git)."""
     found = []
     current = os.path.dirname(start)
     while True:
-        spec = _load_ignore(current)
+        spec = _load_ignore(current, report)
         if spec is not None:
             found.append((current, spec))
-        if os.path.exists(os.path.join(current, ".git")):
+        if os.path.lexists(os.path.join(current, ".git")):
             break
         parent = os.path.dirname(current)
         if parent == current:
@@ -158,11 +173,7 @@ def _ignored(path: str, is_dir: bool, specs: list[tuple[str, object]]) -> bool:
     return ignored
 
 
-def _too_large_or_minified(path: str, rel: str, config: Config) -> Notification | None:
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        return None  # reported when it is read
+def _too_large_or_minified(size: int, rel: str, config: Config) -> Notification | None:
     if size > config.max_file_size:
         return Notification(
             "note",
@@ -190,12 +201,59 @@ def minified_note(rel: str, language: str, data: bytes) -> Notification | None:
     return None
 
 
+def _walk(top: str, onerror):
+    """os.walk (top-down, links not followed) with the directory entries themselves, whose
+    cached types tell links and special files apart without a system call per file."""
+    pending = [top]
+    while pending:
+        dirpath = pending.pop()
+        try:
+            with os.scandir(dirpath) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as error:
+            onerror(error, dirpath)
+            continue
+        dirs, files = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a directory counts as one, as in os.walk
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        yield dirpath, dirs, files  # the caller prunes `dirs` in place
+        pending.extend(os.path.join(dirpath, entry.name) for entry in reversed(dirs))
+
+
+def _stat_error_reason(error: OSError, path: str) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if error.errno == errno.ENOENT and os.path.islink(path):
+        return "dangling symbolic link"
+    return error.strerror or str(error)
+
+
 def discover(paths: list[str], config: Config) -> Discovery:
+    """The files to check under `paths`. What the tree holds is not trusted: only regular files
+    are taken (a FIFO or a link to a device would block or never end), links leading out of the
+    project are not followed, and names no output can carry (not UTF-8) are skipped; each skip is
+    one notification, once per path."""
     paths = list(paths) or ["."]
     root = project_root(paths)
+    root_real = os.path.realpath(root)
     result = Discovery(root=root)
+    result.notifications.extend(getattr(config, "notes", ()))
     exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
     seen: set[str] = set()
+    noted: set[tuple[str, str]] = set()
+
+    def report(path: str, note: Notification) -> None:
+        """`note` about `path` (absolute), once per path and kind, with a path any output can carry."""
+        if (path, note.kind) in noted:
+            return
+        noted.add((path, note.kind))
+        result.notifications.append(
+            Notification(note.level, note.message, readable_name(_rel(path, root)), note.line, note.col, note.kind)
+        )
 
     def excluded_by_config(path: str, is_dir: bool) -> bool:
         if exclude is None:
@@ -203,10 +261,14 @@ def discover(paths: list[str], config: Config) -> Discovery:
         rel = _rel(path, root) + ("/" if is_dir else "")
         return exclude.match_file(rel)
 
-    def add(path: str, explicit: bool) -> None:
-        rel = _rel(path, root)
+    def leaves_project(path: str) -> bool:
+        """A link whose target is outside the project root (or cannot be resolved)."""
+        return not is_within(os.path.realpath(path), root_real)
+
+    def add(path: str, explicit: bool, entry=None) -> None:
         if path in seen:
             return
+        rel = _rel(path, root)
         language = language_for(path)
         if language is None:
             if explicit:
@@ -215,50 +277,90 @@ def discover(paths: list[str], config: Config) -> Discovery:
                 )
             return
         seen.add(path)
-        note = _too_large_or_minified(path, rel, config)
+        if not is_printable_name(rel):
+            report(path, Notification(
+                "warning", "skipped: the file name is not valid UTF-8 (rename it to have it checked)", kind="undecodable-name",
+            ))
+            return
+        is_link = entry.is_symlink() if entry is not None else os.path.islink(path)
+        try:
+            info = entry.stat() if entry is not None else os.stat(path)  # the link's target
+        except OSError as error:
+            report(path, Notification("error", f"cannot read file: {_stat_error_reason(error, path)}", kind="unreadable"))
+            return
+        if is_link and not explicit and leaves_project(path):
+            report(path, Notification("warning", "skipped: symbolic link to a file outside the project", kind="link-outside"))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            report(path, Notification("warning", f"skipped: {not_regular_reason(info.st_mode)}", kind="special-file"))
+            return
+        note = _too_large_or_minified(info.st_size, rel, config)
         if note is not None:
             result.notifications.append(note)
             return
         result.files.append(DiscoveredFile(path, rel, language))
 
+    def directory_link_note(path: str) -> Notification | None:
+        """Why a link to a directory is not followed, when its target is not scanned anyway."""
+        target = os.path.realpath(path)
+        if not is_within(target, root_real):
+            return Notification("warning", "skipped: symbolic link to a directory outside the project", kind="link-outside")
+        if is_within(os.path.realpath(os.path.dirname(path)), target):
+            return Notification("warning", "skipped: symbolic link to an enclosing directory (a loop)", kind="link-loop")
+        return None  # a directory of the project: checked where it is
+
+    def unlistable(error: OSError, directory: str) -> None:
+        report(error.filename or directory, Notification(
+            "error", f"cannot list directory: {error.strerror or error}", kind="unreadable",
+        ))
+
     for given in paths:
         path = os.path.abspath(given)
-        if not os.path.exists(path):
+        if not os.path.lexists(path):
             result.missing_paths.append(given)
             result.notifications.append(
-                Notification("error", f"path does not exist: {given}", None, kind="missing-path")
+                Notification("error", f"path does not exist: {readable_name(given)}", None, kind="missing-path")
             )
             continue
-        if os.path.isfile(path):
+        if not os.path.isdir(path):
             add(path, explicit=True)  # a file named on the command line is always checked
             continue
-        specs = _ancestor_ignores(path) if config.respect_gitignore else []
-        for dirpath, dirnames, filenames in os.walk(path, onerror=lambda e: result.notifications.append(
-            Notification("error", f"cannot list directory: {e.strerror or e}", _rel(e.filename or path, root), kind="unreadable")
-        )):
+        specs = _ancestor_ignores(path, report) if config.respect_gitignore else []
+        for dirpath, dirs, files in _walk(path, unlistable):
             # Specs of directories that are not ancestors of this one no longer apply.
             specs = [(base, spec) for base, spec in specs if dirpath == base or dirpath.startswith(base.rstrip(os.sep) + os.sep)]
-            if config.respect_gitignore and ".gitignore" in filenames:
-                spec = _load_ignore(dirpath)
+            if config.respect_gitignore and any(entry.name == ".gitignore" for entry in files):
+                spec = _load_ignore(dirpath, report)
                 if spec is not None:
                     specs.append((dirpath, spec))
             kept = []
-            for name in sorted(dirnames):
-                full = os.path.join(dirpath, name)
-                if name in DEFAULT_EXCLUDED_DIRS or os.path.islink(full):
-                    continue
-                if _is_virtualenv(full):
+            for entry in dirs:
+                full = os.path.join(dirpath, entry.name)
+                if entry.name in DEFAULT_EXCLUDED_DIRS:
                     continue
                 if _ignored(full, True, specs) or excluded_by_config(full, True):
                     continue
-                kept.append(name)
-            dirnames[:] = kept
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                if language_for(name) is None:
+                if entry.is_symlink():
+                    note = directory_link_note(full)
+                    if note is not None:
+                        report(full, note)
+                    continue
+                if not is_printable_name(entry.name):
+                    report(full, Notification(
+                        "warning", "skipped directory: its name is not valid UTF-8 (rename it to have it checked)",
+                        kind="undecodable-name",
+                    ))
+                    continue
+                if _is_virtualenv(full):
+                    continue
+                kept.append(entry)
+            dirs[:] = kept
+            for entry in files:
+                full = os.path.join(dirpath, entry.name)
+                if language_for(entry.name) is None:
                     continue
                 if _ignored(full, False, specs) or excluded_by_config(full, False):
                     continue
-                add(full, explicit=False)
+                add(full, explicit=False, entry=entry)
     result.files.sort(key=lambda f: f.rel_path)
     return result

@@ -4,7 +4,6 @@ bad cache file."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 
@@ -183,7 +182,8 @@ def test_foreign_objects_in_a_well_formed_cache_are_never_loaded(project, test_r
     engine.run(["."], Config(), cache_dir=cache_dir)
     path = _cache_file(cache_dir)
     payload = pickle.dumps({"root": str(project), "code_key": cache_module.code_key(), "entries": _Boom()}, protocol=5)
-    digest = hashlib.blake2b(payload, digest_size=32).digest()
+    # Authenticated with this user's key: the unpickler itself must refuse the object.
+    digest = cache_module._mac(cache_module.secret_key(cache_dir), payload)
     open(path, "wb").write(cache_module.MAGIC + digest + payload)
     result = engine.run(["."], Config(), cache_dir=cache_dir)
     assert "PERFSCAN_CACHE_PWNED" not in os.environ
@@ -309,7 +309,8 @@ def test_summary_digests_are_the_same_in_every_process():
 
 
 def _rewrite_cache(path, change) -> None:
-    """Apply `change(data)` to a cache file's payload, keeping it well formed (valid checksum)."""
+    """Apply `change(data)` to a cache file's payload, keeping it well formed (authenticated with
+    this user's key)."""
     import io
 
     blob = open(path, "rb").read()
@@ -317,7 +318,8 @@ def _rewrite_cache(path, change) -> None:
     data = cache_module._PlainUnpickler(io.BytesIO(blob[header:])).load()
     change(data)
     payload = pickle.dumps(data, protocol=5)
-    open(path, "wb").write(cache_module.MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload)
+    digest = cache_module._mac(cache_module.secret_key(os.path.dirname(path)), payload)
+    open(path, "wb").write(cache_module.MAGIC + digest + payload)
 
 
 def test_an_unchanged_tree_never_unpickles_summaries(project, test_rules, tmp_path, monkeypatch):

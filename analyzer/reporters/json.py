@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 
 from .. import __version__
+from ..fixes import build_fixes
 
 
 def _span(span) -> dict:
@@ -37,6 +38,7 @@ def finding_data(finding) -> dict:
 
 
 def render_json(result) -> str:
+    build_fixes(result)  # the output carries the fixes' edits
     document = {
         "tool": {"name": "perfscan", "version": __version__},
         "root": result.root,

@@ -25,6 +25,8 @@ from .. import __version__
 from ..engine import RunResult
 from ..findings import Finding, Notification, Span
 from ..fingerprint import line_hashes, perfscan_fingerprint
+from ..fixes import build_fixes
+from ..source import split_lines
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "perfscan"
@@ -144,11 +146,6 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _file_lines(text: str) -> list[str]:
-    # Tree-sitter rows (and SARIF lines) break only at LF; a CR before it is not content.
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
-
-
 def _utf16_index(line: str, column: int) -> int:
     """1-based UTF-16 column -> index into the Python string `line`."""
     if line.isascii():
@@ -178,7 +175,7 @@ class _Sources:
         if source is None:
             return None
         if path not in self._lines:
-            self._lines[path] = _file_lines(source.text)
+            self._lines[path] = split_lines(source.text)  # numbered as findings are
         return self._lines[path]
 
     def has_bom(self, path: str) -> bool:
@@ -519,6 +516,7 @@ def _paths_of(findings: list[Finding]) -> set[str]:
 def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None) -> dict:
     """The SARIF log as plain JSON values; `help_uri` is the config's rule-page template."""
     rules = list(rules)
+    build_fixes(result)  # SARIF carries the fixes' edits
     return to_json(_SarifBuilder(result, rules, with_snippets=with_snippets, help_uri=help_uri).build())
 
 

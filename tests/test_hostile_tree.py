@@ -1,0 +1,231 @@
+"""Odd or hostile trees (from a fuzzing pass): each case is skipped with one notification naming the
+file and the reason, the run goes on, every other file's findings come out, and the exit status
+comes from the findings alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from perfscan import engine
+from perfscan.cli import cli
+from perfscan.config import Config, find_pyproject, load_config
+from perfscan.discovery import discover
+from perfscan.safe_read import UnreadableFile, read_bounded
+from tests.conftest import write_tree
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, devices and byte file names are POSIX")
+
+# A PF201 finding (a blocking call in an async function): what must still come out.
+BLOCKING = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+
+
+class RunBlocked(BaseException):
+    """Not an OSError (TimeoutError is one, and the code under test catches those)."""
+
+
+@pytest.fixture
+def hang_guard():
+    """A run that blocks on a FIFO fails the test instead of hanging the suite."""
+
+    def expired(signum, frame):
+        raise RunBlocked("the run blocked")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, ["check", "--no-cache", *args], catch_exceptions=False)
+
+
+def notes_by_path(notifications) -> dict:
+    found: dict = {}
+    for note in notifications:
+        found.setdefault(note["path"] if isinstance(note, dict) else note.path, []).append(
+            note["kind"] if isinstance(note, dict) else note.kind
+        )
+    return found
+
+
+def finding_paths(result) -> list:
+    return sorted({f.span.path for f in result.findings})
+
+
+def make_fifo(path) -> None:
+    os.mkfifo(path)
+
+
+# -- 1. a file name that is not UTF-8 ----------------------------------------------------------------
+
+
+def _byte_named(project, name: bytes, content: bytes) -> None:
+    try:
+        fd = os.open(os.path.join(os.fsencode(str(project)), name), os.O_CREAT | os.O_WRONLY, 0o644)
+    except OSError:
+        pytest.skip("the file system refuses names that are not UTF-8")
+    os.write(fd, content)
+    os.close(fd)
+
+
+def test_file_name_not_utf8_is_skipped_and_every_output_stays_valid(project):
+    write_tree(project, {"good.py": BLOCKING})
+    _byte_named(project, b"bad\xff.py", BLOCKING.encode())
+    os.mkdir(os.path.join(os.fsencode(str(project)), b"dir\xfe"))
+    _byte_named(project, b"dir\xfe/inner.py", BLOCKING.encode())
+
+    text = invoke(".", "--format", "text")
+    assert text.exit_code == 1, text.output
+    assert "good.py:5:5: PF201" in text.stdout
+    assert "perfscan: warning: bad\\xff.py: skipped: the file name is not valid UTF-8" in text.stderr
+    assert "perfscan: warning: dir\\xfe: skipped directory: its name is not valid UTF-8" in text.stderr
+
+    as_json = invoke(".", "--format", "json")
+    assert as_json.exit_code == 1
+    document = json.loads(as_json.stdout_bytes.decode("utf-8"))  # strict UTF-8: no lone surrogates
+    assert [f["path"] for f in document["findings"]] == ["good.py"]
+    assert notes_by_path(document["notifications"]) == {"bad\\xff.py": ["undecodable-name"], "dir\\xfe": ["undecodable-name"]}
+
+    sarif = invoke(".", "--format", "sarif")
+    assert sarif.exit_code == 1
+    log = json.loads(sarif.stdout_bytes.decode("utf-8"))
+    [run] = log["runs"]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]] == ["good.py"]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    uris = sorted(n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes)
+    assert uris == ["bad%5Cxff.py", "dir%5Cxfe"]  # the readable name, percent-encoded
+
+
+# -- 2. FIFOs where sources and project files are expected -----------------------------------------------
+
+
+def test_fifos_are_never_opened_for_reading(project, hang_guard, tmp_path_factory):
+    write_tree(project, {"good.py": BLOCKING, "src/App.tsx": "export function App() { return <div />; }\n"})
+    for name in ("fifo.py", "src/fifo.tsx", ".gitignore", "src/.gitignore", "package.json", "tsconfig.json",
+                 "src/package.json", "pyproject.toml"):
+        make_fifo(project / name)
+    config = load_config(find_pyproject("."))
+    cache_dir = str(tmp_path_factory.mktemp("cache"))
+    result = engine.run(["."], config, cache_dir=cache_dir)  # the cache digests project files too
+    assert finding_paths(result) == ["good.py"]
+    kinds = notes_by_path(result.notifications)
+    assert kinds["fifo.py"] == kinds["src/fifo.tsx"] == ["special-file"]
+    assert kinds[".gitignore"] == kinds["src/.gitignore"] == ["config-file"]
+    assert [n.message for n in result.notifications if n.path is None] == [
+        f"{project / 'pyproject.toml'}: not read, default settings used: it is a named pipe (FIFO), not a regular file"
+    ]
+    fifo = next(n for n in result.notifications if n.path == "fifo.py")
+    assert fifo.message == "skipped: it is a named pipe (FIFO), not a regular file"
+
+    cli_run = CliRunner().invoke(cli, ["check", "--format", "json", "."], catch_exceptions=False)
+    assert cli_run.exit_code == 1  # findings only: the notifications do not change it
+    assert [f["path"] for f in json.loads(cli_run.stdout)["findings"]] == ["good.py"]
+
+
+def test_a_fifo_named_on_the_command_line_is_skipped(project, hang_guard):
+    write_tree(project, {"good.py": BLOCKING})
+    make_fifo(project / "pipe.py")
+    result = invoke("pipe.py", "good.py", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert [f["path"] for f in document["findings"]] == ["good.py"]
+    assert notes_by_path(document["notifications"]) == {"pipe.py": ["special-file"]}
+
+
+# -- 3. a link to /dev/zero ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def memory_guard():
+    """A run that reads /dev/zero whole raises MemoryError here instead of taking the machine's memory."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as handle:
+        now = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (now + (1 << 30), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero") or not os.path.exists("/proc/self/statm"), reason="Linux")
+def test_link_to_dev_zero_is_skipped_and_reading_is_bounded(project, hang_guard, memory_guard):
+    write_tree(project, {"good.py": BLOCKING})
+    os.symlink("/dev/zero", project / "z.py")
+    result = engine.run(["."], Config())
+    assert finding_paths(result) == ["good.py"]
+    assert notes_by_path(result.notifications) == {"z.py": ["link-outside"]}
+    # Named on the command line it is followed, and still not read: not a regular file.
+    result = engine.run(["z.py", "good.py"], Config())
+    assert finding_paths(result) == ["good.py"]
+    [note] = result.notifications
+    assert (note.path, note.kind, note.message) == ("z.py", "special-file", "skipped: it is a character device, not a regular file")
+    with pytest.raises(UnreadableFile) as refused:
+        read_bounded("/dev/zero", 100)
+    assert refused.value.kind == "not-regular"
+
+
+def test_read_bounded_reads_at_most_the_cap(tmp_path):
+    (tmp_path / "small").write_bytes(b"x" * 100)
+    assert read_bounded(str(tmp_path / "small"), 100) == b"x" * 100
+    with pytest.raises(UnreadableFile) as refused:
+        read_bounded(str(tmp_path / "small"), 99)
+    assert refused.value.kind == "too-large"
+    with pytest.raises(UnreadableFile) as refused:
+        read_bounded(str(tmp_path / "absent"), 99)
+    assert refused.value.missing
+
+
+# -- 4. link loops and links out of the project -------------------------------------------------------
+
+
+def test_link_loops_and_links_out_of_the_project_are_not_walked(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    write_tree(outside, {"secret.py": BLOCKING, "lib/other.py": BLOCKING})
+    write_tree(project, {"good.py": BLOCKING, "sub/inner.py": BLOCKING, "shared/util.py": "x = 1\n"})
+    os.symlink("..", project / "sub" / "up")  # a loop if followed
+    os.symlink(str(outside), project / "sub" / "out")
+    os.symlink(str(outside / "secret.py"), project / "secret.py")
+    os.symlink("loop.py", project / "loop.py")
+    os.symlink("../shared", project / "sub" / "shared")  # inside: checked where it is, no note
+    result = engine.run(["."], Config())
+    assert finding_paths(result) == ["good.py", "sub/inner.py"]
+    assert notes_by_path(result.notifications) == {
+        "sub/up": ["link-loop"],
+        "sub/out": ["link-outside"],
+        "secret.py": ["link-outside"],
+        "loop.py": ["unreadable"],
+    }
+    assert next(n.message for n in result.notifications if n.path == "loop.py") == "cannot read file: symbolic link loop"
+    assert sorted(f.rel_path for f in discover(["."], Config()).files) == ["good.py", "shared/util.py", "sub/inner.py"]
+
+
+# -- 6. pyproject.toml only from the repository -------------------------------------------------------
+
+
+def test_pyproject_above_the_repository_is_not_read(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"pyproject.toml": '[tool.perfscan]\nexclude = ["**"]\n'})
+    project = write_tree(tmp_path / "project", {"good.py": BLOCKING})
+    monkeypatch.chdir(project)
+    # Not in a repository: only the scanned directory itself.
+    assert find_pyproject(".") is None
+    result = invoke(".", "--format", "json")
+    assert result.exit_code == 1 and len(json.loads(result.stdout)["findings"]) == 1
+    # In a repository: up to its top, which may hold .git as a file (worktrees, submodules).
+    (tmp_path / "project" / ".git").write_text("gitdir: /elsewhere\n")
+    write_tree(project, {"pkg/mod.py": "x = 1\n"})
+    assert find_pyproject("pkg") is None
+    write_tree(project, {"pyproject.toml": "[tool.perfscan]\nselect = ['PF2']\n"})
+    assert find_pyproject("pkg") == str(project / "pyproject.toml")
+    os.remove(project / ".git")
+    os.mkdir(tmp_path / ".git")
+    os.remove(project / "pyproject.toml")
+    assert find_pyproject("pkg") == str(tmp_path / "pyproject.toml")  # the repository's own file
