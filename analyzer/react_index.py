@@ -25,7 +25,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .findings import Notification
 from .project import question
+from .safe_read import MAX_CONFIG_FILE_SIZE, UnreadableFile, is_within, read_bounded
 
 EXTENSIONS = (".tsx", ".ts", ".jsx", ".js", ".mts", ".cts", ".mjs", ".cjs")
 CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
@@ -118,7 +120,9 @@ class ReactIndex:
         self.files: dict = index.tsx
         self.settings = index.settings
         self._virtual: dict = index.settings.get("project_files") or {}
+        self._root_real = os.path.realpath(self.root) if self.root else None
         self._text_cache: dict[str, Optional[str]] = {}
+        self._notes: dict[str, Notification] = {}  # project files not read, and why
         self._json_cache: dict[str, object] = {}
         self._dir_config: dict[str, Optional[PathConfig]] = {}
         self._export_cache: dict[tuple, Optional[ComponentRef]] = {}
@@ -131,13 +135,40 @@ class ReactIndex:
         if rel_path not in self._text_cache:
             text = self._virtual.get(rel_path)
             if text is None and self.root:
-                try:
-                    with open(os.path.join(self.root, rel_path), encoding="utf-8") as handle:
-                        text = handle.read()
-                except (OSError, UnicodeDecodeError):
-                    text = None
+                text = self._read_from_disk(rel_path)
             self._text_cache[rel_path] = text
         return self._text_cache[rel_path]
+
+    def _read_from_disk(self, rel_path: str) -> Optional[str]:
+        """A project file, read only inside the project root (a tsconfig `extends` may name any
+        path, a link may point anywhere) and only when it is a regular file under the size cap
+        of configuration files; any other is noted once and treated as absent."""
+        if posixpath.isabs(rel_path) or rel_path == ".." or rel_path.startswith("../"):
+            return self._not_read(rel_path, "outside the project root, not followed")
+        path = os.path.join(self.root, rel_path)
+        if not is_within(os.path.realpath(path), self._root_real):
+            if os.path.lexists(path):
+                return self._not_read(rel_path, "a link to outside the project root, not followed")
+            return None
+        try:
+            data = read_bounded(path, MAX_CONFIG_FILE_SIZE)
+        except UnreadableFile as error:
+            return None if error.missing else self._not_read(rel_path, error.reason)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._not_read(rel_path, "not UTF-8")
+
+    def _not_read(self, rel_path: str, reason: str) -> None:
+        self._notes.setdefault(rel_path, Notification(
+            "warning", f"project configuration not read: {reason}", rel_path, kind="config-file",
+        ))
+        return None
+
+    def project_notes(self) -> list[Notification]:
+        """Project files this index did not read (outside the root, not regular, too large): the
+        engine reports them with the run's notifications."""
+        return [self._notes[path] for path in sorted(self._notes)]
 
     def _json(self, rel_path: str):
         rel_path = posixpath.normpath(rel_path)
@@ -217,6 +248,9 @@ class ReactIndex:
     def _config_path(self, here: str, spec: str) -> Optional[str]:
         if spec.startswith("."):
             path = _join(here, spec)
+            if path == ".." or path.startswith("../"):
+                # e.g. `"extends": "../../../../base.json"`: the project root is the limit.
+                return self._not_read(path, "tsconfig `extends` outside the project root, not followed")
             candidates = [path, path + ".json", posixpath.join(path, "tsconfig.json")]
         else:  # a package: node_modules/<spec>[/tsconfig.json]
             candidates = []

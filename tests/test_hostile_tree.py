@@ -229,3 +229,39 @@ def test_pyproject_above_the_repository_is_not_read(tmp_path, monkeypatch):
     os.mkdir(tmp_path / ".git")
     os.remove(project / "pyproject.toml")
     assert find_pyproject("pkg") == str(tmp_path / "pyproject.toml")  # the repository's own file
+
+
+# -- 5. tsconfig `extends` and other project files the React index reads -----------------------------------
+
+
+def test_tsconfig_extends_stops_at_the_project_root_and_reads_are_capped(tmp_path, hang_guard):
+    from perfscan.project import ProjectIndex
+    from perfscan.react_index import ReactIndex
+    from perfscan.safe_read import MAX_CONFIG_FILE_SIZE
+
+    outside = write_tree(tmp_path / "outside", {"base.json": json.dumps({"compilerOptions": {"baseUrl": ".", "paths": {"@out/*": ["*"]}}})})
+    project = write_tree(tmp_path / "project", {
+        "tsconfig.json": json.dumps({"extends": "./config/base.json"}),
+        "config/base.json": json.dumps({"compilerOptions": {"baseUrl": "..", "paths": {"@/*": ["src/*"]}}}),
+        "apps/up/tsconfig.json": json.dumps({"extends": "../../../outside/base.json"}),
+        "apps/huge/tsconfig.json": json.dumps({"extends": "./big.json"}),
+        "apps/huge/big.json": "{" + " " * MAX_CONFIG_FILE_SIZE + "}",
+        "apps/pipe/tsconfig.json": json.dumps({"extends": "./pipe.json"}),
+        "apps/link/tsconfig.json": json.dumps({"extends": "./linked.json"}),
+    })
+    os.mkfifo(project / "apps" / "pipe" / "pipe.json")
+    os.mkfifo(project / "package.json")  # read for React Compiler detection
+    os.symlink(outside / "base.json", project / "apps" / "link" / "linked.json")
+    react = ReactIndex(ProjectIndex.build(str(project), {}))
+    assert react._config_for_dir("src").paths == (("@/*", ("src/*",)),)  # inside: followed
+    for app in ("up", "huge", "pipe", "link"):
+        assert react._config_for_dir(f"apps/{app}").paths == ()
+    assert {n.path: n.message for n in react.project_notes()} == {
+        "../outside/base.json": "project configuration not read: tsconfig `extends` outside the project root, not followed",
+        "apps/huge/big.json": f"project configuration not read: {MAX_CONFIG_FILE_SIZE + 2:,} bytes is over the size cap of {MAX_CONFIG_FILE_SIZE:,}",
+        "apps/pipe/pipe.json": "project configuration not read: it is a named pipe (FIFO), not a regular file",
+        "apps/link/linked.json": "project configuration not read: a link to outside the project root, not followed",
+        "package.json": "project configuration not read: it is a named pipe (FIFO), not a regular file",
+    }
+    assert react.project_inputs() == ["apps/huge/tsconfig.json", "apps/link/tsconfig.json", "apps/pipe/tsconfig.json",
+                                      "apps/up/tsconfig.json", "config/base.json", "tsconfig.json"]
