@@ -282,7 +282,7 @@ def _span(s: Span) -> tuple:
 def finding_to_plain(f: Finding) -> tuple:
     fix = None
     if f.fix is not None:
-        fix = (f.fix.description, tuple((_span(e.span), e.new_text) for e in f.fix.edits), f.fix.safe)
+        fix = (f.fix.description, tuple((_span(e.span), e.new_text) for e in f.fix.edits), f.fix.safe, f.fix.deferred)
     return (
         f.code,
         f.rule_name,
@@ -301,8 +301,8 @@ def finding_to_plain(f: Finding) -> tuple:
 def finding_from_plain(p: tuple) -> Finding:
     code, rule_name, level, message, span, snippet, related, flow, fix, suppressed_by, properties = p
     if fix is not None:
-        description, edits, safe = fix
-        fix = Fix(description, tuple(TextEdit(Span(*s), text) for s, text in edits), safe)
+        description, edits, safe, deferred = fix
+        fix = Fix(description, tuple(TextEdit(Span(*s), text) for s, text in edits), safe, deferred)
     return Finding(
         code=code,
         rule_name=rule_name,

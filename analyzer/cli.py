@@ -52,7 +52,7 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
     from perfscan.rules import all_rules
 
     from .engine import run, tune_gc
-    from .fixes import plan_fixes, unified_diff
+    from .fixes import plan_fixes, unified_diff, write_fix
     from .reporters.text import format_notification, reconfigure_for_terminal, render_text
 
     reconfigure_for_terminal(sys.stdout, sys.stderr)  # never a traceback for the terminal's encoding
@@ -97,17 +97,15 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         planned, refused = plan_fixes(result)
         for rel_path, reason in refused:
             click.echo(f"perfscan: warning: {rel_path}: {reason}", err=True)
-        for rel_path, (source, new_text, applied) in planned.items():
+        for rel_path, plan in planned.items():
             if diff:
-                click.echo(unified_diff(rel_path, source.text, new_text), nl=False)
+                click.echo(unified_diff(rel_path, plan.old_file_text, plan.new_file_text), nl=False)
             else:
-                try:
-                    with open(source.path, "w", encoding="utf-8", newline="") as handle:
-                        handle.write(new_text)
-                except OSError as error:
-                    click.echo(f"perfscan: error: {rel_path}: cannot write fix: {error.strerror or error}", err=True)
+                problem = write_fix(plan)
+                if problem is not None:
+                    click.echo(f"perfscan: error: {rel_path}: {problem}", err=True)
                     continue
-                fixed_ids.update(id(f) for f in applied)
+                fixed_ids.update(id(f) for f in plan.applied)
         if fix:
             count = len(fixed_ids)
             click.echo(f"Fixed {count} finding{'s' * (count != 1)}.", err=True)

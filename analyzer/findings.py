@@ -55,6 +55,10 @@ class Fix:
     edits: tuple[TextEdit, ...]
     # A safe fix keeps behaviour; `perfscan check --fix` applies only safe fixes.
     safe: bool = True
+    # Edits that cost real work (a libcst parse) are made only when a fix is applied or
+    # reported: ("module:builder", plain arguments), with `edits` empty until
+    # `fixes.build_fixes` replaces this fix with one holding them.
+    deferred: Optional[tuple] = None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional
@@ -25,6 +26,42 @@ EXTENSION_LANGUAGE = {
 
 # A rule declares the families it checks; a file's grammar maps to one family.
 LANGUAGE_FAMILY = {"python": "python", "typescript": "tsx", "tsx": "tsx"}
+
+
+# Where lines end: LF, CRLF or a lone CR, as Python's tokenizer, editors (LSP) and GitHub's
+# SARIF fingerprinting count them. Never at form feeds, vertical tabs, \x1c-\x1e, U+0085,
+# U+2028 or U+2029, where `str.splitlines` would also break. Tree-sitter counts rows at LF
+# only, so it parses `parser_input`, where every lone CR is an LF.
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+_BYTE_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` without their line ends; a text ending in a line end has a last, empty line."""
+    if "\r" not in text:
+        return text.split("\n")
+    return _LINE_END.split(text)[0::2]
+
+
+def line_chunks(text: str) -> list[str]:
+    """The lines of `text` with their line ends (no empty last chunk): they join back to `text`."""
+    if "\r" not in text:
+        chunks = [line + "\n" for line in text.split("\n")]
+    else:
+        parts = _LINE_END.split(text)
+        chunks = [line + end for line, end in zip(parts[0::2], parts[1::2])] + [parts[-1] + "\n"]
+    last = chunks.pop()[:-1]  # the text after the last line end, if any
+    if last:
+        chunks.append(last)
+    return chunks
+
+
+def parser_input(data: bytes) -> bytes:
+    """The bytes tree-sitter parses: each lone CR becomes an LF. The length does not change, so
+    node byte offsets index `data` itself; rows then count every line end (a CR-only Python file
+    also parses, where tree-sitter saw one long line)."""
+    return _LONE_CR.sub(b"\n", data) if b"\r" in data else data
 
 
 def language_for(path: str) -> Optional[str]:
@@ -59,13 +96,13 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        # Lines end at "\n" only, as tree-sitter counts them (str.splitlines would
-        # also break at form feeds and U+2028); a trailing "\r" is not content.
-        return [line[:-1] if line.endswith("\r") else line for line in self.text.split("\n")]
+        # Numbered as tree-sitter numbers rows of `parser_input` (see split_lines).
+        return split_lines(self.text)
 
     @cached_property
     def byte_lines(self) -> list[bytes]:
-        return self.data.split(b"\n")
+        data = self.data
+        return _BYTE_LINE_END.split(data) if b"\r" in data else data.split(b"\n")
 
     def line_text(self, line: int) -> str:
         """1-based line's text, without its newline."""

@@ -12,6 +12,8 @@ from importlib import resources
 
 import tree_sitter
 
+from ..source import parser_input
+
 
 @lru_cache(maxsize=None)
 def language(name: str) -> tree_sitter.Language:
@@ -36,7 +38,8 @@ def parser(name: str) -> tree_sitter.Parser:
 
 
 def parse(name: str, data: bytes) -> tree_sitter.Tree:
-    return parser(name).parse(data)
+    # Rows count every line end (LF, CRLF, lone CR), as SourceFile numbers lines.
+    return parser(name).parse(parser_input(data))
 
 
 @lru_cache(maxsize=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from perfscan.engine import check_text
-from perfscan.fixes import apply_edits
+from perfscan.fixes import apply_edits, build_fixes
 from perfscan.rules import rule_by_code_or_name
 
 RULE = rule_by_code_or_name("PF201")
@@ -15,6 +15,7 @@ def findings(files: dict) -> list:
     files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
     result = check_text(files, rules=[RULE])
     assert not result.notifications, result.notifications
+    assert build_fixes(result) == []  # deferred fixes made, as for --fix or a report that carries them
     return [f for f in result.findings if f.code == "PF201"]
 
 
@@ -267,7 +268,7 @@ def test_fix_is_applied_by_plan_fixes_and_result_parses():
     planned, refused = plan_fixes(result)
     assert refused == []
     (path,) = planned
-    source, new_text, fixed = planned[path]
+    new_text = planned[path].new_text
     assert path == "backend/app/routes/reports.py"
     assert "def report_summary(report_id: int):" in new_text and "async def" not in new_text
 

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from perfscan.engine import check_text
-from perfscan.fixes import apply_edits
+from perfscan.fixes import apply_edits, build_fixes
 from perfscan.rules import all_rules
 
 CASES = [
@@ -23,6 +23,7 @@ def _run(rule, example):
     files = {path: example.source, **{p: textwrap.dedent(t).lstrip("\n") for p, t in example.files.items()}}
     result = check_text(files, rules=[rule])
     assert not [n for n in result.notifications if n.kind == "internal-error"], result.notifications
+    assert build_fixes(result) == []  # deferred fixes made, as for --fix or a report that carries them
     return path, result
 
 

@@ -10,7 +10,8 @@ from perfscan.blocking import FILE_OBJECT, FILE_OPENERS, THREAD_WRAPPERS, blocki
 from perfscan.facts.python import CallFact, FunctionFact
 from perfscan.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
 from perfscan.findings import Fix, FlowStep, Related, Span, TextEdit
-from perfscan.fixes import edits_between
+from perfscan.fixes import FixUnavailable, edits_between, rewrite_lines
+from perfscan.source import line_chunks
 from perfscan.rule import Rule, flag, ok
 
 _SIMPLE_NAME_TYPES = ("identifier", "attribute")
@@ -1084,11 +1085,17 @@ def _callee_display(ctx, call: CallFact) -> str:
 
 def _sleep_fix(ctx, function: FunctionFact, call: CallFact) -> Optional[Fix]:
     """Only where `await` can replace the call as is: a statement, or the
-    right-hand side of an assignment."""
+    right-hand side of an assignment. The edits are made by `build_sleep_fix`,
+    only when the fix is applied or reported."""
     node = call.node
     parent = node.parent
     right = parent.child_by_field_name("right") if parent is not None and parent.type == "assignment" else None
     if parent is None or not (parent.type == "expression_statement" or (right is not None and right.id == node.id)):
+        return None
+    if ctx.source.partial:
+        return None  # a file with syntax errors is never fixed
+    callee = node.child_by_field_name("function")
+    if callee is None:
         return None
     facts = ctx.facts
     asyncio_name = next(
@@ -1100,51 +1107,48 @@ def _sleep_fix(ctx, function: FunctionFact, call: CallFact) -> Optional[Fix]:
         if facts.is_bound("asyncio", node):
             return None  # something else is called `asyncio` here
         asyncio_name = "asyncio"
-    try:
-        call_edits = _rewrite_call(ctx, node, asyncio_name)
-        import_edits = _add_import(ctx) if needs_import else ()
-    except Exception:  # libcst cannot parse this file: no fix rather than a wrong one
-        return None
-    if not call_edits:
-        return None
+    source = ctx.source
     return Fix(
         description=f"Replace with `await {asyncio_name}.sleep(...)`" + (" and import asyncio" if needs_import else ""),
-        edits=tuple(call_edits) + tuple(import_edits),
+        edits=(),
+        deferred=(
+            f"{__name__}:build_sleep_fix",
+            (source.position(node), source.position(callee), asyncio_name, needs_import),
+        ),
     )
 
 
-def _char_column(source, row: int, byte_col: int) -> int:
-    return len(source.byte_lines[row][:byte_col].decode("utf-8", errors="replace"))
+def build_sleep_fix(source, shared: dict, call: tuple, callee: tuple, asyncio_name: str, needs_import: bool):
+    """The edits of one `_sleep_fix`: `await ` before the call and `asyncio.sleep` for its callee,
+    as whole-line edits of the lines it spans, plus the file's `import asyncio` edit."""
+    chunks = shared.get("chunks")
+    if chunks is None:
+        chunks = shared["chunks"] = line_chunks(source.text)
+    line, col, end_line, end_col = callee
+    call_edits = rewrite_lines(source.text, chunks, source.rel_path, [
+        ((call[0], call[1]), (call[0], call[1]), "await "),
+        ((line, col), (end_line, end_col), f"{asyncio_name}.sleep"),
+    ])
+    return call_edits + (_import_edits(source, shared) if needs_import else ())
 
 
-def _rewrite_call(ctx, node, asyncio_name: str):
+def _import_edits(source, shared: dict):
+    """`import asyncio` before the first module-level import (after a docstring and
+    `from __future__` imports): one libcst parse per file, shared by its fixes."""
+    if "import" not in shared:
+        try:
+            shared["import"] = _add_import(source)
+        except Exception as error:  # libcst cannot parse this file: no fix rather than a wrong one
+            shared["import"] = FixUnavailable(f"libcst cannot parse the file ({type(error).__name__})")
+    edits = shared["import"]
+    if isinstance(edits, FixUnavailable):
+        raise edits
+    return edits
+
+
+def _add_import(source):
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
-    source = ctx.source
-    start = (node.start_point[0] + 1, _char_column(source, node.start_point[0], node.start_point[1]))
-    end = (node.end_point[0] + 1, _char_column(source, node.end_point[0], node.end_point[1]))
-    wrapper = MetadataWrapper(cst.parse_module(source.text))
-    positions = wrapper.resolve(PositionProvider)
-
-    class ToAsyncSleep(cst.CSTTransformer):
-        def leave_Call(self, original_node, updated_node):
-            where = positions.get(original_node)
-            if where is None or (where.start.line, where.start.column) != start or (where.end.line, where.end.column) != end:
-                return updated_node
-            func = cst.Attribute(value=cst.Name(asyncio_name), attr=cst.Name("sleep"))
-            return cst.Await(expression=updated_node.with_changes(func=func))
-
-    new_text = wrapper.module.visit(ToAsyncSleep()).code
-    return edits_between(source.rel_path, source.text, new_text)
-
-
-def _add_import(ctx):
-    """`import asyncio` before the first module-level import (after a
-    docstring and `from __future__` imports)."""
-    import libcst as cst
-
-    source = ctx.source
     module = cst.parse_module(source.text)
     body = list(module.body)
     index = 0
@@ -1164,4 +1168,9 @@ def _add_import(ctx):
         # Insert after the first import so comments above it stay on top.
         index += 1
     body.insert(index, new_import)
-    return edits_between(source.rel_path, source.text, module.with_changes(body=body).code)
+    # Diffed against libcst's own rendering of the file: it drops the last line end of a CR-only
+    # file, which must not become an edit. Any other difference and the lines may not match.
+    code = module.code
+    if code != source.text and code + module.default_newline != source.text:
+        raise FixUnavailable("libcst does not reproduce the file")
+    return edits_between(source.rel_path, code, module.with_changes(body=body).code)
