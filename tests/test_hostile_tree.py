@@ -84,7 +84,7 @@ def test_file_name_not_utf8_is_skipped_and_every_output_stays_valid(project):
 
     text = invoke(".", "--format", "text")
     assert text.exit_code == 1, text.output
-    assert "good.py:5:5: PF201" in text.stdout
+    assert [line.split(" ")[0] for line in text.stdout.splitlines() if "PF201" in line][0] == "good.py:5:5:"
     assert "perfscan: warning: bad\\xff.py: skipped: the file name is not valid UTF-8" in text.stderr
     assert "perfscan: warning: dir\\xfe: skipped directory: its name is not valid UTF-8" in text.stderr
 
@@ -265,3 +265,190 @@ def test_tsconfig_extends_stops_at_the_project_root_and_reads_are_capped(tmp_pat
     }
     assert react.project_inputs() == ["apps/huge/tsconfig.json", "apps/link/tsconfig.json", "apps/pipe/tsconfig.json",
                                       "apps/up/tsconfig.json", "config/base.json", "tsconfig.json"]
+
+
+# -- 7. the cache ------------------------------------------------------------------------------------------
+
+CACHED_TREE = {"a.py": BLOCKING, "b.py": BLOCKING, "c.py": "x = 1\n"}
+
+
+@pytest.fixture
+def user_cache(tmp_path_factory, monkeypatch):
+    """This test's own per-user directory for the cache key."""
+    home = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+def json_report(*args) -> tuple:
+    """The exit status and the JSON output of a run over the current directory."""
+    result = CliRunner().invoke(cli, ["check", "--format", "json", ".", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def cache_file(cache_dir) -> str:
+    [name] = [n for n in os.listdir(cache_dir) if n.startswith("files-")]
+    return os.path.join(cache_dir, name)
+
+
+def rewrite(path, change, key) -> None:
+    """Apply `change(data)` to a cache file's payload and sign it with `key` (None: the plain
+    blake2b checksum of the old format, which anyone can compute)."""
+    import hashlib
+    import io
+    import pickle
+
+    from perfscan import cache as cache_module
+
+    blob = open(path, "rb").read()
+    data = cache_module._PlainUnpickler(io.BytesIO(blob[len(cache_module.MAGIC) + 32:])).load()
+    change(data)
+    payload = pickle.dumps(data, protocol=5)
+    mac = hashlib.blake2b(payload, digest_size=32, **({"key": key} if key else {})).digest()
+    open(path, "wb").write(cache_module.MAGIC + mac + payload)
+
+
+def without_findings(data) -> None:
+    for rel, plain in data["entries"].items():
+        data["entries"][rel] = plain[:7] + ([],) + plain[8:]  # what a forger wants: nothing to report
+
+
+def test_a_cache_not_signed_with_this_users_key_is_never_trusted(project, user_cache, tmp_path):
+    from perfscan.cache import secret_key
+
+    write_tree(project, CACHED_TREE)
+    cache_dir = str(tmp_path / "cache")
+    expected = json_report("--no-cache")
+    assert json_report("--cache-dir", cache_dir) == expected
+    key_path = user_cache / "perfscan" / "key"
+    assert oct(key_path.stat().st_mode & 0o777) == "0o600" and len(key_path.read_bytes()) == 32
+    # A forged cache with a valid (unkeyed) checksum, as the old format allowed.
+    rewrite(cache_file(cache_dir), without_findings, key=None)
+    assert json_report("--cache-dir", cache_dir) == expected
+    # The same forgery signed with another key (another user, another machine, a committed cache).
+    rewrite(cache_file(cache_dir), without_findings, key=b"k" * 32)
+    assert json_report("--cache-dir", cache_dir) == expected
+    # Control: signed with this user's key, the cache is trusted (what the MAC is for).
+    rewrite(cache_file(cache_dir), without_findings, key=secret_key(cache_dir))
+    status, output = json_report("--cache-dir", cache_dir)
+    assert status == 0 and json.loads(output)["findings"] == []
+
+
+def test_key_in_the_cache_directory_only_when_safe(project, user_cache, tmp_path):
+    write_tree(project, CACHED_TREE)
+    (user_cache / "perfscan").write_text("not a directory")  # no key can be kept there
+    cache_dir = tmp_path / "cache"
+    expected = json_report("--no-cache")
+    assert json_report("--cache-dir", str(cache_dir)) == expected
+    key = cache_dir / "key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert engine.run(["."], Config(), cache_dir=str(cache_dir)).stats["summaries_cached"] == 3
+    # A key as a checkout makes it (0644: committed into the repository) is refused: no cache at all.
+    key.chmod(0o644)
+    result = engine.run(["."], Config(), cache_dir=str(cache_dir))
+    assert result.stats["summaries_cached"] == 0 and result.files_checked == 3
+    assert json_report("--cache-dir", str(cache_dir)) == expected
+
+
+def test_a_malformed_entry_is_a_miss(project, user_cache, tmp_path):
+    from perfscan.cache import secret_key
+
+    write_tree(project, CACHED_TREE)
+    cache_dir = str(tmp_path / "cache")
+    expected = json_report("--no-cache")
+    json_report("--cache-dir", cache_dir)
+
+    def malform(data):
+        plain = data["entries"]["a.py"]
+        data["entries"]["a.py"] = plain[:7] + ([("PF201", "x")],) + plain[8:]  # a finding of the wrong shape
+        plain = data["entries"]["c.py"]
+        data["entries"]["c.py"] = plain[:5] + ([("warning", 3)],) + plain[6:]  # a notification of the wrong shape
+
+    rewrite(cache_file(cache_dir), malform, key=secret_key(cache_dir))
+    result = engine.run(["."], Config(), cache_dir=cache_dir)
+    assert result.stats["summaries_cached"] == 1  # b.py; a.py and c.py checked again
+    assert json_report("--cache-dir", cache_dir) == expected
+
+
+def test_temporary_files_of_a_killed_save_are_removed_by_the_next_run(project, user_cache, tmp_path):
+    import subprocess
+    import time
+
+    write_tree(project, CACHED_TREE)
+    cache_dir = tmp_path / "cache"
+    killed_during_save = (
+        "import os, sys\n"
+        "from perfscan import engine\n"
+        "from perfscan.config import Config\n"
+        "os.replace = lambda *args: os.kill(os.getpid(), 9)\n"
+        f"engine.run(['.'], Config(), cache_dir={str(cache_dir)!r})\n"
+    )
+    child = subprocess.run([sys.executable, "-c", killed_during_save], cwd=project, timeout=120)
+    assert child.returncode == -signal.SIGKILL
+    [left] = [n for n in os.listdir(cache_dir) if n.startswith(".tmp-")]
+    young_of_a_live_run = cache_dir / f".tmp-{os.getpid()}-saving"
+    young_of_a_live_run.write_bytes(b"")
+    old_of_a_live_run = cache_dir / f".tmp-{os.getpid()}-old"
+    old_of_a_live_run.write_bytes(b"")
+    an_hour_ago = time.time() - 3700
+    os.utime(old_of_a_live_run, (an_hour_ago, an_hour_ago))
+    expected = json_report("--no-cache")
+    assert json_report("--cache-dir", str(cache_dir)) == expected
+    assert sorted(n for n in os.listdir(cache_dir) if n.startswith(".tmp-")) == [young_of_a_live_run.name]
+    assert left != young_of_a_live_run.name
+
+
+def test_cache_writes_never_follow_links(project, user_cache, tmp_path, hang_guard, memory_guard):
+    write_tree(project, CACHED_TREE)
+    target = tmp_path / "outside"
+    target.mkdir()
+    cache_dir = project / ".perfscan_cache"
+    cache_dir.mkdir()
+    os.symlink(target / "written.txt", cache_dir / ".gitignore")  # dangling
+    expected = json_report("--no-cache")
+    assert json_report() == expected
+    assert os.listdir(target) == [] and os.path.islink(cache_dir / ".gitignore")
+    assert engine.run(["."], Config(), cache_dir=str(cache_dir)).stats["summaries_cached"] == 3  # the cache works
+    # The cache file itself a link to /dev/zero: not read.
+    path = cache_file(cache_dir)
+    os.remove(path)
+    os.symlink("/dev/zero", path)
+    assert json_report() == expected
+    # The cache directory in the tree a link out of it: neither read nor written.
+    os.remove(path)
+    os.remove(cache_dir / ".gitignore")
+    os.rmdir(cache_dir)
+    os.symlink(target, cache_dir)
+    assert json_report() == expected
+    assert os.listdir(target) == []
+
+
+def test_shared_read_only_and_corrupt_caches_give_the_results_of_no_cache(project, user_cache, tmp_path, monkeypatch):
+    import subprocess
+
+    from perfscan import cache as cache_module
+
+    write_tree(project, {**CACHED_TREE, "d.py": BLOCKING, "e.py": BLOCKING})
+    expected = json_report("--no-cache")
+    cache_dir = str(tmp_path / "cache")
+    command = [sys.executable, "-m", "perfscan", "check", "--format", "json", "--cache-dir", cache_dir, "."]
+    # Two runs at once on one cache, then a run that reads what they left.
+    runs = [subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for _ in range(2)]
+    assert [(run.wait(timeout=120), run.stdout.read().decode()) for run in runs] == [expected, expected]
+    assert json_report("--cache-dir", cache_dir) == expected
+    assert engine.run(["."], Config(), cache_dir=cache_dir).stats["parsed"] == 0
+    # Read-only (simulated: root may write anywhere): the save fails, the results stand.
+    (project / "a.py").write_text("x = 2\n")
+    expected = json_report("--no-cache")
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module.tempfile, "mkstemp", read_only)
+        assert json_report("--cache-dir", cache_dir) == expected
+    # Corrupt: truncated mid-payload.
+    path = cache_file(cache_dir)
+    blob = open(path, "rb").read()
+    open(path, "wb").write(blob[: len(blob) // 2])
+    assert json_report("--cache-dir", cache_dir) == expected
+
+
+def read_only(**kwargs):
+    raise PermissionError(13, "Read-only file system")
