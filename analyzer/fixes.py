@@ -191,7 +191,10 @@ class FixUnavailable(Exception):
 
 
 def _builder(name: str):
+    # The name comes back from the cache too: only a perfscan module's build_* function is called.
     module, _, function = name.partition(":")
+    if not (module.startswith("perfscan.") and function.startswith("build_")):
+        raise FixUnavailable(f"no fix builder {name!r}")
     return getattr(importlib.import_module(module), function)
 
 

@@ -264,3 +264,15 @@ def test_source_lines_of_a_cr_only_file():
     source = SourceFile("/p/x.py", "x.py", "python", CR_ONLY, CR_ONLY.decode())
     assert source.lines == ["import time", "", "async def f():", "    time.sleep(1)", "    return 2", ""]
     assert source.byte_lines[3] == b"    time.sleep(1)"
+
+
+def test_only_perfscan_fix_builders_are_called():
+    result = check_text({"a.py": "x = 1\n"}, rules=[])
+    span = Span("a.py", 1, 1, 1, 2)
+    for name in ("os:system", "perfscan.fixes:plan_fixes"):
+        result.findings.append(Finding("PF999", "t", "warning", "m", span, fix=Fix("f", (), deferred=(name, ("true",)))))
+    assert build_fixes(result) == [
+        ("a.py", "PF999 fix at line 1 dropped: no fix builder 'os:system'"),
+        ("a.py", "PF999 fix at line 1 dropped: no fix builder 'perfscan.fixes:plan_fixes'"),
+    ]
+    assert [f.fix for f in result.findings] == [None, None]
