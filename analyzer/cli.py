@@ -23,6 +23,100 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
+
+
+def _shown(path: str) -> str:
+    from .reporters.text import terminal_safe
+
+    return terminal_safe(path)
+
+
+def _use_color(choice: str, output) -> bool:
+    """--color always/never win; auto: not into a file, NO_COLOR (any non-empty value) turns it
+    off, FORCE_COLOR turns it on, else colour on a terminal (https://no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _stdin_mode(paths: list, stdin_filename, fix: bool) -> bool:
+    if "-" not in paths:
+        if stdin_filename:
+            _fail("--stdin-filename needs `-` as the path")
+        return False
+    if len(paths) > 1:
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if not stdin_filename:
+        _fail("reading standard input (`-`) needs --stdin-filename PATH: its extension gives the language")
+    if fix:
+        _fail("--fix cannot write back to standard input; use --diff")
+    from .source import language_for
+
+    if language_for(stdin_filename) is None:
+        _fail(f"--stdin-filename {_shown(stdin_filename)}: not a Python, TypeScript or JavaScript file name")
+    return True
+
+
+def _check_stdin(stdin_filename: str, config):
+    """The buffer on standard input as the file `stdin_filename`, checked on its own (no
+    cross-file facts: a helper in another file is not followed), with paths relative to the
+    project root as a run over that file would give."""
+    from .discovery import project_root
+    from .engine import RunResult, check_sources, source_from_bytes
+    from .source import language_for
+
+    absolute = os.path.abspath(stdin_filename)
+    root = project_root([absolute])
+    rel_path = os.path.relpath(absolute, root).replace(os.sep, "/")
+    result = RunResult(root=root)
+    source, note = source_from_bytes(absolute, rel_path, language_for(stdin_filename), sys.stdin.buffer.read())
+    if note is not None:
+        result.notifications.append(note)
+    return check_sources([source] if source is not None else [], root, config, result=result)
+
+
+def _load_baseline(path):
+    if path is None:
+        return None
+    from .baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as error:
+        _fail(str(error))
+
+
+def _report_options(result, paths, repository_root, baseline_path, baseline_entries, write_baseline_path,
+                    sarif_category, sarif_include_suppressed):
+    from .reporters.common import ReportOptions, ReportPaths, fingerprints
+
+    report_paths = ReportPaths.for_run(result.root, paths, repository_root)
+    options = ReportOptions(paths=report_paths, sarif_category=sarif_category,
+                            sarif_include_suppressed=sarif_include_suppressed, scanned=report_paths.scanned(paths))
+    if baseline_entries is not None and not write_baseline_path:
+        from .baseline import compare
+
+        options.baseline = compare(baseline_path, baseline_entries, result.findings, fingerprints(result, report_paths))
+    return options
+
+
+def _write_baseline(result, options, path: str) -> None:
+    from .baseline import BaselineError, entries_of, write
+    from .reporters.common import fingerprints
+
+    entries = entries_of(result.active, fingerprints(result, options.paths), options.paths)
+    try:
+        write(path, entries)
+    except BaselineError as error:
+        _fail(str(error))
+    click.echo(f"Wrote a baseline of {len(entries)} finding{'s' * (len(entries) != 1)} to {_shown(path)}.", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="perfscan", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -31,7 +125,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people; json; sarif for code scanning; github (workflow annotations), gitlab (Code Quality), junit.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to enable (comma-separated; replaces the config's).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to disable (comma-separated).")
@@ -47,19 +142,40 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1 checks in this process).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PERFSCAN_CACHE_DIR", show_envvar=True, help="Cache directory (default: .perfscan_cache in the project root).")
-def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir):
-    """Check PATHS (default: the current directory)."""
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings not in this baseline (written by --write-baseline).")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write every current finding to FILE as the baseline, report nothing, exit 0.")
+@click.option("--root", "repository_root", type=click.Path(file_okay=False, exists=True), metavar="DIR",
+              help="Repository root that SARIF, GitHub, GitLab and JUnit paths and baselines are relative to (default: the git top level, else the project root).")
+@click.option("--sarif-category", metavar="TEXT", help="SARIF automationDetails.id (default: perfscan/<scanned path>/).")
+@click.option("--sarif-include-suppressed", is_flag=True, help="Keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores that mark and would show them as open alerts).")
+@click.option("--stdin-filename", metavar="PATH", help="With `-` as the path: the name of the file read from standard input (its extension gives the language).")
+def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir,
+          statistics, color, baseline_path, write_baseline_path, repository_root, sarif_category, sarif_include_suppressed, stdin_filename):
+    """Check PATHS (default: the current directory; `-`: standard input, with --stdin-filename)."""
     from perfscan.rules import all_rules
 
     from .engine import run, tune_gc
     from .fixes import plan_fixes, unified_diff, write_fix
+    from .reporters.common import reported
     from .reporters.text import format_notification, reconfigure_for_terminal, render_text
 
     reconfigure_for_terminal(sys.stdout, sys.stderr)  # never a traceback for the terminal's encoding
 
     paths = list(paths) or ["."]
+    from_stdin = _stdin_mode(paths, stdin_filename, fix)
+    missing = [p for p in paths if not from_stdin and not os.path.lexists(p)]
+    if missing and len(missing) == len(paths):  # nothing to check: no report of zero files
+        _fail(f"path{'s' * (len(missing) > 1)} do{'es' * (len(missing) == 1)} not exist: {', '.join(map(_shown, missing))}")
+    baseline_entries = _load_baseline(baseline_path)
+    if from_stdin:
+        paths = [stdin_filename]
     try:
-        config_file = config_path or find_pyproject(paths[0] if os.path.exists(paths[0]) else ".")
+        config_file = config_path or find_pyproject(paths[0] if os.path.exists(paths[0]) else os.path.dirname(os.path.abspath(paths[0])))
         if config_path and not os.path.isfile(config_path):
             raise ConfigError(f"config file does not exist: {config_path}")
         config = load_config(config_file).merged(
@@ -83,8 +199,11 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
 
             cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
         tune_gc()
-        result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True,
-                     file_timeout=config.file_timeout or None)
+        if from_stdin:
+            result = _check_stdin(stdin_filename, config)
+        else:
+            result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True,
+                         file_timeout=config.file_timeout or None)
     except Exception:  # a bug of ours: say so, exit 2
         traceback.print_exc()
         _fail("internal error; please report it with the traceback above")
@@ -113,21 +232,40 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
             # A preview changes nothing: the exit status says whether fixes are pending.
             sys.exit(EXIT_FINDINGS if planned and not exit_zero else EXIT_CLEAN)
 
-    remaining = [f for f in result.active if id(f) not in fixed_ids]
     result.findings = [f for f in result.findings if id(f) not in fixed_ids]
+    options = _report_options(result, paths, repository_root, baseline_path, baseline_entries, write_baseline_path,
+                              sarif_category, sarif_include_suppressed)
+    if write_baseline_path:
+        _write_baseline(result, options, write_baseline_path)
+        sys.exit(EXIT_CLEAN)
+    remaining = reported(result, options)  # with a baseline: the new ones
 
-    if output_format == "json":
+    use_color = _use_color(color, output)
+    if statistics:
+        from .reporters.text import render_statistics, rule_statistics
+
+        if output_format == "json":
+            import json
+
+            report = json.dumps(rule_statistics(remaining), indent=2) + "\n"
+        else:
+            report = render_statistics(result, options)
+    elif output_format == "json":
         from .reporters.json import render_json
 
-        report = render_json(result)
+        report = render_json(result, options)
     elif output_format == "sarif":
         from .reporters.sarif import render_sarif
         from .engine import select_rules
 
-        report = render_sarif(result, select_rules(config), help_uri=config.help_uri)
+        report = render_sarif(result, select_rules(config), help_uri=config.help_uri, options=options)
+    elif output_format in ("github", "gitlab", "junit"):
+        import importlib
+
+        module = importlib.import_module(f".reporters.{output_format}", __package__)
+        report = getattr(module, f"render_{output_format}")(result, options)
     else:
-        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = render_text(result, color=color, show_source=not no_source)
+        report = render_text(result, color=use_color, show_source=not no_source, options=options)
 
     if output:
         try:
@@ -138,7 +276,7 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         if output_format != "text":
             click.echo(f"Wrote {len(remaining)} finding{'s' * (len(remaining) != 1)} to {output}.", err=True)
     else:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, color=use_color)
 
     if result.missing_paths:
         sys.exit(EXIT_ERROR)

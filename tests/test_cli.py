@@ -43,7 +43,7 @@ def test_text_output_and_exit_code(blocking_project):
     result = invoke("check", ".")
     assert result.exit_code == 1, result.output
     first = result.output.splitlines()[0]
-    assert first.startswith("app.py:5:5: PF201 ")
+    assert first.startswith("app.py:5:5: PF201 [*] warning: ")
     assert "    time.sleep(1)" in result.output
     assert "Found 1 finding (1 warning) in 1 of 2 checked files." in result.output
 

@@ -80,9 +80,9 @@ MAIN = (
 FILES = {"app/main.py": MAIN, "app/my views/ü.py": "import time\ntime.sleep(1)\n"}
 
 
-def render(files=FILES, rules=RULES, **kw) -> dict:
+def render(files=FILES, rules=RULES, options=None, **kw) -> dict:
     result = check_text(files, rules=rules, **kw)
-    return json.loads(render_sarif(result, rules))
+    return json.loads(render_sarif(result, rules, options=options))
 
 
 def results_of(log):
@@ -220,7 +220,7 @@ def test_results_have_rule_index_level_relative_uri_and_region():
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     artifacts = log["runs"][0]["artifacts"]
     results = results_of(log)
-    assert len(results) == 4
+    assert len(results) == 3  # the suppressed one is left out
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == "PF998"
         assert result["level"] == "warning"
@@ -230,7 +230,7 @@ def test_results_have_rule_index_level_relative_uri_and_region():
     assert [a["location"]["uri"] for a in artifacts] == ["app/main.py", "app/my%20views/%C3%BC.py"]
     assert artifacts[0]["sourceLanguage"] == "python"
     # Column after a non-ASCII character counts UTF-16 units; the snippet is the region's text.
-    region = results[2]["locations"][0]["physicalLocation"]["region"]
+    region = results[1]["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"], region["endLine"], region["endColumn"]) == (6, 14, 6, 24)
     assert region["snippet"]["text"] == "time.sleep"
     context = results[0]["locations"][0]["physicalLocation"]["contextRegion"]
@@ -267,7 +267,11 @@ def test_fix_replacement_region_and_inserted_text():
 
 
 def test_suppressed_finding_carries_in_source_suppression():
-    results = results_of(render())
+    from perfscan.reporters.common import ReportOptions
+
+    # GitHub does not honour `suppressions`: left out unless asked for.
+    assert not [r for r in results_of(render()) if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 5]
+    results = results_of(render(options=ReportOptions(sarif_include_suppressed=True)))
     suppressed = [r for r in results if "suppressions" in r]
     assert len(suppressed) == 1
     assert suppressed[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
@@ -319,7 +323,7 @@ def test_results_over_github_limit_are_cut_with_a_notification(monkeypatch):
     assert kept == [("app/main.py", 4), ("app/main.py", 6)]
     [note] = run["invocations"][0]["toolExecutionNotifications"]
     assert note["descriptor"]["id"] == "results-truncated"
-    assert note["message"]["text"].startswith("2 of 4 results were left out")
+    assert note["message"]["text"].startswith("1 of 3 results were left out")
     assert [a["location"]["uri"] for a in run["artifacts"]] == ["app/main.py"]
 
 

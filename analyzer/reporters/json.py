@@ -37,13 +37,28 @@ def finding_data(finding) -> dict:
     return data
 
 
-def render_json(result) -> str:
+def render_json(result, options=None) -> str:
+    """With a baseline (options.baseline), each finding says whether it is `new` or `unchanged`
+    (`baseline_state`) and the baseline's fixed entries are listed under `baseline.absent`."""
     build_fixes(result)  # the output carries the fixes' edits
+    baseline = options.baseline if options is not None else None
+    findings = []
+    for finding in result.findings:
+        data = finding_data(finding)
+        if baseline is not None:
+            data["baseline_state"] = baseline.state_of(finding)
+        findings.append(data)
     document = {
         "tool": {"name": "perfscan", "version": __version__},
         "root": result.root,
         "files_checked": result.files_checked,
-        "findings": [finding_data(f) for f in result.findings],
+        "findings": findings,
         "notifications": [asdict(n) for n in result.notifications],
     }
+    if baseline is not None:
+        document["baseline"] = {
+            "path": baseline.path,
+            "absent": [{"path": e.path, "code": e.code, "fingerprint": e.fingerprint, "message": e.message}
+                       for e in baseline.absent],
+        }
     return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -14,7 +14,6 @@ import json
 import os
 import pathlib
 import re
-from collections import Counter
 from typing import Iterable, Optional
 from urllib.parse import quote
 
@@ -24,9 +23,10 @@ import sarif_om as om
 from .. import __version__
 from ..engine import RunResult
 from ..findings import Finding, Notification, Span
-from ..fingerprint import line_hashes, perfscan_fingerprint
+from ..fingerprint import line_hashes
 from ..fixes import build_fixes
 from ..source import split_lines
+from .common import ReportOptions, fingerprints, sarif_category
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "perfscan"
@@ -224,8 +224,13 @@ class _Sources:
 
 
 class _SarifBuilder:
-    def __init__(self, result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None):
+    def __init__(self, result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None,
+                 options: Optional[ReportOptions] = None):
         self.result = result
+        self.options = options or ReportOptions()
+        # URIs are relative to the repository root, whatever folder perfscan ran from.
+        self.paths = self.options.paths_for(result)
+        self.baseline = self.options.baseline
         self.help_uri = help_uri
         self.with_snippets = with_snippets
         self.sources = _Sources(result)
@@ -253,7 +258,7 @@ class _SarifBuilder:
 
     def _artifact_location(self, path: str, with_index: bool = True) -> om.ArtifactLocation:
         return om.ArtifactLocation(
-            uri=relative_uri(path),
+            uri=relative_uri(self.paths(path)),
             uri_base_id=SRCROOT,
             index=self._artifact(path) if with_index else -1,
         )
@@ -346,7 +351,13 @@ class _SarifBuilder:
     # results
 
     def _selected_findings(self) -> list[Finding]:
-        findings = sorted(self.result.findings, key=Finding.sort_key)
+        # GitHub code scanning does not read `suppressions`: a suppressed result would be an
+        # open alert. Left out unless asked for (other SARIF consumers honour it).
+        if self.options.sarif_include_suppressed:
+            findings = list(self.result.findings)
+        else:
+            findings = self.result.active
+        findings = sorted(findings, key=Finding.sort_key)
         if len(findings) <= MAX_RESULTS:
             return findings
         # Keep what matters most: active before suppressed, then by level, then file order.
@@ -366,7 +377,7 @@ class _SarifBuilder:
         )
         return sorted(kept, key=Finding.sort_key)
 
-    def _result(self, finding: Finding, occurrence: int, descriptors: list) -> om.Result:
+    def _result(self, finding: Finding, fingerprint: str, descriptors: list) -> om.Result:
         if finding.code not in self.rule_index:
             self.rule_index[finding.code] = len(descriptors)
             descriptors.append(self._fallback_descriptor(finding))
@@ -381,10 +392,10 @@ class _SarifBuilder:
         line_hash = self.sources.line_hash(finding.span.path, finding.span.line)
         if line_hash:
             fingerprints["primaryLocationLineHash"] = line_hash
-        fingerprints[FINGERPRINT_KEY] = perfscan_fingerprint(
-            finding.code, finding.span.path, self._fingerprint_text(finding), occurrence
-        )
+        fingerprints[FINGERPRINT_KEY] = fingerprint
         result.partial_fingerprints = fingerprints
+        if self.baseline is not None:
+            result.baseline_state = self.baseline.state_of(finding)
         if finding.related:
             result.related_locations = [
                 self._location(related.span, related.message, location_id=number)
@@ -404,8 +415,25 @@ class _SarifBuilder:
             result.properties = dict(finding.properties)
         return result
 
-    def _fingerprint_text(self, finding: Finding) -> str:
-        return self.sources.text_of(finding.span) or finding.snippet
+    def _absent_result(self, entry, descriptors: list) -> om.Result:
+        """A baseline finding no longer found: where it was (the file; its line is not kept)."""
+        if entry.code not in self.rule_index:
+            self.rule_index[entry.code] = len(descriptors)
+            descriptors.append(self._fallback_descriptor(
+                Finding(entry.code, entry.code, "warning", entry.message, Span(entry.path, 1, 1, 1, 1))))
+        return om.Result(
+            rule_id=entry.code,
+            rule_index=self.rule_index[entry.code],
+            kind="pass",
+            level="none",
+            message=om.Message(text=_sentence(f"Fixed since the baseline: {entry.message}")),
+            locations=[om.Location(physical_location=om.PhysicalLocation(
+                artifact_location=om.ArtifactLocation(uri=relative_uri(entry.path), uri_base_id=SRCROOT),
+                region=om.Region(start_line=1),
+            ))],
+            partial_fingerprints={FINGERPRINT_KEY: entry.fingerprint},
+            baseline_state="absent",
+        )
 
     def _fix(self, finding: Finding) -> om.Fix:
         by_path: dict[str, list] = {}
@@ -438,7 +466,7 @@ class _SarifBuilder:
                 om.Location(
                     physical_location=om.PhysicalLocation(
                         artifact_location=om.ArtifactLocation(
-                            uri=relative_uri(note.path), uri_base_id=SRCROOT
+                            uri=relative_uri(self.paths(note.path)), uri_base_id=SRCROOT
                         ),
                         region=region,
                     )
@@ -457,7 +485,7 @@ class _SarifBuilder:
             length = self.sources.byte_length(path)
             artifacts.append(
                 om.Artifact(
-                    location=om.ArtifactLocation(uri=relative_uri(path), uri_base_id=SRCROOT),
+                    location=om.ArtifactLocation(uri=relative_uri(self.paths(path)), uri_base_id=SRCROOT),
                     source_language=_SOURCE_LANGUAGE.get(os.path.splitext(path)[1].lower()),
                     length=length if length is not None else -1,
                 )
@@ -470,12 +498,10 @@ class _SarifBuilder:
         findings = self._selected_findings()
         for path in sorted(_paths_of(findings)):
             self._artifact(path)
-        occurrences: Counter = Counter()
-        results = []
-        for finding in findings:
-            key = (finding.code, finding.span.path, " ".join(self._fingerprint_text(finding).split()))
-            occurrences[key] += 1
-            results.append(self._result(finding, occurrences[key], descriptors))
+        fingerprint_of = fingerprints(self.result, self.paths)
+        results = [self._result(finding, fingerprint_of[id(finding)], descriptors) for finding in findings]
+        if self.baseline is not None:
+            results.extend(self._absent_result(entry, descriptors) for entry in self.baseline.absent)
 
         notifications = [*self.result.notifications, *self.extra_notifications]
         internal_error = any(note.kind == "internal-error" for note in notifications)
@@ -493,7 +519,11 @@ class _SarifBuilder:
         run = om.Run(
             tool=om.Tool(driver=driver),
             invocations=[invocation],
-            original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root_uri(self.result.root))},
+            # The repository root: every result's URI is relative to it.
+            original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root_uri(self.paths.repository_root))},
+            automation_details=om.RunAutomationDetails(
+                id=self.options.sarif_category or sarif_category(self.options.scanned)
+            ),
             artifacts=self._artifacts(),
             column_kind="utf16CodeUnits",
             results=results,
@@ -513,23 +543,26 @@ def _paths_of(findings: list[Finding]) -> set[str]:
     return paths
 
 
-def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None) -> dict:
+def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None,
+                options: Optional[ReportOptions] = None) -> dict:
     """The SARIF log as plain JSON values; `help_uri` is the config's rule-page template."""
     rules = list(rules)
     build_fixes(result)  # SARIF carries the fixes' edits
-    return to_json(_SarifBuilder(result, rules, with_snippets=with_snippets, help_uri=help_uri).build())
+    builder = _SarifBuilder(result, rules, with_snippets=with_snippets, help_uri=help_uri, options=options)
+    return to_json(builder.build())
 
 
 def _dump(log: dict) -> str:
     return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
-def render_sarif(result: RunResult, rules: Iterable, help_uri: Optional[str] = None) -> str:
+def render_sarif(result: RunResult, rules: Iterable, help_uri: Optional[str] = None,
+                 options: Optional[ReportOptions] = None) -> str:
     """SARIF 2.1.0 JSON text for `result`; `rules` are the enabled rules (all become
     tool.driver.rules). Same input, same bytes."""
     rules = list(rules)
-    text = _dump(build_sarif(result, rules, help_uri=help_uri))
+    text = _dump(build_sarif(result, rules, help_uri=help_uri, options=options))
     # GitHub rejects uploads over 10 MB gzipped: snippets are the part it can do without.
     if len(text) > MAX_UPLOAD_GZIP_BYTES and len(gzip.compress(text.encode())) > MAX_UPLOAD_GZIP_BYTES:
-        text = _dump(build_sarif(result, rules, with_snippets=False, help_uri=help_uri))
+        text = _dump(build_sarif(result, rules, with_snippets=False, help_uri=help_uri, options=options))
     return text

@@ -1,12 +1,16 @@
 """Text output for people, in the shape ruff made familiar:
 
-    backend/app/routes/users.py:14:16: PF201 `requests.get` blocks the event loop ...
+    backend/app/routes/users.py:14:16: PF201 [*] error: `requests.get` blocks the event loop ...
        |
     14 |     response = requests.get(url)
        |                ^^^^^^^^^^^^^^^^^
        = fix available: replace with `await asyncio.sleep(...)`
 
-followed by a summary line. Suppressed findings are not shown.
+followed by a summary: counts by level, then by rule. Findings come most severe first, then in
+file order, so what to fix first is on top. The level word is always written, on a terminal or
+not, so piped and logged output keep it (`grep ' error:'`); the line still starts like ruff's,
+`path:line:col: CODE`.
+Suppressed findings, and with a baseline the findings in it, are not shown.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections import Counter
 import click
 
 from ..findings import Finding, Notification
+from .common import reported, severity_key
 
 # Link text may hold one level of brackets (`items[0]`). Each piece starts with a different
 # character and a bare '[' ends a scan, so a run of '[' with no ']' is not rescanned from
@@ -65,9 +70,10 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
     s = finding.span
     style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
     location = style(terminal_safe(f"{s.path}:{s.line}:{s.col}:"), bold=True)
-    code = style(finding.code, fg=_LEVEL_COLOR.get(finding.level, None), bold=True)
+    level = style(f"{finding.level}:", fg=_LEVEL_COLOR.get(finding.level, None), bold=True)
+    code = style(finding.code, bold=True)
     fixable = " [*]" if finding.fix is not None and finding.fix.safe else ""
-    lines = [f"{location} {code}{fixable} {plain_message(finding.message)}"]
+    lines = [f"{location} {code}{fixable} {level} {plain_message(finding.message)}"]
     if show_source and finding.snippet:
         source_line = terminal_safe(finding.snippet.split("\n")[0])
         gutter = len(str(s.line))
@@ -98,29 +104,67 @@ def format_notification(note: Notification) -> str:
     return terminal_safe(f"perfscan: {note.level}: {prefix}{note.message}")
 
 
-def summary_line(findings: list[Finding], suppressed: int, files_checked: int) -> str:
+def rule_statistics(findings: list[Finding]) -> list[dict]:
+    """Per rule: how many findings and how many have a safe fix; most frequent first."""
+    counts: Counter = Counter()
+    fixable: Counter = Counter()
+    names = {}
+    for finding in findings:
+        counts[finding.code] += 1
+        fixable[finding.code] += finding.fix is not None and finding.fix.safe
+        names[finding.code] = finding.rule_name
+    order = sorted(counts, key=lambda code: (-counts[code], code))
+    return [{"code": code, "name": names[code], "count": counts[code], "fixable": fixable[code]} for code in order]
+
+
+def statistics_lines(findings: list[Finding], indent: str = "") -> list[str]:
+    """`  2  PF201  blocking-call-in-async  (1 fixable)`: one line per rule, counts aligned."""
+    rows = rule_statistics(findings)
+    width = max((len(str(row["count"])) for row in rows), default=1)
+    code_width = max((len(row["code"]) for row in rows), default=0)
+    name_width = max((len(row["name"]) for row in rows), default=0)
+    lines = []
+    for row in rows:
+        line = f"{indent}{row['count']:>{width}}  {row['code']:<{code_width}}  {row['name']:<{name_width}}"
+        if row["fixable"]:
+            line += f"  ({row['fixable']} fixable)"
+        lines.append(line.rstrip())
+    return lines
+
+
+def summary_line(findings: list[Finding], suppressed: int, files_checked: int, in_baseline: int = 0) -> str:
     if not findings:
-        text = f"No performance findings in {files_checked} file{'s' * (files_checked != 1)}."
+        text = f"No {'new ' * bool(in_baseline)}performance findings in {files_checked} file{'s' * (files_checked != 1)}."
     else:
         levels = Counter(f.level for f in findings)
         parts = [f"{levels[level]} {level}{'s' * (levels[level] != 1)}" for level in ("error", "warning", "note") if levels[level]]
         files = len({f.span.path for f in findings})
         text = (
-            f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({', '.join(parts)}) "
-            f"in {files} of {files_checked} checked file{'s' * (files_checked != 1)}."
+            f"Found {len(findings)} {'new ' * bool(in_baseline)}finding{'s' * (len(findings) != 1)} ({', '.join(parts)}) "
+            f"in {files} of {files_checked} checked file{'s' * (files_checked != 1)}.\n"
         )
+        text += "\n".join(statistics_lines(findings, indent="  "))
         fixable = sum(1 for f in findings if f.fix is not None and f.fix.safe)
         if fixable:
             text += f"\n[*] {fixable} fixable with `perfscan check --fix` (preview with `--diff`)."
+    if in_baseline:
+        text += f"\n{in_baseline} in the baseline not shown."
     if suppressed:
         text += f"\n{suppressed} suppressed by inline comments."
     return text
 
 
-def render_text(result, color: bool = False, show_source: bool = True) -> str:
+def render_text(result, color: bool = False, show_source: bool = True, options=None) -> str:
+    shown = sorted(reported(result, options), key=severity_key)
     active = result.active
-    out = [format_finding(f, color=color, show_source=show_source) for f in active]
+    out = [format_finding(f, color=color, show_source=show_source) for f in shown]
     if out and not show_source:
         out.append("")
-    out.append(summary_line(active, len(result.findings) - len(active), result.files_checked))
+    out.append(summary_line(shown, len(result.findings) - len(active), result.files_checked, len(active) - len(shown)))
     return "\n".join(out) + "\n"
+
+
+def render_statistics(result, options=None) -> str:
+    """`--statistics`: the per-rule counts alone."""
+    lines = statistics_lines(reported(result, options))
+    return "".join(line + "\n" for line in lines)
