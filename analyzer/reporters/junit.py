@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from .common import ReportOptions, reported, unlinked
 
@@ -19,7 +19,11 @@ def _xml_safe(text: str) -> str:
 
 
 def _attr(text) -> str:
-    return quoteattr(_xml_safe(str(text)), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """A double-quoted attribute value; line breaks and tabs as character references, which
+    attribute normalisation would otherwise turn into spaces."""
+    entities = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+    return '"' + escape(_xml_safe(str(text)), entities) + '"'
+
 
 
 def render_junit(result, options: ReportOptions | None = None) -> str:

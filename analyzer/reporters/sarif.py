@@ -416,7 +416,9 @@ class _SarifBuilder:
         return result
 
     def _absent_result(self, entry, descriptors: list) -> om.Result:
-        """A baseline finding no longer found: where it was (the file; its line is not kept)."""
+        """A baseline finding no longer found: where it was (the file; its line is not kept).
+        `kind: pass` and `level: none`, so a consumer that ignores baselineState (GitHub code
+        scanning does) does not see a problem in it."""
         if entry.code not in self.rule_index:
             self.rule_index[entry.code] = len(descriptors)
             descriptors.append(self._fallback_descriptor(
@@ -431,9 +433,22 @@ class _SarifBuilder:
                 artifact_location=om.ArtifactLocation(uri=relative_uri(entry.path), uri_base_id=SRCROOT),
                 region=om.Region(start_line=1),
             ))],
-            partial_fingerprints={FINGERPRINT_KEY: entry.fingerprint},
+            partial_fingerprints=self._absent_fingerprints(entry),
             baseline_state="absent",
         )
+
+    def _absent_fingerprints(self, entry) -> dict:
+        fingerprints = {FINGERPRINT_KEY: entry.fingerprint}
+        root = self.paths.repository_root
+        path = os.path.normpath(os.path.join(root, entry.path))
+        if not path.startswith(root.rstrip(os.sep) + os.sep) or not os.path.isfile(path):
+            return fingerprints  # gone, or not a file of the repository (never a FIFO to block on)
+        try:  # GitHub hashes the file as it is on disk
+            with open(path, "rb") as handle:
+                fingerprints["primaryLocationLineHash"] = line_hashes(handle.read().decode("utf-8", "replace"))[0]
+        except OSError:
+            pass
+        return fingerprints
 
     def _fix(self, finding: Finding) -> om.Fix:
         by_path: dict[str, list] = {}
