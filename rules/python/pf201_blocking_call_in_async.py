@@ -25,6 +25,10 @@ class BlockingCallInAsync(Rule):
     tags = ("async", "blocking-io", "fastapi")
     summary = "A blocking call (HTTP, sleep, file, subprocess, sync DB session or ORM, Redis, hashing) runs on the event loop, directly or through sync helpers."
     what_it_does = """
+        **Level: `error` in a route handler** (the message names the route), `warning` in
+        any other async function, such as a helper or a background task. Rule lists show
+        the default, `warning`; the routes recognised are listed below.
+
         Finds work that blocks the calling thread done inside an `async def`:
 
         - synchronous HTTP clients (`requests`, `urllib.request.urlopen`, `urllib3` pools,
