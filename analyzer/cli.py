@@ -171,7 +171,8 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
     missing = [p for p in paths if not from_stdin and not os.path.lexists(p)]
     if missing and len(missing) == len(paths):  # nothing to check: no report of zero files
         _fail(f"path{'s' * (len(missing) > 1)} do{'es' * (len(missing) == 1)} not exist: {', '.join(map(_shown, missing))}")
-    baseline_entries = _load_baseline(baseline_path)
+    # Writing a baseline ignores --baseline: `--baseline b.json --write-baseline b.json` refreshes it.
+    baseline_entries = None if write_baseline_path else _load_baseline(baseline_path)
     if from_stdin:
         paths = [stdin_filename]
     try:

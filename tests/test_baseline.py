@@ -138,3 +138,16 @@ def test_unusable_baseline_is_one_line_naming_it_exit_2(repo, content, error):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == error
+
+
+def test_write_baseline_with_baseline_refreshes_it_even_when_missing(repo):
+    result = invoke(".", "--baseline", "b.json", "--write-baseline", "b.json")
+    assert result.exit_code == 0
+    assert result.stderr == "Wrote a baseline of 1 finding to b.json.\n"
+    write_tree(repo, {"server/more.py": HANDLER})
+    assert invoke(".", "--baseline", "b.json").exit_code == 1
+    assert invoke(".", "--baseline", "b.json", "--write-baseline", "b.json").exit_code == 0
+    assert [e["path"] for e in json.loads((repo / "b.json").read_text(encoding="utf-8"))["findings"]] == [
+        "server/app.py", "server/more.py",
+    ]
+    assert invoke(".", "--baseline", "b.json").exit_code == 0
