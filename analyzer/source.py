@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Optional
 
 from .findings import Span
+from .line_columns import RowColumns, snippet_line, snippet_start
 
 # Languages by extension. JavaScript files go through the TSX grammar: it parses
 # JSX, and plain JS is (nearly) a subset of it.
@@ -84,6 +85,7 @@ class SourceFile:
     tree: object = None  # tree_sitter.Tree, set by the parse step
     partial: bool = False  # the parser recovered from syntax errors
     _line_starts: list = field(default=None, repr=False)
+    _columns: dict = field(default_factory=dict, repr=False)  # row -> RowColumns, None when ASCII
 
     @property
     def family(self) -> str:
@@ -113,14 +115,16 @@ class SourceFile:
         """0-based tree-sitter (row, byte column) -> 1-based UTF-16 column."""
         if self.is_ascii:
             return byte_col + 1
-        lines = self.byte_lines
-        if row >= len(lines):
-            return byte_col + 1
-        prefix = lines[row][:byte_col]
-        if prefix.isascii():
-            return byte_col + 1
-        text = prefix.decode("utf-8", errors="replace")
-        return len(text.encode("utf-16-le")) // 2 + 1
+        columns = self._row_columns(row)
+        return byte_col + 1 if columns is None else columns.unit_column(byte_col) + 1
+
+    def _row_columns(self, row: int) -> Optional[RowColumns]:
+        """The 0-based row's column converter; None for an ASCII row (or past the end)."""
+        columns = self._columns.get(row, False)
+        if columns is False:
+            line = self.lines[row] if row < len(self.lines) else ""
+            columns = self._columns[row] = None if line.isascii() else RowColumns(line)
+        return columns
 
     def span_of_points(self, start_point, end_point) -> Span:
         return Span(self.rel_path, *self._numbers(start_point, end_point))
@@ -152,4 +156,10 @@ class SourceFile:
             return piece.decode("utf-8", errors="replace")
 
     def snippet(self, span: Span) -> str:
-        return "\n".join(self.line_text(n) for n in range(span.line, min(span.end_line, span.line + 4) + 1))
+        """The span's lines (at most five); a long line is cut around the span (see snippet_line)."""
+        last = min(span.end_line, span.line + 4)
+        return "\n".join(
+            snippet_line(self.line_text(n), snippet_start(span.col) if n == span.line else 0,
+                         self._row_columns(n - 1) if n == span.line else None)
+            for n in range(span.line, last + 1)
+        )

@@ -187,3 +187,95 @@ def test_terminal_safe_escapes_c0_del_and_c1_but_keeps_tabs():
     from perfscan.reporters.text import terminal_safe
 
     assert terminal_safe("a\tb\x00c\x1bd\x7fe\x85f\r\n") == "a\tb\\x00c\\x1bd\\x7fe\\x85f\\x0d\\x0a"
+
+
+# -- time and output linear in the file's size -------------------------------------------------
+#
+# A one-line 1 MB file once took a minute and gigabytes: work per node or per finding that was
+# proportional to the line (or the nesting). These tests compare a measure of the work at n and
+# at 4n: linear is about 4x, quadratic 16x. Where the measure is time, the smallest of a few
+# ratios is taken (load on the machine only inflates one) and the bound is generous.
+
+GROWTH = 4
+MAX_TIME_RATIO = 9  # linear ~4, quadratic ~16
+
+
+def _time_ratio(run, n: int, tries: int = 3) -> float:
+    import time
+
+    def timed(size):
+        start = time.perf_counter()
+        run(size)
+        return time.perf_counter() - start
+
+    ratios = []
+    for _ in range(tries):
+        ratios.append(timed(n * GROWTH) / max(timed(n), 1e-6))
+        if ratios[-1] < MAX_TIME_RATIO:
+            break
+    return min(ratios)
+
+
+def _long_line_sorts(n: int) -> str:
+    """n in-place sorts of a prop during render, on one line after a non-ASCII string (past the
+    first 64 KB, where a long line would make the file a skipped minified bundle)."""
+    head = TSX_HEAD + "//\n" * 22_000 + "export function App(p: any) {\n  const x = ['é→😀', "
+    return head + ", ".join(["p.items.sort()"] * n) + "];\n  return <div>{x}</div>;\n}\n"
+
+
+def test_findings_on_one_long_line_carry_a_bounded_snippet_and_exact_columns():
+    from perfscan.line_columns import SNIPPET_LINE_LIMIT
+
+    for n in (150, 150 * GROWTH):
+        result = check_text({"App.tsx": _long_line_sorts(n)})
+        assert len(result.findings) == n
+        # `p.items.sort()` number k starts after the 16-unit prefix (the emoji is 2 UTF-16 units)
+        # and k earlier sorts of 16 units each; the span is the `sort` name.
+        prefix = len("  const x = ['é→😀', ".encode("utf-16-le")) // 2
+        assert sorted(f.span.col for f in result.findings) == [prefix + 1 + 16 * k + 8 for k in range(n)]
+        for finding in result.findings:
+            assert "p.items.sort()" in finding.snippet
+            # The whole line in every snippet made the output grow with the square of the line.
+            assert len(finding.snippet) <= SNIPPET_LINE_LIMIT + 2
+
+
+def test_text_report_puts_the_carets_under_the_span_of_a_cut_line():
+    from perfscan.reporters.text import format_finding
+
+    result = check_text({"App.tsx": _long_line_sorts(200)})
+    last = max(result.findings, key=lambda f: f.span.col)
+    _, _, source_line, caret_line = format_finding(last).split("\n")[:4]
+    source = source_line.split(" | ", 1)[1]
+    carets = caret_line.split(" | ", 1)[1]
+    assert source.startswith("\u2026")
+    assert source[carets.index("^"):].startswith("sort()")
+    assert carets.strip() == "^" * len("sort")
+
+
+def test_utf16_columns_on_a_long_line_take_time_linear_in_the_line():
+    from perfscan.source import SourceFile
+
+    def run(n):
+        text = "x = ['é', " + "g(u), " * n + "]\n"
+        source = SourceFile("a.py", "a.py", "python", text.encode(), text)
+        line = source.byte_lines[0]
+        for byte_col in range(0, len(line), 7):
+            source.column(0, byte_col)
+
+    assert _time_ratio(run, 4000) < MAX_TIME_RATIO
+
+
+def test_row_columns_agree_with_encoding_the_prefix():
+    import random
+
+    from perfscan.line_columns import RowColumns
+
+    rng = random.Random(7)
+    for _ in range(300):
+        line = "".join(rng.choice(["a", "\t", "é", "→", "😀"]) for _ in range(rng.randint(0, 25)))
+        columns = RowColumns(line)
+        for index in range(len(line) + 1):
+            byte_col = len(line[:index].encode("utf-8"))
+            unit_col = len(line[:index].encode("utf-16-le")) // 2
+            assert columns.unit_column(byte_col) == unit_col
+            assert columns.index_of_unit(unit_col) == index

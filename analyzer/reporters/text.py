@@ -21,6 +21,7 @@ from collections import Counter
 import click
 
 from ..findings import Finding, Notification
+from ..line_columns import snippet_start
 from .common import reported, severity_key
 
 # Link text may hold one level of brackets (`items[0]`). Each piece starts with a different
@@ -80,7 +81,10 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
         pad = " " * gutter
         lines.append(f"{pad} |")
         lines.append(f"{s.line} | {source_line}")
-        carets = _caret_line(source_line, s.col, s.end_col, s.line == s.end_line)
+        # A long line's snippet starts later (an ellipsis, then the text before the span).
+        shift = snippet_start(s.col)
+        shift -= 1 if shift else 0
+        carets = _caret_line(source_line, s.col - shift, s.end_col - shift, s.line == s.end_line)
         lines.append(f"{pad} | {style(carets, fg=_LEVEL_COLOR.get(finding.level))}")
         for related in finding.related:
             r = related.span
