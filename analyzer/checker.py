@@ -97,11 +97,12 @@ def _first_error(node):
 
 
 def select_rules(config: Config, rules: Optional[Iterable[Rule]] = None) -> list[Rule]:
+    named = rules is not None  # rules a caller names run, opt-in ones (PF000) too
     if rules is None:
         from perfscan.rules import all_rules
 
         rules = all_rules()
-    return [rule for rule in rules if config.rule_enabled(rule)]
+    return [rule for rule in rules if config.rule_enabled(rule, named=named)]
 
 
 
@@ -366,7 +367,7 @@ class FileChecker:
                 notes.append(_internal_error(source.rel_path, f"rule {rule.code}", error))
                 continue
             findings.extend(ctx.findings)
-        apply_suppressions(source, findings)
+        apply_suppressions(source, findings, self.rules)
         return findings
 
 

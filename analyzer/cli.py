@@ -13,7 +13,7 @@ from typing import NoReturn
 import click
 
 from . import __version__
-from .config import ConfigError, find_pyproject, load_config, split_codes, validate_selectors
+from .config import ConfigError, split_codes, validate_selectors
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -130,8 +130,11 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to enable (comma-separated; replaces the config's).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to disable (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra gitignore-style path patterns to skip.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="pyproject.toml to read [tool.perfscan] from (default: the nearest one).")
+@click.option("--exclude", multiple=True, help="Extra gitignore-style path patterns to skip (comma-separated or repeated).")
+@click.option("--force-exclude/--no-force-exclude", default=None, help="Apply `exclude` to files and directories named on the command line too (default: on).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file for every file (perfscan.toml, .perfscan.toml or pyproject.toml; default: each file's nearest one).")
+@click.option("--report-unused-ignores", is_flag=True, help="Report suppression comments that silence nothing or name an unknown code (PF000).")
+@click.option("--add-ignore", is_flag=True, help="Add a suppression comment for every current finding, then exit.")
 @click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files.")
 @click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes.")
 @click.option("--file-timeout", type=click.FloatRange(min=0), metavar="SECONDS", help="Stop checking a file after this long and report it (default 20; 0: no limit).")
@@ -153,9 +156,10 @@ def cli() -> None:
               help="Repository root that SARIF, GitHub, GitLab and JUnit paths and baselines are relative to (default: the git top level, else the project root).")
 @click.option("--sarif-category", metavar="TEXT", help="SARIF automationDetails.id (default: perfscan/<scanned path>/).")
 @click.option("--sarif-include-suppressed", is_flag=True, help="Keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores that mark and would show them as open alerts).")
+@click.option("--include-tests", is_flag=True, help="Report PF2xx/PF3xx findings in test files (config `test-paths`) too, at level note.")
 @click.option("--stdin-filename", metavar="PATH", help="With `-` as the path: the name of the file read from standard input (its extension gives the language).")
-def check(paths, output_format, output, select, ignore, exclude, config_path, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir,
-          statistics, color, baseline_path, write_baseline_path, repository_root, sarif_category, sarif_include_suppressed, stdin_filename):
+def check(paths, output_format, output, select, ignore, exclude, force_exclude, config_path, report_unused_ignores, add_ignore, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir,
+          statistics, color, baseline_path, write_baseline_path, repository_root, sarif_category, sarif_include_suppressed, stdin_filename, include_tests):
     """Check PATHS (default: the current directory; `-`: standard input, with --stdin-filename)."""
     from perfscan.rules import all_rules
 
@@ -176,20 +180,24 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
     if from_stdin:
         paths = [stdin_filename]
     try:
-        config_file = config_path or find_pyproject(paths[0] if os.path.exists(paths[0]) else os.path.dirname(os.path.abspath(paths[0])))
+        from .settings import CommandLine, Settings
+
         if config_path and not os.path.isfile(config_path):
             raise ConfigError(f"config file does not exist: {config_path}")
-        config = load_config(config_file).merged(
-            select=split_codes(select),
-            ignore=split_codes(ignore),
-            exclude=tuple(exclude),
-            max_file_size=max_file_size,
-            file_timeout=file_timeout,
-            respect_gitignore=False if no_gitignore else None,
+        command_line = CommandLine(
+            select=split_codes(select), ignore=split_codes(ignore), exclude=split_codes(exclude),
+            max_file_size=max_file_size, file_timeout=file_timeout,
+            respect_gitignore=False if no_gitignore else None, force_exclude=force_exclude,
+            report_unused_ignores=report_unused_ignores,
         )
         known = all_rules()
-        validate_selectors(config.select, known, "select")
-        validate_selectors(config.ignore, known, "ignore")
+        validate_selectors(command_line.select, known, "--select")
+        validate_selectors(command_line.ignore, known, "--ignore")
+        # Each file's nearest configuration (or --config's); the engine runs with the run-wide part.
+        settings = Settings(paths, command_line, config_path)
+        config = settings.run_config()
+        if include_tests:
+            config.project_settings["include_tests"] = True
     except ConfigError as error:
         _fail(str(error))
 
@@ -205,6 +213,9 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         else:
             result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True,
                          file_timeout=config.file_timeout or None)
+        settings.apply(result)  # per-file select/ignore/per-file-ignores/severity
+    except ConfigError as error:  # a nested configuration file, read when discovery reached it
+        _fail(str(error))
     except Exception:  # a bug of ours: say so, exit 2
         traceback.print_exc()
         _fail("internal error; please report it with the traceback above")
@@ -257,9 +268,8 @@ def check(paths, output_format, output, select, ignore, exclude, config_path, no
         report = render_json(result, options)
     elif output_format == "sarif":
         from .reporters.sarif import render_sarif
-        from .engine import select_rules
 
-        report = render_sarif(result, select_rules(config), help_uri=config.help_uri, options=options)
+        report = render_sarif(result, settings.enabled_rules(), help_uri=config.help_uri, options=options)
     elif output_format in ("github", "gitlab", "junit"):
         import importlib
 

@@ -256,6 +256,8 @@ def discover(paths: list[str], config: Config) -> Discovery:
         )
 
     def excluded_by_config(path: str, is_dir: bool) -> bool:
+        if config.exclusion is not None:  # each folder's configuration (analyzer/settings.py)
+            return config.exclusion(path, is_dir)
         if exclude is None:
             return False
         rel = _rel(path, root) + ("/" if is_dir else "")
@@ -322,8 +324,16 @@ def discover(paths: list[str], config: Config) -> Discovery:
                 Notification("error", f"path does not exist: {readable_name(given)}", None, kind="missing-path")
             )
             continue
-        if not os.path.isdir(path):
-            add(path, explicit=True)  # a file named on the command line is always checked
+        is_dir = os.path.isdir(path)
+        if config.force_exclude and path != root and excluded_by_config(path, is_dir):
+            # Named on the command line (pre-commit names every staged file) but excluded.
+            result.notifications.append(Notification(
+                "note", "skipped: excluded by the configuration's `exclude` (--no-force-exclude checks it)",
+                readable_name(_rel(path, root)), kind="excluded",
+            ))
+            continue
+        if not is_dir:
+            add(path, explicit=True)  # a file named on the command line is checked unless excluded
             continue
         specs = _ancestor_ignores(path, report) if config.respect_gitignore else []
         for dirpath, dirs, files in _walk(path, unlistable):

@@ -1,4 +1,4 @@
-"""The rule set: every `Rule` subclass defined in `rules/python/` and `rules/tsx/`."""
+"""The rule set: every `Rule` subclass defined in `rules/meta/`, `rules/python/` and `rules/tsx/`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from perfscan.rule import Rule
 
-_PACKAGES = (f"{__name__}.python", f"{__name__}.tsx")
+_PACKAGES = (f"{__name__}.meta", f"{__name__}.python", f"{__name__}.tsx")
 
 
 @lru_cache(maxsize=None)

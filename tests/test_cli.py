@@ -120,7 +120,7 @@ def test_rules_and_explain():
     page = invoke("explain", "pf201")
     assert page.exit_code == 0 and page.output.startswith("# PF201 blocking-call-in-async")
     assert "## Why is this slow" in page.output
-    assert invoke("explain", "PF000").exit_code == 2
+    assert invoke("explain", "PF999").exit_code == 2
 
 
 def test_docs_are_generated_from_rules():

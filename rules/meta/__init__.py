@@ -1,0 +1,1 @@
+"""Rules about perfscan's own comments rather than about the code's speed."""
