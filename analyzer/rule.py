@@ -73,6 +73,9 @@ class Rule:
     use_instead: ClassVar[str]
     examples: ClassVar[tuple[Example, ...]] = ()
     default_extension: ClassVar[str] = ""  # extension for examples without a path
+    # Reports only what costs time on a hot path: nothing in test files unless tests are
+    # included, then at level `note` (analyzer/test_paths.py; applied by the engine).
+    hot_path_only: ClassVar[bool] = False
 
     def check(self, ctx: "RuleContext") -> Iterable[Finding]:  # pragma: no cover
         raise NotImplementedError
@@ -110,6 +113,7 @@ class Rule:
             "",
             "## What it does",
             _md(cls.what_it_does),
+            *(["", TEST_CODE_POLICY] if cls.hot_path_only else []),
             "",
             "## Why is this slow",
             _md(cls.why_slow),
@@ -137,6 +141,14 @@ class Rule:
         if not template:
             return None
         return template.format(code=cls.code, name=cls.name, anchor=cls.anchor())
+
+
+TEST_CODE_POLICY = (
+    "**Test code** is not a hot path: files under `tests/` or `test/`, `test_*.py`, `*_test.py` and "
+    "`conftest.py` (config `test-paths`, gitignore-style patterns; add `\"scripts/\"` there to treat "
+    "one-off scripts the same way) are not reported. `--include-tests` or `include-tests = true` "
+    "reports them at level `note`."
+)
 
 
 def _md(text: str) -> str:

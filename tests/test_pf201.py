@@ -329,3 +329,66 @@ def test_framework_fixture_names_every_route(monkeypatch):
         ("starlette_app", "GET /version"),
         ("starlette_app", "WEBSOCKET /feed"),
     ]
+
+
+# -- test code is not a hot path (analyzer/test_paths.py) -----------------------------------
+
+_TEST_CODE = {
+    "app/jobs.py": "import time\n\nasync def poll():\n    time.sleep(1)\n",
+    "tests/test_jobs.py": "import time\n\nasync def test_poll():\n    time.sleep(1)\n",
+    "app/worker_test.py": "import time\n\nasync def poll():\n    time.sleep(1)\n",
+    "conftest.py": "import time\n\nasync def ready():\n    time.sleep(1)\n",
+    "scripts/seed.py": "import time\n\nasync def seed():\n    time.sleep(1)\n",
+}
+
+
+def _levels(settings: dict) -> list:
+    from perfscan.config import Config
+
+    config = Config(project_settings=settings)
+    result = check_text(_TEST_CODE, config=config, rules=[RULE])
+    return sorted((f.span.path, f.level) for f in result.findings)
+
+
+def test_test_files_are_not_reported_by_default():
+    assert _levels({}) == [("app/jobs.py", "warning"), ("scripts/seed.py", "warning")]
+
+
+def test_include_tests_reports_them_as_notes():
+    assert _levels({"include_tests": True}) == [
+        ("app/jobs.py", "warning"), ("app/worker_test.py", "note"), ("conftest.py", "note"),
+        ("scripts/seed.py", "warning"), ("tests/test_jobs.py", "note"),
+    ]
+
+
+def test_configured_test_paths_replace_the_default_list():
+    assert _levels({"test_paths": ["scripts/"]}) == [
+        ("app/jobs.py", "warning"), ("app/worker_test.py", "warning"), ("conftest.py", "warning"),
+        ("tests/test_jobs.py", "warning"),
+    ]
+
+
+def test_test_path_keys_are_read_from_the_configuration(tmp_path):
+    from perfscan.config import ConfigError, load_config
+
+    path = tmp_path / "perfscan.toml"
+    path.write_text('test-paths = ["scripts/", "tests/"]\ninclude-tests = true\n')
+    config = load_config(str(path))
+    assert config.project_settings == {"test_paths": ["scripts/", "tests/"], "include_tests": True}
+    path.write_text('include-tests = "yes"\n')
+    try:
+        load_config(str(path))
+    except ConfigError as error:
+        assert "include-tests" in str(error)
+    else:
+        raise AssertionError("a non-boolean include-tests is accepted")
+
+
+def test_explain_states_the_test_code_policy_for_hot_path_rules():
+    from perfscan.rules import all_rules
+
+    for rule in all_rules():
+        page = rule.markdown()
+        assert ("**Test code** is not a hot path" in page) == rule.hot_path_only, rule.code
+    assert {r.code for r in all_rules() if r.hot_path_only} == {
+        "PF201", "PF301", "PF302", "PF303", "PF304", "PF305", "PF306"}

@@ -23,6 +23,7 @@ class BlockingCallInAsync(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("async", "blocking-io", "fastapi")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     summary = "A blocking call (HTTP, sleep, file, subprocess, sync DB session or ORM, Redis, hashing) runs on the event loop, directly or through sync helpers."
     what_it_does = """
         **Level: `error` in a route handler** (the message names the route), `warning` in

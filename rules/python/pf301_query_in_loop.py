@@ -84,6 +84,7 @@ class QueryInLoop(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("database", "n+1", "sqlalchemy", "django")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     summary = "A database query runs once per iteration of a loop over a collection (N+1 queries)."
     what_it_does = """
         Finds database round trips executed inside a `for` loop or a comprehension over a

@@ -84,6 +84,7 @@ class LazyLoadInLoop(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("database", "n+1", "sqlalchemy", "django")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     summary = "A lazily loaded relationship is read on every row of a query inside a loop (N+1 queries)."
     what_it_does = """
         Finds loops and comprehensions over the rows of a query that read a relationship

@@ -13,6 +13,7 @@ class UnindexedForeignKey(Rule):
     languages = frozenset({"python"})
     level = "note"
     tags = ("database", "index", "sqlalchemy", "django")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     precision = "medium"
     summary = "A foreign-key column has no index: joins, lookups by parent and cascading deletes scan the table."
     what_it_does = """

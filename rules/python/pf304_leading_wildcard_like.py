@@ -36,6 +36,7 @@ class LeadingWildcardLike(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("database", "index", "sqlalchemy", "django")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     summary = "A `LIKE '%...'` / contains search starts with a wildcard, so no B-tree index can serve it."
     what_it_does = """
         Finds substring and suffix searches that force a full scan: SQLAlchemy

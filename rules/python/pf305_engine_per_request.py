@@ -57,6 +57,7 @@ class EnginePerRequest(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("database", "connection-pool", "fastapi", "sqlalchemy")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     summary = "A database engine, pool or connection is created inside a request handler, losing connection pooling."
     what_it_does = """
         Finds `create_engine` / `create_async_engine`, `psycopg2.connect`, `asyncpg.connect` /

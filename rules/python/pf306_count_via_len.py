@@ -17,6 +17,7 @@ class CountViaLen(Rule):
     languages = frozenset({"python"})
     level = "warning"
     tags = ("database", "sqlalchemy", "django")
+    hot_path_only = True  # test code is not a hot path (analyzer/test_paths.py)
     summary = "`len()` of a query result loads every row just to count them; use `COUNT`."
     what_it_does = """
         Finds `len(...)` applied directly to a query that fetches rows — `len(session.query(X).all())`,
