@@ -24,6 +24,7 @@ from .project import ProjectIndex, RecordingIndex, trace_holds
 from .rule import Rule, RuleContext
 from .source import SourceFile
 from .suppression import apply_suppressions
+from .test_paths import TEST_LEVEL, includes_tests, is_test_path
 
 
 def load_source(file: DiscoveredFile) -> tuple[Optional[SourceFile], Optional[Notification]]:
@@ -356,9 +357,13 @@ class FileChecker:
     def _run_rules(self, source: SourceFile, facts, notes: list, index=None) -> list:
         findings: list[Finding] = []
         index = index if index is not None else self.index
+        settings = self.config.project_settings
+        in_tests = is_test_path(settings, source.rel_path)
         for rule in self.rules:
             if source.family not in rule.languages:
                 continue
+            if in_tests and rule.hot_path_only and not includes_tests(settings):
+                continue  # test code is not a hot path
             ctx = RuleContext(rule, source, facts, index, self.config.level_for(rule))
             try:
                 for _ in rule.check(ctx) or ():
@@ -366,6 +371,9 @@ class FileChecker:
             except Exception as error:
                 notes.append(_internal_error(source.rel_path, f"rule {rule.code}", error))
                 continue
+            if in_tests and rule.hot_path_only:
+                for finding in ctx.findings:
+                    finding.level = TEST_LEVEL
             findings.extend(ctx.findings)
         apply_suppressions(source, findings, self.rules)
         return findings
