@@ -24,6 +24,9 @@ class _Bar:
     bar's length is two steps per file: counted per file it ran to twice its total, and click's
     estimate, from steps left, went wrong with it. A file found in the cache is reported only
     in phase 2, so such a run ends early; `finish` fills the bar.
+
+    No time estimate: files are extracted largest first and phase 2 is much cheaper per file
+    than phase 1, so an estimate from the steps so far says minutes for a run of seconds.
     """
 
     STEPS_PER_FILE = 2
@@ -33,7 +36,8 @@ class _Bar:
 
         self._length = total * self.STEPS_PER_FILE
         self._bar = click.progressbar(
-            length=self._length, label=f"perfscan: {total} files", file=sys.stderr, width=30, show_percent=True
+            length=self._length, label=f"perfscan: {total} files", file=sys.stderr, width=30, show_percent=True,
+            show_eta=False,
         )
         self._bar.__enter__()
 
