@@ -61,19 +61,34 @@ class ModelIndex:
         self.models[model.name] = model
         self._by_short.setdefault(model.short, []).append(model)
 
-    def get(self, name: Optional[str]) -> Optional[Model]:
-        """By qualified name, unique dotted suffix, or unique class name."""
+    def get(self, name: Optional[str], near: Optional[str] = None, kind: Optional[str] = None) -> Optional[Model]:
+        """By qualified name, unique dotted suffix, or unique class name. Two models may share a
+        class name: `near` (the qualified name of the model or module that refers to it, as for
+        `ForeignKey("User")`) prefers the one in the same module, then in the closest package;
+        `kind` (sqlalchemy / django) prefers the one of that ORM (a session reads SQLAlchemy models)."""
         if not name:
             return None
         if name in self.models:
             return self.models[name]
         short = name.rsplit(".", 1)[-1]
         candidates = self._by_short.get(short, [])
+        if len(candidates) > 1 and kind is not None:
+            candidates = [m for m in candidates if m.kind == kind] or candidates
         if "." in name:
             candidates = [m for m in candidates if m.name.endswith("." + name) or name.endswith("." + m.name)] or [
-                m for m in candidates if m.name.endswith("." + name.split(".", 1)[-1])
-            ]
+                m for m in candidates if _in_app(m.name, name)
+            ] or [m for m in candidates if m.name.endswith("." + name.split(".", 1)[-1])]
+        if len(candidates) > 1 and near:
+            closest = max(_shared_parts(m.name, near) for m in candidates)
+            candidates = [m for m in candidates if _shared_parts(m.name, near) == closest]
         return candidates[0] if len(candidates) == 1 else None
+
+    def subclasses(self, name: str) -> list:
+        """Project models that name `name` among their bases (directly)."""
+        model = self.models.get(name)
+        if model is None:
+            return []
+        return [m for m in self.models.values() if m.name != name and any(self.get(b, m.name) is model for b in m.bases)]
 
     def relation(self, model_name: Optional[str], attribute: str) -> Optional[Relation]:
         """A relationship `attribute` of the model or its project base classes."""
@@ -83,8 +98,25 @@ class ModelIndex:
             seen.add(model.name)
             if attribute in model.relations:
                 return model.relations[attribute]
-            model = next((self.get(b) for b in model.bases if self.get(b) is not None), None)
+            model = next((self.get(b, model.name) for b in model.bases if self.get(b, model.name) is not None), None)
         return None
+
+
+def _in_app(qualname: str, reference: str) -> bool:
+    """Django's `"app_label.Model"`: the model's module path contains the app label."""
+    label, _, short = reference.rpartition(".")
+    parts = qualname.split(".")
+    return parts[-1] == short and "." not in label and label in parts[:-1]
+
+
+def _shared_parts(qualname: str, near: str) -> int:
+    """How many leading module parts two qualified names share."""
+    count = 0
+    for a, b in zip(qualname.split(".")[:-1], near.split(".")):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _kind(record: dict, by_short: dict) -> Optional[str]:
@@ -131,7 +163,7 @@ def build_model_index(index) -> ModelIndex:
     for name, record in records.items():
         model = models.models[name]
         for attr, rel in record["relationships"].items():
-            target = models.get(rel["target"])
+            target = models.get(rel["target"], name, SQLALCHEMY)
             fk_column = f"{attr}_id" if f"{attr}_id" in model.columns else None
             many = rel["many"]
             if many is None and fk_column is not None:
@@ -146,7 +178,7 @@ def build_model_index(index) -> ModelIndex:
             if kind not in ("fk", "o2o", "m2m"):
                 continue
             target_text = entry.get("target")
-            target = model if target_text == "self" else models.get(target_text)
+            target = model if target_text == "self" else models.get(target_text, name, DJANGO)
             model.relations[attr] = Relation(attr, target.name if target else target_text, "django", kind == "m2m",
                                              fk_column=f"{attr}_id" if kind != "m2m" else None, django_kind=kind)
             if target is None:
@@ -170,8 +202,8 @@ def model_index(index) -> ModelIndex:
 
 
 @question
-def model_named(index, name: Optional[str]) -> Optional[Model]:
-    return model_index(index).get(name)
+def model_named(index, name: Optional[str], kind: Optional[str] = None) -> Optional[Model]:
+    return model_index(index).get(name, None, kind)
 
 
 @question
@@ -185,8 +217,8 @@ class ModelQuestions:
     def __init__(self, index):
         self.index = index
 
-    def get(self, name: Optional[str]) -> Optional[Model]:
-        return model_named(self.index, name)
+    def get(self, name: Optional[str], kind: Optional[str] = None) -> Optional[Model]:
+        return model_named(self.index, name, kind)
 
     def relation(self, model_name: Optional[str], attribute: str) -> Optional[Relation]:
         return model_relation(self.index, model_name, attribute)

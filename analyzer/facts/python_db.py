@@ -82,8 +82,19 @@ LOADER_OPTIONS = frozenset(
 )
 # Loader options that load the relationship up front (lazyload does not).
 EAGER_OPTIONS = LOADER_OPTIONS - {"lazyload"}
-# Markers of a deliberately chunked / paginated query.
-BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "limit", "partitions", "slice", "paginate"})
+# Markers of a deliberately chunked / paginated query. `limit` alone is not one: `.limit(1)` per
+# row is still one query per row (pages have an `offset`, a slice start or a paginating loop).
+BATCH_METHODS = frozenset({"yield_per", "iterator", "offset", "partitions", "slice", "paginate"})
+# Django calls whose result is no longer a queryset (a model, a dict, a list, a number): a later
+# `.get(...)` on it is a dict or list lookup, not a query, and its elements are loaded rows.
+DJANGO_RESULTS = frozenset(
+    {"get", "first", "last", "count", "exists", "aggregate", "in_bulk", "get_or_create", "update_or_create",
+     "create", "update", "delete", "earliest", "latest", "bulk_create", "bulk_update", "aget", "afirst", "alast",
+     "acount", "aexists", "aaggregate", "ain_bulk", "aget_or_create", "aupdate_or_create", "acreate",
+     "abulk_create", "abulk_update"}
+)  # fmt: skip
+# Calls that copy an iterable's elements: `list(qs)` has the rows of `qs`.
+MATERIALISING_CALLS = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed"})
 _MANAGER_NAME = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b")
 # What the first step of a non-Django query chain can be (see classify_call).
 _FIRST_STEPS_OF_QUERIES = SESSION_ROUND_TRIPS | {"query", "execute", "fetch", "fetchrow", "fetchval"}
@@ -291,6 +302,23 @@ def chain_of(db: DbFacts, node, follow: int = 3):
     return current, steps[::-1]
 
 
+def class_rooted(root, steps, first_names=DJANGO_MANAGERS | {"query"}):
+    """`models.User.objects.filter(...)`: a model reached through its module. The chain's root
+    is then `models.User` and its first step the manager (or Flask-SQLAlchemy's `query`)."""
+    for i, step in enumerate(steps[:-1]):
+        if step.call is not None or step.name == "[]":
+            break
+        if step.name in first_names:
+            node = root
+            for _ in range(i):
+                parent = node.parent
+                if parent is None or parent.type != "attribute":
+                    return root, steps
+                node = parent
+            return node, steps[i:]
+    return root, steps
+
+
 def _first_step_name(db: DbFacts, node) -> Optional[str]:
     """`chain_of(db, node, follow=0)[1][0].name` (None for no steps), without
     building the chain: only the innermost step's name is read."""
@@ -340,6 +368,8 @@ def is_session(db: DbFacts, node, method: str) -> bool:
         owner = facts.type_of(node.child_by_field_name("object"))
         if owner is not None and owner.startswith("flask_sqlalchemy") and db.text(node).endswith(".session"):
             return True
+        if db.text(node) == "db.session":  # Flask-SQLAlchemy's `db = SQLAlchemy()`, imported from the app
+            return True
         attribute = db.text(node.child_by_field_name("attribute"))
         # `self.session` / `self.db_session`: an attribute named like a session.
         return attribute in SESSION_NAMES - {"db", "sess"} and (db.uses_sqlalchemy or method == "query")
@@ -371,7 +401,10 @@ def model_of_root(db: DbFacts, node) -> Optional[str]:
         return None
     resolved = db.facts.resolve(node)
     if resolved is None:
-        return None
+        # `models.User` off a local namespace (a fixture, `models = make_models(Base)`): the text
+        # names the class; the model index matches it by its suffix.
+        text = db.text(node)
+        return text if node.type == "attribute" and text.rsplit(".", 1)[-1][:1].isupper() else None
     parts = resolved.split(".")
     if resolved in db.facts.classes or "models" in parts[:-1] or parts[-1][:1].isupper():
         return resolved
@@ -392,7 +425,8 @@ def entity_of(db: DbFacts, steps, root) -> Optional[str]:
             if step.name in ("scalars", "execute", "scalar"):
                 return _statement_entity(db, first)
             if first.type in ("identifier", "attribute"):
-                return _class_part(db.facts.resolve(first))
+                # `models.User` off a local namespace object resolves to nothing: its text names the class
+                return _class_part(db.facts.resolve(first) or db.text(first))
     if root is not None and root.type == "call":
         return _statement_entity(db, root)
     return None
@@ -507,7 +541,14 @@ def loaded_relationships(db: DbFacts, steps) -> tuple[frozenset, bool, frozenset
 
 
 def _is_slice(node) -> bool:
-    return node is not None and any(c.type == "slice" for c in node.named_children)
+    """A slice with a start (`qs[offset:offset + size]`): a page. `qs[:1]` per row is a query per row."""
+    if node is None:
+        return False
+    for child in node.named_children:
+        if child.type == "slice":
+            start = child.children[0] if child.children else None
+            return start is not None and start.type != ":"
+    return False
 
 
 def _first_path(db: DbFacts, node) -> Optional[str]:
@@ -565,7 +606,7 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
     # Only the outermost call of a chain is classified, so one chain is one query.
     if parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
         return None
-    if not db.may_follow and _first_step_name(db, node) not in _FIRST_STEPS_OF_QUERIES:
+    if not db.may_follow and _first_step_name(db, node) not in _FIRST_STEPS_OF_QUERIES and ".query" not in db.text(node):
         return None  # no Django manager in this file: only a session/cursor method can start a query chain
     direct_root, direct_steps = chain_of(db, node, follow=0)
     # Following local assignments changes the chain only at an identifier
@@ -577,17 +618,33 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         root, steps = direct_root, direct_steps
     if not steps or root is None:
         return None
+    root, steps = class_rooted(root, steps)
     method = steps[-1].name
     # -- Django managers / querysets
     if len(steps) >= 2 and steps[0].name in DJANGO_MANAGERS and steps[0].call is None:
         model = model_of_root(db, root)
         if model is None:
             return None
+        ran = next((i for i, s in enumerate(steps[1:-1], 1) if s.name in DJANGO_RESULTS and s.call is not None), None)
+        if ran is not None:
+            if not _contains(node, steps[ran].call):
+                return None  # `rows = X.objects.in_bulk(ids)` ... `rows.get(pk)`: the query ran at the assignment
+            # `X.objects.get(pk=1).delete()`: the query is the executor, what follows works on its result
+            method, steps = steps[ran].name, steps[: ran + 1]
         if method in DJANGO_EXECUTORS or _is_evaluated(db, node):
             loaded, load_all, prefetched, batched = loaded_relationships(db, steps)
             return Query(node, "django", method, tuple(steps), model=model, loaded=loaded, load_all=load_all,
                          prefetched=prefetched, batched=batched, call=call,
                          write=method in ("create", "update", "delete", "get_or_create", "update_or_create"))
+        return None
+    # -- Flask-SQLAlchemy: `User.query.filter_by(...).first()` (the `query` attribute of a model class)
+    if len(steps) >= 2 and steps[0].name == "query" and steps[0].call is None and _is_model_query_root(db, root):
+        if method in QUERY_EXECUTORS or _is_evaluated(db, node):
+            if method == "get" and len(call_args(steps[-1].call)[0]) != 1:
+                return None
+            loaded, _, _, batched = loaded_relationships(db, steps)
+            return Query(node, "sqlalchemy-legacy", method, tuple(steps), model=model_of_root(db, root), loaded=loaded,
+                         batched=batched, call=call, write=method in ("delete", "update"))
         return None
     # -- SQLAlchemy sessions: the round trip is where the session is called,
     # not where a stored result is read later (`result.scalars().all()`).
@@ -622,6 +679,16 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         if type_ in ASYNCPG_TYPES and first.name in ASYNCPG_ROUND_TRIPS:
             return Query(node, "raw", first.name, tuple(steps), call=call)
     return None
+
+
+def _is_model_query_root(db: DbFacts, root) -> bool:
+    """`User` in `User.query...`: a class (capitalised) that is not a SQLAlchemy/SQLModel object
+    itself; Flask-SQLAlchemy gives each model a `query` property."""
+    if root.type not in ("identifier", "attribute"):
+        return False
+    name = db.text(root).rsplit(".", 1)[-1]
+    resolved = db.facts.resolve(root) or ""
+    return name[:1].isupper() and not resolved.startswith(("sqlalchemy", "sqlmodel", "builtins")) and model_of_root(db, root) is not None
 
 
 def _looks_like_entity_get(db: DbFacts, call) -> bool:
@@ -1064,25 +1131,36 @@ def rows_source(db: DbFacts, iterable) -> Optional[RowsSource]:
     `session.query(Post).all()`, `Post.objects.filter(...)`, or a local name
     bound to one of those."""
     node = unwrap(iterable)
-    follow = 3
-    while node is not None and node.type == "identifier" and follow:
-        value = db.assigned_value(db.text(node), node)
-        node = unwrap(value) if value is not None else None
+    follow = 5
+    while node is not None and follow:
         follow -= 1
+        if node.type == "identifier":
+            value = db.assigned_value(db.text(node), node)
+            node = unwrap(value) if value is not None else None
+        elif (inner := _materialised(db, node)) is not None:
+            node = inner  # `list(qs)`, `[*qs]`: the same rows, loaded now
+        else:
+            break
     if node is None or node.type not in ("call", "attribute"):
         return None
     root, steps = chain_of(db, node)
     if not steps or root is None:
         return None
+    root, steps = class_rooted(root, steps)
     names = [s.name for s in steps]
     if any(n in _ROW_SHAPING for n in names):
         return None
     if steps[0].name in DJANGO_MANAGERS and steps[0].call is None:
         model = model_of_root(db, root)
-        if model is None:
-            return None
+        if model is None or any(n in DJANGO_RESULTS for n in names[1:]):
+            return None  # `bulk_create(objs)` returns the objects built here, `in_bulk()` a dict
         loaded, load_all, prefetched, _ = loaded_relationships(db, steps)
         return RowsSource(node, "django", model, loaded, load_all, prefetched)
+    if steps[0].name == "query" and steps[0].call is None and _is_model_query_root(db, root):
+        if steps[-1].name != "all" and steps[-1].call is not None and steps[-1].name in QUERY_EXECUTORS:
+            return None  # first(), count()...: not rows
+        loaded, _, _, _ = loaded_relationships(db, steps)
+        return RowsSource(node, "sqlalchemy", model_of_root(db, root), loaded, False, frozenset())
     first = steps[0]
     if first.call is None or not is_session(db, root, first.name):
         return None
@@ -1097,6 +1175,32 @@ def rows_source(db: DbFacts, iterable) -> Optional[RowsSource]:
     all_steps = statement_steps(db, steps)
     loaded, _, _, _ = loaded_relationships(db, all_steps)
     return RowsSource(node, "sqlalchemy", entity_of(db, steps, root), loaded, False, frozenset())
+
+
+def _materialised(db: DbFacts, node):
+    """`qs` in `list(qs)`, `tuple(qs)`, `sorted(qs, ...)`, `[*qs]`; else None."""
+    if node.type == "call":
+        callee = db.facts.resolve(node.child_by_field_name("function"))
+        positional, _ = call_args(node)
+        if callee in MATERIALISING_CALLS and positional:
+            return unwrap(positional[0])
+    elif node.type in ("list", "tuple") and len(node.named_children) == 1 and node.named_children[0].type == "list_splat":
+        splat = node.named_children[0]
+        return unwrap(splat.named_children[0]) if splat.named_children else None
+    return None
+
+
+def element_reads(db: DbFacts, root):
+    """`rows[0].author`-like reads under `root`: (attribute node, the subscript `rows[0]`) for
+    an integer index into a local name (the rows are looked up by the caller)."""
+    for attribute in db.attributes_in(root):
+        obj = unwrap(attribute.child_by_field_name("object"))
+        if obj is None or obj.type != "subscript":
+            continue
+        value = obj.child_by_field_name("value")
+        index = obj.child_by_field_name("subscript")
+        if value is not None and value.type == "identifier" and index is not None and index.type == "integer":
+            yield attribute, obj
 
 
 def loop_reads(db: DbFacts, loop_node):

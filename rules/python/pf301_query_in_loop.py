@@ -364,6 +364,49 @@ class QueryInLoop(Rule):
         ),
         ok(
             """
+            from shop.models import Product
+
+            def prices(skus):
+                by_sku = Product.objects.in_bulk(skus, field_name="sku")
+                return [by_sku.get(sku) for sku in skus]
+            """,
+            why="in_bulk() ran one query before the loop; `.get` on its dict is a lookup",
+        ),
+        flag(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+            from app.models import Comment
+
+            def latest_comments(session: Session, posts):
+                return [session.scalars(select(Comment).where(Comment.post_id == p.id).limit(1)).first() for p in posts]
+            """,
+            (6, 13),
+            why="`.limit(1)` per row is still one query per row",
+        ),
+        flag(
+            """
+            from . import models
+
+            def owners(pet_ids):
+                return [models.Pet.objects.get(pk=pk).owner_id for pk in pet_ids]
+            """,
+            (4, 13),
+            path="shop/views.py",
+            why="a Django model reached through its module",
+        ),
+        flag(
+            """
+            from app.models import User
+
+            def emails(user_ids):
+                return [User.query.filter_by(id=user_id).first().email for user_id in user_ids]
+            """,
+            (4, 13),
+            why="Flask-SQLAlchemy's `Model.query`",
+        ),
+        ok(
+            """
             import requests
 
             def fetch_all(session: requests.Session, urls):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfscan.facts.python_db import db_facts, loop_reads, relationship_rows, rows_source
+from perfscan.facts.python_db import db_facts, element_reads, loop_reads, relationship_rows, rows_source
 from perfscan.findings import Related
 from perfscan.models import models_of
 from perfscan.rule import Rule, flag, ok
@@ -320,6 +320,46 @@ class LazyLoadInLoop(Rule):
             path="library/rows.py",
             why="values() rows are dicts, no relationship access",
         ),
+        flag(
+            """
+            from library import models
+
+            def titles():
+                books = list(models.Book.objects.filter(title__startswith="A"))
+                return [book.author.name for book in books]
+            """,
+            (5, 13),
+            files={"library/models.py": DJANGO_MODELS},
+            path="library/titles.py",
+            why="a queryset materialised with list() and read in a later loop, its model reached through the module",
+        ),
+        flag(
+            """
+            from sqlalchemy.orm import Session
+            from app.models import User
+
+            def first_posts(session: Session):
+                users = session.query(User).all()
+                return users[0].posts
+            """,
+            (6, 12),
+            files={"app/models.py": LEGACY_MODELS.replace("Customer", "User").replace("customers", "users")
+                   .replace('"orders"', '"posts"')},
+            path="app/first.py",
+            why="an element of a multi-row result: the load that repeats per row (nplusone's case)",
+        ),
+        ok(
+            """
+            from library.models import Book
+
+            def import_books(author, titles):
+                books = Book.objects.bulk_create([Book(title=t, author=author) for t in titles])
+                return [book.author.name for book in books]
+            """,
+            files={"library/models.py": DJANGO_MODELS},
+            path="library/importer.py",
+            why="bulk_create returns the objects built here, with the author already set",
+        ),
         ok(
             """
             from sqlalchemy.orm import Session
@@ -340,9 +380,10 @@ class LazyLoadInLoop(Rule):
         if is_migration(ctx.source.rel_path):
             return ()
         db = db_facts(ctx.facts)
-        if not db.loops:
+        if not db.loops and not db.queries:
             return ()
         models = models_of(ctx.index)
+        self._element_reads(ctx, db, models)
         for loop in db.loops:
             reads = loop_reads(db, loop)
             if reads is None:
@@ -351,7 +392,7 @@ class LazyLoadInLoop(Rule):
             source = rows_source(db, iterable) or relationship_rows(db, iterable, models)
             if source is None or source.model is None:
                 continue
-            model = models.get(source.model)
+            model = models.get(source.model, source.kind)
             if model is None:
                 continue
             seen = set()
@@ -378,6 +419,32 @@ class LazyLoadInLoop(Rule):
                     properties={"relationship": f"{model.short}.{name}"},
                 )
         return ctx.findings
+
+    def _element_reads(self, ctx, db, models):
+        """`users[0].addresses` with `users` the rows of a multi-row query: the object was loaded
+        with others, so reading a lazy relationship on it is the pattern that repeats per row
+        (nplusone reports it the same way)."""
+        if not db.queries:
+            return
+        seen = set()
+        for attribute, element in element_reads(db, ctx.source.tree.root_node):
+            rows = element.child_by_field_name("value")
+            source = rows_source(db, rows)
+            if source is None or source.model is None:
+                continue
+            model = models.get(source.model, source.kind)
+            name = db.text(attribute.child_by_field_name("attribute"))
+            relation = models.relation(model.name, name) if model is not None else None
+            if relation is None or _is_assigned(attribute) or (element.id, name) in seen:
+                continue
+            message = self._message(db, source, model, relation, db.text(element), attribute)
+            if message is None:
+                continue
+            seen.add((element.id, name))
+            message = message.replace("for every row of", "for each element of").replace(
+                "with one query per row of", "with one query for each element of")
+            ctx.report(attribute, message, related=[Related(ctx.source.span(source.node), "the query")],
+                       properties={"relationship": f"{model.short}.{name}"})
 
     def _message(self, db, source, model, relation, target, attribute):
         read = f"{target}.{relation.name}"
