@@ -361,7 +361,9 @@ class TsxFacts:
 
         # Which functions render JSX or call hooks: a capitalized function doing either is a component.
         renders_jsx: set[int] = set()
-        for node in jsx_nodes:
+        # `React.createElement(...)` renders as JSX does (code written without a JSX transform).
+        element_calls = [call for call in self.calls if self._callee_name(call) == "createElement"]
+        for node in jsx_nodes + element_calls:
             # Every enclosing function "contains JSX" (`rows.map(r => <Row/>)` inside a component);
             # stop at the first one already marked: its ancestors are marked too.
             function = self.enclosing_function(node)
