@@ -43,6 +43,8 @@ class Model:
     relations: dict = field(default_factory=dict)  # name -> Relation
     fields: dict = field(default_factory=dict)
     indexed_first: set = field(default_factory=set)
+    trigram: set = field(default_factory=set)  # columns with a pg_trgm index
+    abstract: bool = False
 
     @property
     def short(self) -> str:
@@ -56,6 +58,7 @@ class ModelIndex:
     def __init__(self):
         self.models: dict[str, Model] = {}
         self._by_short: dict[str, list] = {}
+        self._by_field: Optional[dict] = None
 
     def add(self, model: Model) -> None:
         self.models[model.name] = model
@@ -82,6 +85,15 @@ class ModelIndex:
             closest = max(_shared_parts(m.name, near) for m in candidates)
             candidates = [m for m in candidates if _shared_parts(m.name, near) == closest]
         return candidates[0] if len(candidates) == 1 else None
+
+    def with_field(self, name: str) -> list:
+        """Models declaring a field or column `name` (for a lookup whose model is not known)."""
+        if self._by_field is None:
+            self._by_field = {}
+            for model in self.models.values():
+                for field_name in {**model.fields, **model.columns}:
+                    self._by_field.setdefault(field_name, []).append(model)
+        return self._by_field.get(name, [])
 
     def subclasses(self, name: str) -> list:
         """Project models that name `name` among their bases (directly)."""
@@ -158,6 +170,8 @@ def build_model_index(index) -> ModelIndex:
             columns=dict(record["columns"]),
             fields=dict(record["fields"]),
             indexed_first=set(record["indexed_first"]),
+            trigram=set(record.get("trigram", ())),
+            abstract=bool(record.get("abstract")),
         )
         models.add(model)
     for name, record in records.items():
@@ -211,6 +225,16 @@ def model_relation(index, model_name: Optional[str], attribute: str) -> Optional
     return model_index(index).relation(model_name, attribute)
 
 
+@question
+def models_with_field(index, name: str) -> tuple:
+    return tuple(model_index(index).with_field(name))
+
+
+@question
+def model_subclasses(index, name: str) -> tuple:
+    return tuple(model_index(index).subclasses(name))
+
+
 class ModelQuestions:
     """What rules read of the model index, as questions (see analyzer/project.py)."""
 
@@ -222,6 +246,12 @@ class ModelQuestions:
 
     def relation(self, model_name: Optional[str], attribute: str) -> Optional[Relation]:
         return model_relation(self.index, model_name, attribute)
+
+    def subclasses(self, name: str) -> tuple:
+        return model_subclasses(self.index, name)
+
+    def with_field(self, name: str) -> tuple:
+        return models_with_field(self.index, name)
 
 
 def models_of(index) -> ModelQuestions:

@@ -846,13 +846,26 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
             bases.append(facts.resolve(base) or db.text(base))
     columns, relationships, fields = {}, {}, {}
     indexed_first = set()
+    trigram = set()
+    abstract = False
     has_table = False
+    meta = facts.classes.get(qualname + ".Meta")
+    for name, _, value, _ in _class_body_items(db, meta) if meta is not None else ():
+        if name == "abstract":
+            abstract = value is not None and db.text(value) == "True"
+        elif name in ("indexes", "constraints", "index_together", "unique_together") and value is not None:
+            indexed_first |= _meta_index_fields(db, value)
+            trigram |= _trigram_columns(db, value)
     for name, annotation, value, position in _class_body_items(db, class_node):
         if name == "__tablename__":
             has_table = True
             continue
         if name == "__table_args__" and value is not None:
             indexed_first |= _table_arg_columns(db, value)
+            trigram |= _trigram_columns(db, value)
+            continue
+        if name == "__abstract__":
+            abstract = value is not None and db.text(value) == "True"
             continue
         value = unwrap(value)
         if value is None or value.type != "call":
@@ -881,6 +894,8 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
             indexed = any(_truthy(db, keywords.get(k)) for k in ("index", "primary_key", "unique"))
             columns[name] = {"fk": fk, "indexed": indexed, "string": string,
                              "where": _where(facts.source, position)}
+            if keywords.get("index") is not None and db.text(keywords["index"]) == "False":
+                columns[name]["no_index"] = True  # a deliberate choice
         elif callee_last == "relationship":
             target = _string_or_name(db, positional[0]) if positional else None
             mapped, many = _mapped_target(db, annotation)
@@ -909,7 +924,8 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
             }
         elif callee.startswith("django.db.models") or callee_last in DJANGO_RELATIONS or callee_last.endswith("Field"):
             kind = DJANGO_RELATIONS.get(callee_last)
-            entry = {"kind": kind or "field", "where": _where(facts.source, position), "string": callee_last in STRING_TYPES}
+            entry = {"kind": kind or "field", "where": _where(facts.source, position), "string": callee_last in STRING_TYPES,
+                     "type": callee_last}
             if kind:
                 target = positional[0] if positional else keywords.get("to")
                 entry["target"] = _string_or_name(db, target) if target is not None else None
@@ -917,7 +933,7 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
                 entry["db_index"] = db.text(keywords["db_index"]) != "False" if "db_index" in keywords else True
             fields[name] = entry
     is_django_base = any(b.startswith("django.db.models") or b.endswith("models.Model") for b in bases)
-    if not (has_table or columns or relationships or fields or is_django_base):
+    if not (has_table or columns or relationships or fields or is_django_base or (abstract and (trigram or indexed_first))):
         return None
     return {
         "name": qualname,
@@ -927,6 +943,8 @@ def _model_record(db: DbFacts, qualname: str, class_node) -> Optional[dict]:
         "relationships": relationships,
         "fields": fields,
         "indexed_first": sorted(indexed_first),
+        "trigram": sorted(trigram),
+        "abstract": abstract,
     }
 
 
@@ -947,6 +965,68 @@ def _table_arg_columns(db: DbFacts, node) -> set:
             text = _string_or_name(db, first) if first.type == "string" else db.text(first)
             if text:
                 names.add(text.rsplit(".", 1)[-1])
+    return names
+
+
+def _strings_in(db: DbFacts, node) -> list:
+    """The string literals of a list/tuple (or a single string)."""
+    node = unwrap(node)
+    if node is None:
+        return []
+    if node.type == "string":
+        text = _string_or_name(db, node)
+        return [text] if text else []
+    if node.type in ("list", "tuple"):
+        return [t for item in node.named_children for t in _strings_in(db, item)]
+    return []
+
+
+def _meta_index_fields(db: DbFacts, node) -> set:
+    """First fields of Django `Meta.indexes` (`Index(fields=[...])`, `GinIndex`...), `constraints`
+    (`UniqueConstraint(fields=[...])`) and `index_together` / `unique_together`."""
+    names = set()
+    node = unwrap(node)
+    for item in node.named_children if node is not None and node.type in ("list", "tuple") else ():
+        item = unwrap(item)
+        if item.type == "call":
+            positional, keywords = call_args(item)
+            fields = keywords.get("fields")
+            first = _strings_in(db, fields)[:1] if fields is not None else []  # expressions: none
+            names |= {f.lstrip("-") for f in first}
+        elif item.type in ("list", "tuple"):
+            names |= set(_strings_in(db, item)[:1])
+        elif item.type == "string":  # unique_together = ("a", "b")
+            names |= set(_strings_in(db, node)[:1])
+            break
+    return names
+
+
+_TRIGRAM_OPS = ("gin_trgm_ops", "gist_trgm_ops")
+
+
+def _trigram_columns(db: DbFacts, node) -> set:
+    """Columns with a trigram index: Django `GinIndex(fields=[...], opclasses=["gin_trgm_ops"])`
+    (or GistIndex), SQLAlchemy `Index(..., postgresql_ops={"name": "gin_trgm_ops"})`."""
+    names = set()
+    node = unwrap(node)
+    items = node.named_children if node is not None and node.type in ("list", "tuple") else [node]
+    for item in items:
+        item = unwrap(item)
+        if item is None or item.type != "call":
+            continue
+        positional, keywords = call_args(item)
+        if "opclasses" in keywords:
+            fields = _strings_in(db, keywords.get("fields"))
+            for field_name, opclass in zip(fields, _strings_in(db, keywords["opclasses"])):
+                if opclass in _TRIGRAM_OPS:
+                    names.add(field_name)
+        ops = unwrap(keywords.get("postgresql_ops"))
+        if ops is not None and ops.type == "dictionary":
+            for pair in ops.named_children:
+                if pair.type == "pair" and _string_or_name(db, pair.child_by_field_name("value")) in _TRIGRAM_OPS:
+                    key = _string_or_name(db, pair.child_by_field_name("key"))
+                    if key:
+                        names.add(key.rsplit(".", 1)[-1])
     return names
 
 

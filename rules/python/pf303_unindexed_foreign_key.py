@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perfscan.facts.python_db import db_facts
 from perfscan.findings import Span
+from perfscan.models import models_of
 from perfscan.rule import Rule, flag, ok
 
 
@@ -146,6 +147,37 @@ class UnindexedForeignKey(Rule):
         ),
         ok(
             """
+            from sqlalchemy import Column, ForeignKey, Integer
+            from sqlalchemy.orm import declarative_base
+
+            Base = declarative_base()
+
+            class AuditEntry(Base):
+                __tablename__ = "audit_entries"
+                id = Column(Integer, primary_key=True)
+                actor_id = Column(Integer, ForeignKey("users.id"), index=False)
+            """,
+            why="an explicit index=False is a deliberate choice (write-heavy log table)",
+        ),
+        ok(
+            """
+            from sqlalchemy import ForeignKey, Index, Uuid
+            from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+            from app.db import Base
+
+            class OrganizationMixin:
+                @declared_attr
+                def organization_id(cls) -> Mapped[str]:
+                    return mapped_column(Uuid, ForeignKey("organizations.id"))
+
+            class Project(OrganizationMixin, Base):
+                __tablename__ = "projects"
+                __table_args__ = (Index("ix_projects_org", "organization_id"),)
+            """,
+            why="every concrete model using the mixin indexes the column in __table_args__",
+        ),
+        ok(
+            """
             from django.db import models
 
             class Order(models.Model):
@@ -173,7 +205,11 @@ class UnindexedForeignKey(Rule):
         for model in db.models:
             indexed = set(model["indexed_first"])
             for name, column in model["columns"].items():
+                if column.get("no_index"):
+                    continue  # `index=False`: a deliberate choice
                 if column["fk"] and not column["indexed"] and name not in indexed:
+                    if self._subclasses_index(ctx, model, name):
+                        continue
                     ctx.report(
                         self._span(ctx, column["where"], name),
                         f"Foreign-key column `{name}` of `{model['name'].rsplit('.', 1)[-1]}` (references "
@@ -183,7 +219,9 @@ class UnindexedForeignKey(Rule):
             meta = self._meta_text(ctx, model["name"])
             for name, field in model["fields"].items():
                 if field.get("kind") in ("fk", "o2o") and field.get("db_index") is False:
-                    if f'"{name}"' in meta or f"'{name}'" in meta:
+                    if name in indexed or f'"{name}"' in meta or f"'{name}'" in meta:
+                        continue
+                    if self._subclasses_index(ctx, model, name):
                         continue
                     ctx.report(
                         self._span(ctx, field["where"], name),
@@ -194,6 +232,12 @@ class UnindexedForeignKey(Rule):
         return ctx.findings
 
     @staticmethod
+    def _subclasses_index(ctx, model, name) -> bool:
+        """An abstract model or mixin whose concrete subclasses all index the column themselves
+        (`Meta.indexes`, `__table_args__`, or a redeclared indexed column)."""
+        return _indexed_below(models_of(ctx.index), model["name"], name, 3)
+
+    @staticmethod
     def _span(ctx, where, name) -> Span:
         return Span(ctx.source.rel_path, *where)
 
@@ -201,3 +245,16 @@ class UnindexedForeignKey(Rule):
     def _meta_text(ctx, qualname) -> str:
         node = ctx.facts.classes.get(qualname + ".Meta")
         return ctx.source.node_text(node) if node is not None else ""
+
+
+def _indexed_below(models, model_name: str, name: str, depth: int) -> bool:
+    subclasses = models.subclasses(model_name)
+    if not subclasses or depth == 0:
+        return False
+    for sub in subclasses:
+        column = sub.columns.get(name) or {}
+        if name in sub.indexed_first or column.get("indexed") or column.get("no_index"):
+            continue
+        if not _indexed_below(models, sub.name, name, depth - 1):
+            return False
+    return True

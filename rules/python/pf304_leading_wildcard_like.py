@@ -103,8 +103,8 @@ class LeadingWildcardLike(Rule):
             def search(term):
                 return Product.objects.filter(name__icontains=term, active=True)
             """,
-            (4, 35),
-            why="Django __icontains",
+            (4, 12),
+            why="Django __icontains (reported at the query)",
         ),
         flag(
             """
@@ -140,6 +140,61 @@ class LeadingWildcardLike(Rule):
             },
             path="app/search.py",
             why=".contains() on a string column of a model from the model index",
+        ),
+        flag(
+            """
+            from django.db.models import Q
+            from shop.models import Product
+
+            def search(queryset, value):
+                return queryset.filter(
+                    Q(name__icontains=value) | Q(description__icontains=value) | Q(sku__iendswith=value)
+                )
+            """,
+            (5, 12),
+            why="one search query over three fields: one finding listing them (a note: a search box)",
+        ),
+        ok(
+            """
+            from shop.models import Product
+
+            def by_name(term):
+                return Product.objects.filter(name__icontains=term)
+            """,
+            files={
+                "shop/models.py": """
+                    from django.contrib.postgres.indexes import GinIndex
+                    from django.db import models
+
+                    class Product(models.Model):
+                        name = models.CharField(max_length=200)
+
+                        class Meta:
+                            indexes = [GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="product_name_trgm")]
+                    """,
+            },
+            path="shop/search.py",
+            why="a trigram GIN index serves LIKE '%...%'",
+        ),
+        ok(
+            """
+            from shop.models import Product
+
+            def tagged(tag):
+                return Product.objects.filter(tags__contains=[tag], attributes__contains={"color": "red"})
+            """,
+            files={
+                "shop/models.py": """
+                    from django.contrib.postgres.fields import ArrayField
+                    from django.db import models
+
+                    class Product(models.Model):
+                        tags = ArrayField(models.CharField(max_length=20))
+                        attributes = models.JSONField(default=dict)
+                    """,
+            },
+            path="shop/tagged.py",
+            why="`__contains` on an ArrayField/JSONField is `@>` (containment), not LIKE",
         ),
         ok(
             """
@@ -209,6 +264,14 @@ class LeadingWildcardLike(Rule):
                                 "This SQL matches with `LIKE '%...'`, which no B-tree index can serve, so every "
                                 "row is scanned; use a trigram (pg_trgm GIN) or full-text index.",
                             )
+        self._django_lookups(ctx, db)
+        return ctx.findings
+
+    def _django_lookups(self, ctx, db):
+        """One finding per query: the `__icontains` lookups of one `filter(Q(a__icontains=v) |
+        Q(b__icontains=v))` are one statement, reported once with the fields listed."""
+        groups = {}  # anchor node id -> (anchor, [lookup names])
+        models = None
         for call in ctx.facts.calls:
             if call.function is None or call.callee_text.rsplit(".", 1)[-1] not in DJANGO_QUERY_CALLS:
                 continue
@@ -220,14 +283,29 @@ class LeadingWildcardLike(Rule):
                 name = db.text(name_node) if name_node is not None else ""
                 if not name.endswith(DJANGO_LOOKUPS):
                     continue
-                lookup = name.rsplit("__", 1)[-1]
-                ctx.report(
-                    keyword,
-                    f"The `{name}` lookup compiles to `LIKE '%...'`, which no B-tree index can serve, so every "
-                    f"row is scanned; add a trigram `GinIndex(..., opclasses=[\"gin_trgm_ops\"])` or use "
-                    f"full-text search{' (or `__istartswith` if a prefix match is enough)' if 'contains' in lookup else ''}.",
-                )
-        return ctx.findings
+                if models is None:
+                    models = models_of(ctx.index)
+                model = models.get(_queried_model(db, call.node), "django")
+                if _served_by_index(ctx, models, model, name):
+                    continue
+                anchor = _query_anchor(db, call.node)
+                groups.setdefault(anchor.id, (anchor, []))[1].append(name)
+        for anchor, names in groups.values():
+            fields = list(dict.fromkeys(names))
+            shown = ", ".join(f"`{n}`" for n in fields[:6]) + (f" and {len(fields) - 6} more" if len(fields) > 6 else "")
+            contains = any("contains" in n.rsplit("__", 1)[-1] for n in fields)
+            scope = ctx.facts.scope_at(anchor)
+            search = scope is not None and any(w in scope.qualname.rsplit(".", 1)[-1].lower() for w in ("search", "filter"))
+            ctx.report(
+                anchor,
+                f"This query matches {shown} with `LIKE '%...'`, which no B-tree index can serve, so every row is "
+                f"scanned{' (one scan for the whole search, however many fields)' if len(fields) > 1 else ''}; on a "
+                "large table add a trigram `GinIndex(..., opclasses=[\"gin_trgm_ops\"])` or use full-text search"
+                f"{' (or `__istartswith` if a prefix match is enough)' if contains else ''}.",
+                # A search box over the rows of an admin list: fine on small tables, worth knowing on big ones.
+                level="note" if search else None,
+                properties={"fields": fields},
+            )
 
     @staticmethod
     def _is_string_column(ctx, db, models, receiver) -> bool:
@@ -238,6 +316,61 @@ class LeadingWildcardLike(Rule):
             return False
         entry = model.columns.get(column) or model.fields.get(column)
         return bool(entry and entry.get("string"))
+
+
+JSON_CONTAINERS = frozenset({"JSONField", "ArrayField", "HStoreField", "SearchVectorField", "DateRangeField",
+                             "IntegerRangeField", "BigIntegerRangeField", "DecimalRangeField", "DateTimeRangeField"})
+_ANCHOR_PARENTS = frozenset({"argument_list", "binary_operator", "parenthesized_expression", "unary_operator",
+                             "not_operator", "boolean_operator", "list", "tuple", "list_splat", "keyword_argument"})
+
+
+def _query_anchor(db, call):
+    """The outermost expression of Q objects and query calls around `call`: `filter(Q(...) | Q(...))`
+    is one query. Stops at a statement, a call that is not a query call, or an assignment."""
+    anchor, node = call, call.parent
+    while node is not None:
+        if node.type == "call":
+            function = node.child_by_field_name("function")
+            name = db.text(function).rsplit(".", 1)[-1] if function is not None else ""
+            if name not in DJANGO_QUERY_CALLS and name not in ("reduce", "functools.reduce"):
+                break
+            anchor = node
+        elif node.type not in _ANCHOR_PARENTS:
+            break
+        node = node.parent
+    return anchor
+
+
+def _queried_model(db, call):
+    """`Product` in `Product.objects.filter(...)` (qualified when imported), else None."""
+    function = call.child_by_field_name("function")
+    node = function.child_by_field_name("object") if function is not None and function.type == "attribute" else None
+    while node is not None and node.type in ("call", "attribute"):
+        if node.type == "attribute" and db.text(node.child_by_field_name("attribute")) in ("objects", "_default_manager"):
+            owner = node.child_by_field_name("object")
+            return db.facts.resolve(owner) or db.text(owner)
+        node = node.child_by_field_name("function") if node.type == "call" else node.child_by_field_name("object")
+    return None
+
+
+def _served_by_index(ctx, models, model, lookup: str) -> bool:
+    """A trigram index on the field, or a JSON/array field whose `__contains` is `@>` (a GIN
+    containment), not `LIKE`. With the model unknown (a FilterSet's `queryset`), every project
+    model that has a field by that name must agree."""
+    field_name, _, operator = lookup.rpartition("__")
+    if "__" in field_name:
+        return False  # across a relation: the last model is not followed
+    owners = [model] if model is not None else models.with_field(field_name)
+    if not owners:
+        return False
+    for owner in owners:
+        entry = owner.fields.get(field_name) or owner.columns.get(field_name) or {}
+        if field_name in owner.trigram:
+            continue
+        if operator == "contains" and entry.get("type") in JSON_CONTAINERS:
+            continue
+        return False
+    return True
 
 
 def _short(text: str, limit: int = 60) -> str:
