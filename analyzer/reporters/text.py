@@ -22,17 +22,12 @@ import click
 
 from ..findings import Finding, Notification
 from ..line_columns import snippet_start
-from .common import reported, severity_key
-
-# Link text may hold one level of brackets (`items[0]`). Each piece starts with a different
-# character and a bare '[' ends a scan, so a run of '[' with no ']' is not rescanned from
-# every '[' (the old `[^\]]+` was quadratic there).
-_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\((\d+)\)")
+from .common import reported, severity_key, unlinked
 
 
 def plain_message(message: str) -> str:
     """`[the memo definition](1)` -> `the memo definition`: links are for SARIF viewers."""
-    return terminal_safe(_LINK.sub(r"\1", message))
+    return terminal_safe(unlinked(message))
 
 
 # C0 controls but tab, DEL and C1 controls: from the user's source (`"\x1b[2J"` in a string)
