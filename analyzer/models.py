@@ -86,6 +86,16 @@ class ModelIndex:
             candidates = [m for m in candidates if _shared_parts(m.name, near) == closest]
         return candidates[0] if len(candidates) == 1 else None
 
+    def django_managers(self) -> dict:
+        """Names of Django related managers (`order.lines`, `author.book_set`, m2m fields) -> the
+        models they read, for per-row queries through them."""
+        out: dict[str, set] = {}
+        for model in self.models.values():
+            for relation in model.relations.values():
+                if relation.lazy == "django" and relation.many and relation.target:
+                    out.setdefault(relation.name, set()).add(relation.target)
+        return out
+
     def with_field(self, name: str) -> list:
         """Models declaring a field or column `name` (for a lookup whose model is not known)."""
         if self._by_field is None:
@@ -223,6 +233,13 @@ def model_named(index, name: Optional[str], kind: Optional[str] = None) -> Optio
 @question
 def model_relation(index, model_name: Optional[str], attribute: str) -> Optional[Relation]:
     return model_index(index).relation(model_name, attribute)
+
+
+@question
+def django_manager_target(index, name: str) -> Optional[str]:
+    """The model a Django related manager named `name` reads, when one name means one model."""
+    targets = index.get_derived("models.django_managers", lambda i: model_index(i).django_managers()).get(name, ())
+    return next(iter(targets)) if len(targets) == 1 else None
 
 
 @question

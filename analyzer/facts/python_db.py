@@ -628,7 +628,14 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         ran = next((i for i, s in enumerate(steps[1:-1], 1) if s.name in DJANGO_RESULTS and s.call is not None), None)
         if ran is not None:
             if not _contains(node, steps[ran].call):
-                return None  # `rows = X.objects.in_bulk(ids)` ... `rows.get(pk)`: the query ran at the assignment
+                # `rows = X.objects.in_bulk(ids)` ... `rows.get(pk)`: the query ran at the assignment. But
+                # `site = Site.objects.get(...)` ... `site.tags.all()` queries again, through a related manager.
+                rest = steps[ran + 1 :]
+                if len(rest) >= 2 and rest[0].call is None and rest[-1].call is not None and (
+                    rest[-1].name in DJANGO_EXECUTORS or _is_evaluated(db, node)
+                ):
+                    return Query(node, "django", rest[-1].name, tuple(rest), call=call)
+                return None
             # `X.objects.get(pk=1).delete()`: the query is the executor, what follows works on its result
             method, steps = steps[ran].name, steps[: ran + 1]
         if method in DJANGO_EXECUTORS or _is_evaluated(db, node):
@@ -705,6 +712,11 @@ _EVALUATING_CALLS = frozenset(
      "builtins.any", "builtins.all", "builtins.bool", "builtins.next", "builtins.dict", "builtins.max",
      "builtins.min", "builtins.enumerate", "builtins.zip"}
 )  # fmt: skip
+
+
+def is_evaluated(db: DbFacts, node) -> bool:
+    """Whether a lazy queryset expression is evaluated where it stands (see `_is_evaluated`)."""
+    return _is_evaluated(db, node)
 
 
 def _is_evaluated(db: DbFacts, node) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from perfscan.facts.python_db import (
     db_facts,
+    is_evaluated,
+    rows_source,
     identifiers_in,
     is_batch_iterable,
     is_small_literal,
@@ -11,7 +13,7 @@ from perfscan.facts.python_db import (
     tainted_names,
 )
 from perfscan.findings import Related
-from perfscan.models import queries_of_function
+from perfscan.models import django_manager_target, queries_of_function
 from perfscan.rule import Rule, flag, ok
 
 
@@ -405,6 +407,47 @@ class QueryInLoop(Rule):
             (4, 13),
             why="Flask-SQLAlchemy's `Model.query`",
         ),
+        flag(
+            """
+            def line_counts(orders):
+                return {order.pk: order.lines.count() for order in orders}
+            """,
+            (2, 23),
+            files={
+                "shop/models.py": """
+                    from django.db import models
+
+                    class Order(models.Model):
+                        number = models.CharField(max_length=20)
+
+                    class OrderLine(models.Model):
+                        order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+                    """,
+            },
+            path="shop/report.py",
+            why="a reverse related manager queried per row of a collection from elsewhere",
+        ),
+        ok(
+            """
+            from shop.models import Order
+
+            def line_counts():
+                return {order.pk: len(order.lines.all()) for order in Order.objects.prefetch_related("lines")}
+            """,
+            files={
+                "shop/models.py": """
+                    from django.db import models
+
+                    class Order(models.Model):
+                        number = models.CharField(max_length=20)
+
+                    class OrderLine(models.Model):
+                        order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+                    """,
+            },
+            path="shop/report.py",
+            why="prefetch_related loads the lines with the orders (a loop over a known queryset is PF302's)",
+        ),
         ok(
             """
             import requests
@@ -455,7 +498,11 @@ class QueryInLoop(Rule):
             reported.add(query.node.id)
             ctx.report(query.node, message, properties={"loop_variable": variable if used else None})
         self._helper_calls(ctx, db, reported)
+        self._related_managers(ctx, db, reported)
         return ctx.findings
+
+    def _related_managers(self, ctx, db, reported):
+        _related_managers_check(self, ctx, db, reported)
 
     def _helper_calls(self, ctx, db, reported):
         for call in ctx.facts.calls:
@@ -486,3 +533,53 @@ class QueryInLoop(Rule):
             )
             ctx.report(call.node, message, related=[Related(first.span, f"`{_short(first.text, 40)}`")],
                        properties={"loop_variable": origin})
+
+
+# Related-manager calls that run a query (`.all()`/`.filter()` only when evaluated).
+MANAGER_EXECUTORS = frozenset({"count", "exists", "first", "last", "get", "aggregate", "latest", "earliest", "create"})
+MANAGER_LAZY = frozenset({"all", "filter", "exclude", "order_by", "values_list", "values"})
+
+
+def _related_manager_call(db, node):
+    """(object node, manager name, method) of `order.lines.count()` / `order.lines.all()...`."""
+    function = node.child_by_field_name("function")
+    if function is None or function.type != "attribute":
+        return None
+    manager = function.child_by_field_name("object")
+    if manager is None or manager.type != "attribute":
+        return None
+    owner = manager.child_by_field_name("object")
+    if owner is None or owner.type != "identifier":
+        return None
+    return owner, db.text(manager.child_by_field_name("attribute")), db.text(function.child_by_field_name("attribute"))
+
+
+def _related_managers_check(rule, ctx, db, reported):
+    """`for order in orders: order.lines.count()`: a related manager of the loop variable queried
+    per row. The loop over a known queryset is PF302's (it knows its prefetches); here the rows
+    come from elsewhere (a parameter, a list), so the manager name identifies the relation."""
+    for call in ctx.facts.calls:
+        if not call.loops or call.node.id in reported:
+            continue
+        found = _related_manager_call(db, call.node)
+        if found is None:
+            continue
+        owner, manager, method = found
+        if method not in MANAGER_EXECUTORS and not (method in MANAGER_LAZY and is_evaluated(db, call.node)):
+            continue
+        info = loop_info(db, call.loops[0])
+        if info is None or db.text(owner) not in info.targets or is_small_literal(db, info.iterable):
+            continue
+        if rows_source(db, info.iterable) is not None or is_batch_iterable(db, info.iterable):
+            continue  # PF302 judges loops over a known queryset
+        target = django_manager_target(ctx.index, manager)
+        if target is None:
+            continue
+        model = target.rsplit(".", 1)[-1]
+        ctx.report(
+            call.node,
+            f"`{_short(db.text(call.node))}` queries the related `{model}` rows of each `{db.text(owner)}`, one query "
+            f"per iteration; load them with the rows (`.prefetch_related(\"{manager}\")` on the queryset the loop "
+            f"walks) or fetch them at once (`{model}.objects.filter(<fk>__in=...)`).",
+            properties={"loop_variable": db.text(owner)},
+        )

@@ -320,6 +320,7 @@ class LeadingWildcardLike(Rule):
 
 JSON_CONTAINERS = frozenset({"JSONField", "ArrayField", "HStoreField", "SearchVectorField", "DateRangeField",
                              "IntegerRangeField", "BigIntegerRangeField", "DecimalRangeField", "DateTimeRangeField"})
+_ANCHOR_EXPRESSIONS = frozenset({"binary_operator", "parenthesized_expression", "unary_operator", "boolean_operator"})
 _ANCHOR_PARENTS = frozenset({"argument_list", "binary_operator", "parenthesized_expression", "unary_operator",
                              "not_operator", "boolean_operator", "list", "tuple", "list_splat", "keyword_argument"})
 
@@ -337,6 +338,8 @@ def _query_anchor(db, call):
             anchor = node
         elif node.type not in _ANCHOR_PARENTS:
             break
+        elif node.type in _ANCHOR_EXPRESSIONS:
+            anchor = node  # `Q(a__icontains=v) | Q(b__icontains=v)`, even when assigned before the filter
         node = node.parent
     return anchor
 
@@ -359,10 +362,15 @@ def _served_by_index(ctx, models, model, lookup: str) -> bool:
     model that has a field by that name must agree."""
     field_name, _, operator = lookup.rpartition("__")
     if "__" in field_name:
-        return False  # across a relation: the last model is not followed
+        # across a relation: the last model is not followed. A case-sensitive `__contains` is
+        # LIKE only on text; on arrays, JSON, ranges and network fields it is containment.
+        return operator == "contains"
     owners = [model] if model is not None else models.with_field(field_name)
     if not owners:
-        return False
+        return operator == "contains"
+    if operator == "contains" and not all((o.fields.get(field_name) or o.columns.get(field_name) or {}).get("string")
+                                          for o in owners):
+        return True
     for owner in owners:
         entry = owner.fields.get(field_name) or owner.columns.get(field_name) or {}
         if field_name in owner.trigram:
