@@ -74,6 +74,18 @@ def _reads_loop_state(db, info, query_node) -> bool:
     """The query reads a name assigned inside the loop body (so it may change
     per iteration even without depending on the loop variable)."""
     names = identifiers_in(db, query_node)
+    # `with session_scope(engine_for(org)) as db_session:` inside the loop: a new session each time
+    node = query_node.parent
+    while node is not None and node.start_byte >= info.body.start_byte:
+        if node.type == "with_statement":
+            for item in node.named_children:
+                if item.type == "with_clause":
+                    for alias in item.named_children:
+                        value = alias.named_children[0] if alias.named_children else None
+                        target = value.child_by_field_name("alias") if value is not None and value.type == "as_pattern" else None
+                        if target is not None and db.text(target) in names:
+                            return True
+        node = node.parent
     for (key, name), entries in db.assignments.items():
         if name in names and any(info.body.start_byte <= e[2].start_byte < info.body.end_byte for e in entries):
             return True
@@ -447,6 +459,18 @@ class QueryInLoop(Rule):
             },
             path="shop/report.py",
             why="prefetch_related loads the lines with the orders (a loop over a known queryset is PF302's)",
+        ),
+        ok(
+            """
+            from app.db import session_for_schema
+            from app.models import Signal
+
+            def pending_per_tenant(tenants):
+                for tenant in tenants:
+                    with session_for_schema(tenant.schema) as session:
+                        yield session.query(Signal.id).filter(Signal.case_id == None).limit(500).all()
+            """,
+            why="a new session per tenant: the query does depend on the loop (through the session)",
         ),
         ok(
             """
