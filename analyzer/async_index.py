@@ -34,6 +34,8 @@ class FunctionInfo:
     calls: list  # (callee, line, col, end_line, end_col, awaited, offloaded)
     blocking: list  # [line, col, end_line, end_col, what, category, condition]
     offloaded: bool = False
+    route: Optional[dict] = None  # the route its decorator declares (Route.as_dict), if any
+    module: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,9 @@ class AsyncIndex:
     object_types: dict
     awaited_names: set  # callee names some project code awaits
     chains: dict = field(default_factory=dict)  # qualname -> tuple[Step]
+    # The blocking cause (the last Step of a chain) -> [Caller]: async functions calling a sync
+    # helper whose chain ends there. Filled by `blocking_groups(index)`.
+    groups: Optional[dict] = None
 
     # -- sessions ---------------------------------------------------------------
 
@@ -172,6 +177,76 @@ class AsyncIndex:
         return found[0] if len(found) == 1 else None
 
 
+@dataclass(frozen=True)
+class Caller:
+    """An async function's call of a sync project helper that blocks (one finding before grouping)."""
+
+    qualname: str  # the async function
+    display: str  # "async route `GET /x`" or "async function `f`"
+    route: Optional[str]  # the route it handles, as displayed
+    path: str
+    where: tuple  # the call (line, col, end_line, end_col)
+    helper: str  # qualname of the sync function called
+    chain: tuple  # Steps from the helper's first call to the blocking call
+    in_tests: bool
+
+
+def blocking_groups(index) -> dict:
+    """{cause Step: [Caller, ...]} over the project, once per run. Test files' callers are left
+    out unless tests are included (analyzer/test_paths.py): they are not checked at all then."""
+    from .blocking import blocking_call
+    from .test_paths import includes_tests, is_test_path
+
+    found = async_index(index)
+    if found.groups is not None:
+        return found.groups
+    settings = index.settings
+    include = includes_tests(settings)
+    groups: dict = {}
+    for info in found.functions.values():
+        if not info.is_async:
+            continue
+        in_tests = is_test_path(settings, info.path)
+        if in_tests and not include:
+            continue
+        display = None
+        for callee, line, col, end_line, end_col, awaited, offloaded in info.calls:
+            # The calls PF201 follows into helpers (rules/python/pf201: _check_helpers).
+            if awaited or offloaded or not callee or "." not in callee or blocking_call(callee) is not None:
+                continue
+            target = found.function(callee)
+            if target is None or target.is_async or target.offloaded:
+                continue
+            chain = found.chain(target.qualname)
+            if not chain:
+                continue
+            if display is None:
+                route = _caller_route(index, info)
+                display = (f"async route `{route.display}`", route.display) if route else (
+                    f"async function `{info.qualname.rsplit('.', 1)[-1]}`", None)
+            groups.setdefault(chain[-1], []).append(
+                Caller(info.qualname, display[0], display[1], info.path, (line, col, end_line, end_col),
+                       target.qualname, chain, in_tests)
+            )
+    found.groups = groups
+    return groups
+
+
+def _caller_route(index, info: FunctionInfo) -> Optional[Route]:
+    decorated = None
+    if info.route:
+        r = info.route
+        decorated = (r["framework"], tuple(r["methods"]), r["path"], r["owner"], r["confirmed"])
+    local = info.qualname[len(info.module) + 1:] if info.module and info.qualname.startswith(info.module + ".") else info.qualname
+    class_name = local.rsplit(".", 1)[0] if "." in local else None
+    return _route(index, decorated, info.qualname, class_name, info.qualname.rsplit(".", 1)[-1], False)
+
+
+# At least this many calls from async code reaching one blocking cause are reported once, at the
+# cause; a single call stays where it is made (it is fixed there: a thread, or `def` for a route).
+FOLD_FROM = 2
+
+
 def _blocking_label(what: str, category: str) -> str:
     return f"`{what}` blocks ({category})"
 
@@ -192,7 +267,7 @@ def build_async_index(index) -> AsyncIndex:
             qualname = record["qualname"]
             functions[qualname] = FunctionInfo(
                 qualname, rel_path, record["is_async"], record["calls"], blocking.get(qualname, []),
-                offloaded=qualname in offloaded,
+                offloaded=qualname in offloaded, route=record.get("route"), module=summary.get("module", ""),
             )
             for call in record["calls"]:
                 if call[5]:
@@ -284,11 +359,34 @@ def blocking_helper(index, callee: Optional[str]) -> Optional[tuple]:
 
 
 @question
+def folded_cause(index, helper: str) -> bool:
+    """Whether calls of the sync helper `helper` (a qualname from `blocking_helper`) are reported
+    at its blocking cause rather than where async code calls it: many calls reach that cause."""
+    chain = async_index(index).chain(helper)
+    return bool(chain) and len(blocking_groups(index).get(chain[-1], ())) >= FOLD_FROM
+
+
+@question
+def blocking_callers(index, qualname: str) -> Optional[tuple]:
+    """For a sync function that blocks directly: (cause Step, Callers) when the calls reaching its
+    blocking call from async code are folded into one finding there; None otherwise."""
+    found = async_index(index)
+    info = found.functions.get(qualname)
+    chain = found.chain(qualname)
+    if info is None or info.is_async or info.offloaded or not chain or len(chain) != 1:
+        return None
+    callers = blocking_groups(index).get(chain[0], ())
+    if len(callers) < FOLD_FROM:
+        return None
+    return chain[0], tuple(sorted(callers, key=lambda c: (c.route is None, c.path, c.where)))
+
+
+@question
 def is_awaited_somewhere(index, qualname: str) -> bool:
     return async_index(index).is_awaited_somewhere(qualname)
 
 
 __all__ = [
     "AsyncIndex", "ProjectNames", "async_index", "route_of", "session_kind", "blocking_helper",
-    "is_awaited_somewhere", "dotted_suffixes", "ROUTE_STYLES",
+    "is_awaited_somewhere", "dotted_suffixes", "ROUTE_STYLES", "blocking_callers", "folded_cause", "Caller",
 ]

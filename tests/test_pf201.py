@@ -390,5 +390,106 @@ def test_explain_states_the_test_code_policy_for_hot_path_rules():
     for rule in all_rules():
         page = rule.markdown()
         assert ("**Test code** is not a hot path" in page) == rule.hot_path_only, rule.code
-    assert {r.code for r in all_rules() if r.hot_path_only} == {
-        "PF201", "PF301", "PF302", "PF303", "PF304", "PF305", "PF306"}
+    hot = {r.code for r in all_rules() if r.hot_path_only}
+    assert {"PF201", "PF301", "PF302", "PF303", "PF304", "PF305", "PF306"} <= hot
+    assert "PF202" not in hot  # an unawaited coroutine is a bug in a test too
+
+
+# -- one cause, one finding ----------------------------------------------------------------
+
+_SHARED_HELPER = {
+    "app/services/metrics.py": """
+        import requests
+
+        def fetch_metrics(report_id):
+            return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
+
+        def build_report(report_id):
+            return {"id": report_id, "metrics": fetch_metrics(report_id)}
+    """,
+    "app/routes/reports.py": """
+        from fastapi import APIRouter
+
+        from app.services.metrics import build_report, fetch_metrics
+
+        router = APIRouter()
+
+        @router.get("/reports/{report_id}")
+        async def report(report_id: int):
+            return build_report(report_id)
+
+        @router.get("/metrics/{report_id}")
+        async def metrics(report_id: int):
+            return fetch_metrics(report_id)
+
+        async def warm(report_id: int):
+            fetch_metrics(report_id)
+            return fetch_metrics(report_id)
+    """,
+    "tests/test_reports.py": """
+        from app.services.metrics import fetch_metrics
+
+        async def test_metrics():
+            assert fetch_metrics(1)
+    """,
+}
+
+
+def test_calls_reaching_one_blocking_call_are_one_finding_there():
+    [found] = findings(_SHARED_HELPER)
+    assert (found.span.path, found.span.line, found.span.col, found.level) == ("app/services/metrics.py", 4, 12, "error")
+    assert found.message.startswith(
+        "`requests.get` (HTTP request) in sync `fetch_metrics` blocks the event loop: it is reached from "
+        "3 async functions (4 calls), 2 of them routes, e.g. [async route `GET /reports/{report_id}`](1), "
+        "through `build_report`, `fetch_metrics`"
+    )
+    assert [(r.span.path, r.span.line) for r in found.related] == [
+        ("app/routes/reports.py", 9), ("app/routes/reports.py", 13),
+        ("app/routes/reports.py", 16), ("app/routes/reports.py", 17),
+    ]
+    # every route in the code flow, then one path down to the blocking call
+    assert [(s.span.path, s.span.line, s.message) for s in found.flow] == [
+        ("app/routes/reports.py", 13, "async route `GET /metrics/{report_id}` calls `fetch_metrics`"),
+        ("app/routes/reports.py", 9, "async route `GET /reports/{report_id}` calls `build_report`"),
+        ("app/services/metrics.py", 7, "calls `fetch_metrics`"),
+        ("app/services/metrics.py", 4, "`requests.get` blocks (HTTP request)"),
+    ]
+    assert found.properties["folded_callers"] == 4
+    assert found.properties["routes"] == ["GET /metrics/{report_id}", "GET /reports/{report_id}"]
+    assert found.properties["callers"] == ["app.routes.reports.report", "app.routes.reports.metrics", "app.routes.reports.warm"]
+
+
+def test_test_callers_fold_only_when_tests_are_included():
+    from perfscan.config import Config
+
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in _SHARED_HELPER.items()}
+    files["app/routes/reports.py"] = files["app/routes/reports.py"].split("\nasync def warm")[0]
+    files["app/routes/reports.py"] = files["app/routes/reports.py"].split("\n@router.get(\"/metrics")[0]
+    default = check_text(files, rules=[RULE]).findings
+    assert [(f.span.path, f.span.line) for f in default] == [("app/routes/reports.py", 9)]  # one caller: stays there
+    included = check_text(files, config=Config(project_settings={"include_tests": True}), rules=[RULE]).findings
+    assert [(f.span.path, f.span.line, f.properties["folded_callers"]) for f in included] == [("app/services/metrics.py", 4, 2)]
+
+
+def test_text_summary_counts_folded_callers():
+    from perfscan.engine import check_text as run_text
+    from perfscan.reporters.text import summary_line
+
+    result = run_text({p: textwrap.dedent(t).lstrip("\n") for p, t in _SHARED_HELPER.items()}, rules=[RULE])
+    assert "4 callers folded into 1 finding at the place that fixes them" in summary_line(result.findings, 0, 3)
+
+
+def test_grouped_finding_is_the_same_from_the_engine_with_early_checks_and_cache(tmp_path):
+    from perfscan.config import Config
+    from perfscan.engine import run
+
+    project = tmp_path / "project"
+    for path, text in _SHARED_HELPER.items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_text(textwrap.dedent(text).lstrip("\n"))
+    config = Config(select=("PF201",))
+    outputs = []
+    for _ in range(2):
+        result = run([str(project)], config, jobs=1, cache_dir=str(tmp_path / "cache"))
+        outputs.append([(f.span.path, f.span.line, f.properties.get("folded_callers")) for f in result.findings])
+    assert outputs[0] == outputs[1] == [("app/services/metrics.py", 4, 4)]

@@ -146,6 +146,11 @@ def summary_line(findings: list[Finding], suppressed: int, files_checked: int, i
         fixable = sum(1 for f in findings if f.fix is not None and f.fix.safe)
         if fixable:
             text += f"\n[*] {fixable} fixable with `perfscan check --fix` (preview with `--diff`)."
+        grouped = [f for f in findings if f.properties.get("folded_callers")]
+        if grouped:
+            folded = sum(f.properties["folded_callers"] for f in grouped)
+            text += (f"\n{folded} callers folded into {len(grouped)} finding{'s' * (len(grouped) != 1)} "
+                     f"at the place that fixes them (listed as related locations).")
     if in_baseline:
         text += f"\n{in_baseline} in the baseline not shown."
     if suppressed:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Optional
 
-from perfscan.async_index import blocking_helper, is_awaited_somewhere, route_of, session_kind
+from perfscan.async_index import (
+    blocking_callers, blocking_helper, folded_cause, is_awaited_somewhere, route_of, session_kind,
+)
 from perfscan.blocking import FILE_OBJECT, FILE_OPENERS, THREAD_WRAPPERS, blocking_call
 from perfscan.facts.python import CallFact, FunctionFact
 from perfscan.facts.python_async import ORM_BLOCKERS, SESSION_IO, async_facts
@@ -53,6 +55,14 @@ class BlockingCallInAsync(Rule):
           every function of the project is summarised once per run (does it block,
           directly or through other project functions?), and the finding carries the
           whole path as a code flow (SARIF `codeFlows`, "call chain" in text output).
+
+        **One cause, one finding.** When two or more calls from async code reach the same
+        blocking call through sync helpers, they are reported once, at that blocking call
+        (fixing it there fixes them all), with the async callers as related locations, every
+        route among them in the code flow, and their count in the message ("reached from 37
+        async functions, 12 of them routes, e.g. GET /flows/{id}"); the text summary says how
+        many callers were folded (`properties.folded_callers`). A single call stays where async
+        code makes it: the finding is there, and so is the `def` fix for a route.
 
         A route handler is an error naming the route (`GET /users/{user_id}`): FastAPI
         (decorators on apps and `APIRouter`s, also imported from another module, and
@@ -432,6 +442,68 @@ class BlockingCallInAsync(Rule):
             def report(report_id: int):
                 return build_report(report_id)
             """,
+        ),
+        flag(
+            """
+            import requests
+
+            def fetch_metrics(report_id):
+                return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
+
+            def build_report(report_id):
+                return {"id": report_id, "metrics": fetch_metrics(report_id)}
+            """,
+            (4, 12),
+            path="backend/app/services/metrics.py",
+            files={
+                "backend/app/routes/reports.py": """
+                    from fastapi import APIRouter
+
+                    from app.services.metrics import build_report, fetch_metrics
+
+                    router = APIRouter()
+
+                    @router.get("/reports/{report_id}")
+                    async def report(report_id: int):
+                        return build_report(report_id)
+
+                    @router.get("/reports/{report_id}/metrics")
+                    async def metrics(report_id: int):
+                        return fetch_metrics(report_id)
+                """,
+            },
+            why="two routes reach one `requests.get` through helpers: one finding where it is fixed, "
+                "naming the routes (related locations, code flow), none at the routes",
+        ),
+        ok(
+            """
+            from fastapi import APIRouter
+
+            from app.services.metrics import build_report, fetch_metrics
+
+            router = APIRouter()
+
+            @router.get("/reports/{report_id}")
+            async def report(report_id: int):
+                return build_report(report_id)
+
+            @router.get("/reports/{report_id}/metrics")
+            async def metrics(report_id: int):
+                return fetch_metrics(report_id)
+            """,
+            path="backend/app/routes/reports.py",
+            files={
+                "backend/app/services/metrics.py": """
+                    import requests
+
+                    def fetch_metrics(report_id):
+                        return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
+
+                    def build_report(report_id):
+                        return {"id": report_id, "metrics": fetch_metrics(report_id)}
+                """,
+            },
+            why="the same project seen from the routes' file: their calls are folded into the finding at `requests.get`",
         ),
         flag(
             """
@@ -956,6 +1028,20 @@ class BlockingCallInAsync(Rule):
                     properties={"category": blocker.entry.category, "callee": blocker.what, **place.properties},
                 )
             self._check_helpers(ctx, function, place)
+        self._check_causes(ctx, data)
+
+    def _check_causes(self, ctx, data) -> None:
+        """One finding at a blocking call that many calls from async code reach through sync
+        helpers: the place whose fix removes all of them (see `blocking_callers`)."""
+        asked = set()
+        for blocker in data.blockers:
+            scope = blocker.scope
+            if scope is None or scope.is_async or scope.is_lambda or scope.qualname in asked:
+                continue
+            asked.add(scope.qualname)
+            found = blocking_callers(ctx.index, scope.qualname)
+            if found is not None and found[0].path == ctx.source.rel_path:
+                _report_cause(ctx, scope, *found)
 
     def _check_helpers(self, ctx, function, place) -> None:
         """Calls of sync project functions that block, directly or further down."""
@@ -968,6 +1054,8 @@ class BlockingCallInAsync(Rule):
             if found is None:
                 continue
             qualname, chain = found
+            if folded_cause(ctx.index, qualname):
+                continue  # reported once, at the blocking call it reaches (`_check_causes`)
             helper = qualname.rsplit(".", 1)[-1]
             last = chain[-1]
             through = [step.message.split("`")[1] for step in chain[:-1]]
@@ -994,6 +1082,53 @@ class BlockingCallInAsync(Rule):
                 properties={"category": category, "callee": what, "helper": qualname,
                             "chain": [s.message for s in chain], **place.properties},
             )
+
+
+# Related locations and code-flow entries a grouped finding lists at most; the message counts all.
+MAX_CALLERS_LISTED = 1000  # as many as SARIF takes
+
+
+def _report_cause(ctx, scope, cause, callers) -> None:
+    """The grouped finding at `cause`, the blocking call in sync `scope` that `callers` reach."""
+    what = cause.message.split("`")[1]
+    category = cause.message.rsplit("(", 1)[-1].rstrip(")")
+    functions = {c.qualname for c in callers}
+    routes = sorted({c.route for c in callers if c.route})
+    example = next(iter(callers))
+    count = f"{len(functions)} async function{'s' * (len(functions) != 1)}"
+    if len(callers) != len(functions):
+        count += f" ({len(callers)} calls)"
+    if routes:
+        count += f", {len(routes)} of them route{'s' * (len(routes) != 1)}"
+    helpers = sorted({c.helper.rsplit('.', 1)[-1] for c in callers})
+    shown_helpers = ", ".join(f"`{h}`" for h in helpers[:3]) + (", ..." if len(helpers) > 3 else "")
+    message = (
+        f"`{what}` ({category}) in sync `{scope.name}` blocks the event loop: it is reached from {count}, "
+        f"e.g. [{example.display}](1), through {shown_helpers}; make `{scope.name}` and its callers async "
+        f"(or run this call on a thread from async code) to fix them all"
+    )
+    listed = callers[:MAX_CALLERS_LISTED]
+    related = tuple(Related(Span(c.path, *c.where), f"{c.display} calls `{c.helper.rsplit('.', 1)[-1]}`") for c in listed)
+    # Every route among the callers appears in the code flow, then one path down to the cause.
+    entries = [c for c in listed if c.route and c is not example] + [example]
+    flow = (
+        *(FlowStep(Span(c.path, *c.where), f"{c.display} calls `{c.helper.rsplit('.', 1)[-1]}`") for c in entries),
+        *(step.flow_step() for step in example.chain),
+    )
+    level = "error" if routes else ("note" if all(c.in_tests for c in callers) else None)
+    ctx.report(
+        Span(cause.path, *cause.where),
+        message,
+        related=related,
+        flow=flow,
+        level=level,
+        properties={
+            "category": category, "callee": what, "helper": scope.qualname,
+            "folded_callers": len(callers),
+            "callers": list(dict.fromkeys(c.qualname for c in listed)),
+            **({"routes": routes[:MAX_CALLERS_LISTED]} if routes else {}),
+        },
+    )
 
 
 class _Place:
