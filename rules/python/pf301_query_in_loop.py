@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from perfscan.facts.python_db import (
     db_facts,
     is_evaluated,
@@ -106,13 +108,21 @@ class QueryInLoop(Rule):
         legacy `session.query(...).all()/first()/one()...`, Django `Model.objects.get(...)`,
         evaluated `Model.objects.filter(...)` querysets, `create()`, raw `cursor.execute(...)`,
         and calls to project functions that run such a query (one level deep, across files).
+        Models reached through their module (`models.User.objects`), Flask-SQLAlchemy's
+        `Model.query...` and `db.session`, and Django related managers of the loop variable
+        (`order.lines.count()`) count too; a `.limit(1)`, `.first()` or `qs[:1]` per row is still
+        one query per row. GraphQL field resolvers (graphene `resolve_*` of an object type,
+        Strawberry `@strawberry.field` methods outside Query/Mutation) run once per parent object,
+        so a query there that reads the parent is reported unless it goes through a DataLoader or
+        the field declares `prefetch_related=`/`select_related=`.
 
         The message names the loop variable the query depends on and the batched form to use.
         A query that does not depend on the loop at all is reported with the advice to hoist it.
         Not reported: loops over a small literal (`for kind in ("a", "b")`, `range(3)`),
         `while` loops (polling, keyset pagination), chunked loops (`yield_per`,
         `iterator(chunk_size=...)`, `chunked(ids, 500)`, `LIMIT/OFFSET` pages, `in_(chunk)`),
-        and writes that are only queued (`session.add`, `add_all`, `bulk_create`).
+        writes that are only queued (`session.add`, `add_all`, `bulk_create`), and lookups in the
+        result of a batch query (`by_id = X.objects.in_bulk(ids)` then `by_id.get(pk)`).
     """
     why_slow = """
         Every query is a network round trip plus parsing, planning and executing a
@@ -472,6 +482,63 @@ class QueryInLoop(Rule):
             """,
             why="a new session per tenant: the query does depend on the loop (through the session)",
         ),
+        flag(
+            """
+            import strawberry
+            from shop.models import Review
+
+            @strawberry.type
+            class ProductType:
+                id: int
+
+                @strawberry.field
+                def reviews(self) -> list[str]:
+                    return [r.text for r in Review.objects.filter(product_id=self.id)]
+            """,
+            (10, 33),
+            why="a Strawberry field resolver runs once per parent product",
+        ),
+        flag(
+            """
+            import graphene
+            from shop.models import Review
+
+            class ProductNode(graphene.ObjectType):
+                review_count = graphene.Int()
+
+                def resolve_review_count(root, info):
+                    return Review.objects.filter(product_id=root.id).count()
+            """,
+            (8, 16),
+            why="a graphene resolve_* method of an object type",
+        ),
+        ok(
+            """
+            import strawberry
+
+            @strawberry.type
+            class ProductType:
+                id: int
+
+                @strawberry.field
+                async def reviews(self, info) -> list[str]:
+                    return await info.context.review_loader.load(self.id)
+            """,
+            why="a DataLoader batches the loads of every parent",
+        ),
+        ok(
+            """
+            import graphene
+            from shop.models import Product
+
+            class Query(graphene.ObjectType):
+                product = graphene.Field(graphene.String, id=graphene.Int())
+
+                def resolve_product(root, info, id):
+                    return Product.objects.get(pk=id).name
+            """,
+            why="a root Query resolver runs once per request",
+        ),
         ok(
             """
             import requests
@@ -523,6 +590,7 @@ class QueryInLoop(Rule):
             ctx.report(query.node, message, properties={"loop_variable": variable if used else None})
         self._helper_calls(ctx, db, reported)
         self._related_managers(ctx, db, reported)
+        _resolver_queries(ctx, db, reported)
         return ctx.findings
 
     def _related_managers(self, ctx, db, reported):
@@ -607,3 +675,76 @@ def _related_managers_check(rule, ctx, db, reported):
             f"walks) or fetch them at once (`{model}.objects.filter(<fk>__in=...)`).",
             properties={"loop_variable": db.text(owner)},
         )
+
+
+ROOT_TYPES = ("Query", "Mutation", "Subscription")
+# Strawberry-django's optimizer arguments: the field declares what to load with the parents.
+OPTIMIZER_HINTS = ("prefetch_related", "select_related", "only=", "annotate=")
+
+
+def _per_parent_resolver(ctx, db, function) -> Optional[str]:
+    """The parent parameter (`self`/`root`) of a GraphQL field resolver that runs once per parent
+    object: a graphene `resolve_*` method of an ObjectType, or a Strawberry `@strawberry.field`
+    method, outside the root Query/Mutation types. None otherwise."""
+    if function.class_name is None or not function.params:
+        return None
+    class_node = ctx.facts.classes.get(function.qualname.rsplit(".", 1)[0])
+    short = function.class_name.rsplit(".", 1)[-1]
+    if class_node is None or short.endswith(ROOT_TYPES):
+        return None
+    parent = function.node.parent
+    decorators = [db.text(c) for c in parent.named_children if c.type == "decorator"] if (
+        parent is not None and parent.type == "decorated_definition") else []
+    strawberry = any(d.startswith("@strawberry") and "field" in d for d in decorators)
+    if strawberry and any(hint in d for d in decorators for hint in OPTIMIZER_HINTS):
+        return None
+    superclasses = class_node.child_by_field_name("superclasses")
+    graphene = function.name.startswith("resolve_") and superclasses is not None and "ObjectType" in db.text(superclasses)
+    if not (strawberry or graphene):
+        return None
+    return function.params[0].name
+
+
+def _returned_queryset(db, function, parent_name):
+    """`return X.objects.filter(owner=self)` / `return self.images.all()`: the framework evaluates it."""
+    for node in _returns(function.body):
+        value = node.named_children[0] if node.named_children else None
+        if value is None or value.type != "call":
+            continue
+        text = db.text(value)
+        if ".objects." not in text and not text.startswith(parent_name + "."):
+            continue
+        if parent_name in identifiers_in(db, value) and db.queries_by_node.get(value.id) is None:
+            function_node = value.child_by_field_name("function")
+            if function_node is not None and function_node.type == "attribute":
+                yield value
+
+
+def _returns(block):
+    stack = [block] if block is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "return_statement":
+            yield node
+        elif node.type not in ("function_definition", "class_definition", "lambda"):
+            stack.extend(node.named_children)
+
+
+def _resolver_queries(ctx, db, reported):
+    for function in ctx.facts.functions:
+        parent_name = _per_parent_resolver(ctx, db, function)
+        if parent_name is None:
+            continue
+        nodes = [q.node for q in db.queries if q.call is not None and q.call.scope is not None and q.call.scope.qualname == function.qualname
+                 and q.node.id not in reported and parent_name in identifiers_in(db, q.node)]
+        nodes += list(_returned_queryset(db, function, parent_name))
+        for node in nodes:
+            reported.add(node.id)
+            ctx.report(
+                node,
+                f"`{_short(db.text(node))}` runs in the GraphQL resolver `{function.name}`, once per "
+                f"`{function.class_name.rsplit('.', 1)[-1]}` in the response (N+1 for a list of them); load it "
+                "through a DataLoader (`info.context` loader `.load(key)`) or declare it on the field "
+                "(strawberry-django `prefetch_related=` / graphene-django `prefetch_related` on the parent query).",
+                properties={"loop_variable": parent_name},
+            )

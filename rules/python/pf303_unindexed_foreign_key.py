@@ -23,7 +23,9 @@ class UnindexedForeignKey(Rule):
         `index=True`, are not `primary_key=True` or `unique=True`, and are not the first column
         of an `Index`, `UniqueConstraint` or `PrimaryKeyConstraint` in `__table_args__` (or a
         module-level `Index(...)`). Django indexes `ForeignKey` columns by default, so a Django
-        field is reported only with `db_index=False` and when no `Meta` option names it.
+        field is reported only with `db_index=False` and when no `Meta` option names it. An
+        explicit `index=False` is a deliberate choice and is not reported, nor is a column of an
+        abstract model or mixin whose concrete subclasses all index it themselves.
     """
     why_slow = """
         PostgreSQL and most other databases do not index the referencing side of a foreign

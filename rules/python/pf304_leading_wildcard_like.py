@@ -43,6 +43,12 @@ class LeadingWildcardLike(Rule):
         `column.like("%...")` / `ilike(f"%{q}%")`, `.contains(...)` / `.endswith(...)` on a
         string column of a known model, Django `__contains` / `__icontains` / `__endswith`
         lookups in `filter()` / `exclude()` / `get()` / `Q()`, and raw SQL with `LIKE '%...`.
+        Django lookups are reported once per query (`filter(Q(a__icontains=v) | Q(b__icontains=v))`
+        is one scan), listing the fields, as a note inside a `search`/`filter` method (a search
+        box over an admin list is often fine on small tables). Not reported: fields with a trigram
+        index (`GinIndex(..., opclasses=["gin_trgm_ops"])`, `postgresql_ops`), and a case-sensitive
+        `__contains` on anything but a known text field (on `JSONField`/`ArrayField`/ranges it is
+        containment, `@>`).
     """
     why_slow = """
         A B-tree index is sorted by the start of the value, so it can answer `LIKE 'abc%'`
