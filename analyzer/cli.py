@@ -117,6 +117,29 @@ def _write_baseline(result, options, path: str) -> None:
     click.echo(f"Wrote a baseline of {len(entries)} finding{'s' * (len(entries) != 1)} to {_shown(path)}.", err=True)
 
 
+def _add_ignores(result, from_stdin: bool) -> NoReturn:
+    """--add-ignore: a suppression comment for each current finding (analyzer/add_ignore.py)."""
+    from .add_ignore import plan_ignores
+    from .fixes import write_fix
+
+    if from_stdin:
+        _fail("--add-ignore cannot write back to standard input")
+    planned, refused, count = plan_ignores(result)
+    for rel_path, reason in refused:
+        click.echo(f"perfscan: warning: {_shown(rel_path)}: {reason}", err=True)
+    written = 0
+    for rel_path, plan in planned.items():
+        problem = write_fix(plan)
+        if problem is not None:
+            click.echo(f"perfscan: error: {_shown(rel_path)}: {problem}", err=True)
+            continue
+        written += 1
+    click.echo(f"Added {count} suppression{'s' * (count != 1)} to {written} file{'s' * (written != 1)}.", err=True)
+    if written < len(planned):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if refused else EXIT_CLEAN)  # 1: findings left without a suppression
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="perfscan", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -222,6 +245,9 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
 
     for note in result.notifications:  # on stderr in every format: the output itself stays data
         click.echo(format_notification(note), err=True)
+
+    if add_ignore:
+        _add_ignores(result, from_stdin)
 
     fixed_ids: set[int] = set()
     if fix or diff:

@@ -88,10 +88,15 @@ def apply_suppressions(source: SourceFile, findings: list[Finding], rules=None) 
     items = comments(source) if findings or rules else []
     if not items:
         return
+    about: dict[int, Suppression] = {}  # id(PF000 finding) -> the comment it is about
     if rules is not None and any(rule.code == UNUSED_SUPPRESSION for rule in rules):
-        findings.extend(unused_suppressions(source, items, findings, rules))
+        for item, finding in unused_suppressions(source, items, findings, rules):
+            about[id(finding)] = item
+            findings.append(finding)
     for finding in findings:
         for item in items:
+            if about.get(id(finding)) is item and item.codes is None:
+                continue  # a comment without codes does not silence the report that it is unused
             if item.line == finding.span.line and _silences(item.codes, finding):
                 finding.suppressed_by = item.text
                 break
@@ -103,8 +108,9 @@ def _looks_like_a_code(token: str) -> bool:
     return token[:2].upper() == "PF" or "-" in token.strip("-")
 
 
-def unused_suppressions(source: SourceFile, items: list[Suppression], findings: list[Finding], rules) -> list[Finding]:
-    """PF000 findings. A code whose rule did not run on this file (not selected, another
+def unused_suppressions(source: SourceFile, items: list[Suppression], findings: list[Finding],
+                        rules) -> list[tuple[Suppression, Finding]]:
+    """PF000 findings, each with the comment it is about. A code whose rule did not run on this file (not selected, another
     language) is left alone: whether it would silence something is not known. A comment without
     codes is reported only when every rule of the file's language ran."""
     from perfscan.rules import all_rules
@@ -119,8 +125,8 @@ def unused_suppressions(source: SourceFile, items: list[Suppression], findings: 
 
     def report(item: Suppression, message: str) -> None:
         span = source.span(item.node)
-        out.append(Finding(code=meta.code, rule_name=meta.name, level=meta.level, message=message, span=span,
-                           snippet=source.snippet(span)))
+        out.append((item, Finding(code=meta.code, rule_name=meta.name, level=meta.level, message=message,
+                                  span=span, snippet=source.snippet(span))))
 
     for item in items:
         on_line = [f for f in findings if f.span.line == item.line and f.code != UNUSED_SUPPRESSION]
