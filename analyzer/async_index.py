@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .facts.python import ROUTE_STYLES, Route, build_object_types, dotted_suffixes
-from .facts.python_async import ASYNC_MAKERS, SYNC_MAKERS
+from .facts.python_async import ASYNC_MAKERS, ASYNC_SESSION_TYPES, SYNC_MAKERS, SYNC_SESSION_TYPES
 from .findings import FlowStep, Span
 from .project import question
 
@@ -118,6 +118,8 @@ class AsyncIndex:
     object_types: dict
     awaited_names: set  # callee names some project code awaits
     chains: dict = field(default_factory=dict)  # qualname -> tuple[Step]
+    aliases: dict = field(default_factory=dict)  # module-level type alias -> (type, Depends target)
+    _alias_suffixes: Optional[dict] = None
     # The blocking cause (the last Step of a chain) -> [Caller]: async functions calling a sync
     # helper whose chain ends there. Filled by `blocking_groups(index)`.
     groups: Optional[dict] = None
@@ -132,6 +134,14 @@ class AsyncIndex:
         if kind in ("sync", "async"):
             return kind
         if kind == "maker":
+            alias = self.alias(ref[1])
+            if alias is not None:  # `SessionDep = Annotated[Session, Depends(get_db)]` in another module
+                type_, depends = alias
+                if type_ in SYNC_SESSION_TYPES:
+                    return "sync"
+                if type_ in ASYNC_SESSION_TYPES:
+                    return "async"
+                return self.session_kind(("depends", depends), depth + 1) if depends else None
             type_ = self.names.object_type(ref[1])
             if type_ in SYNC_MAKERS:
                 return "sync"
@@ -145,6 +155,20 @@ class AsyncIndex:
             factory = self.factories.get(target) if target else None
             return self.session_kind(factory, depth + 1) if factory else None
         return None
+
+    def alias(self, name: str) -> Optional[tuple]:
+        """A module-level type alias by exact name or unique dotted-suffix match either way
+        (`app.api.deps.SessionDep` for `backend/app/api/deps.py`)."""
+        if name in self.aliases:
+            return self.aliases[name]
+        if self._alias_suffixes is None:
+            self._alias_suffixes = {}
+            for key in self.aliases:
+                for suffix in dotted_suffixes(key):
+                    if "." in suffix:
+                        self._alias_suffixes.setdefault(suffix, set()).add(key)
+        found = set(self._alias_suffixes.get(name, ())) | {s for s in dotted_suffixes(name) if "." in s and s in self.aliases}
+        return self.aliases[found.pop()] if len(found) == 1 else None
 
     # -- functions ------------------------------------------------------------
 
@@ -258,7 +282,10 @@ def build_async_index(index) -> AsyncIndex:
     routes: dict = {}
     class_routes: dict = {}
     awaited: set = set()
+    aliases: dict = {}
     for rel_path, summary in index.python.items():
+        for name, alias in (summary.get("aliases") or {}).items():
+            aliases[f"{summary.get('module', '')}.{name}"] = tuple(alias)
         data = summary.get("async") or {}
         modules[summary.get("module", "")] = summary.get("imports", {})
         offloaded = set(data.get("offloaded", ()))
@@ -278,7 +305,7 @@ def build_async_index(index) -> AsyncIndex:
             (class_routes if class_view else routes)[target] = route
     object_types = index.get_derived("python.objects", build_object_types)
     names = ProjectNames(functions.keys(), modules, object_types)
-    result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, awaited)
+    result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, awaited, aliases=aliases)
     _compute_chains(result)
     return result
 

@@ -330,6 +330,8 @@ class Binding:
     alias: Optional[tuple] = None
 
 
+# `SessionDep: TypeAlias = Annotated[Session, Depends(get_db)]` declares an alias as plainly as `=`.
+_TYPE_ALIAS_MARKERS = frozenset({"TypeAlias", "typing.TypeAlias", "typing_extensions.TypeAlias"})
 _MISSING = object()
 _NOT_ANNOTATED = object()
 _TARGET_CONTAINERS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "list_splat_pattern",
@@ -862,7 +864,9 @@ class PythonFacts:
         if left is None:
             return
         if left.type == "identifier":
-            if right is not None and right.type in ("subscript", "generic_type") and annotation is None:
+            if right is not None and right.type in ("subscript", "generic_type") and (
+                annotation is None or self._text(annotation) in _TYPE_ALIAS_MARKERS
+            ):
                 alias = self._annotation(right, key)
                 if alias[0] is not None:
                     self._bind(key, self._text(left), Binding(node.start_byte, alias=alias))
@@ -1284,6 +1288,11 @@ class PythonFacts:
             "is_package": self.is_package,
             "imports": dict(self.imports),
             "objects": dict(self.objects),
+            # module-level type aliases, for files that import them: name -> [type, Depends target]
+            "aliases": {
+                name: list(bindings[-1].alias) for name, bindings in self._bindings.get(None, {}).items()
+                if bindings and bindings[-1].alias is not None
+            },
             "functions": functions,
             # ORM models and the queries each function runs (analyzer/models.py)
             "db": db_summary(self),

@@ -41,7 +41,8 @@ class BlockingCallInAsync(Rule):
           `os.system`, `os.spawn*`, `os.waitpid`...), `concurrent.futures` `Future.result()`,
           blocking drivers (`psycopg2.connect`, `sqlite3.connect`...), `input()`;
         - a sync SQLAlchemy `Session` (known from the parameter annotation,
-          `Annotated[Session, Depends(...)]`, the dependency function's return annotation
+          `Annotated[Session, Depends(...)]` or a module-level alias of it such as FastAPI's
+          `SessionDep` (`X = Annotated[...]`, `X: TypeAlias = ...`, also imported), the dependency function's return annotation
           or the session it creates — `SessionLocal()` of a `sessionmaker`,
           `Session(engine)` — or `with SessionLocal() as s`): `execute`, `scalars`,
           `scalar`, `get`, `query(...).all()/first()/one()/count()...`, `commit`, `flush`,
@@ -377,6 +378,69 @@ class BlockingCallInAsync(Rule):
                 """
             },
             why="the dependency (another module) hands out a session of a sync `sessionmaker`; no fix: the route awaits",
+        ),
+        flag(
+            """
+            from fastapi import APIRouter
+            from sqlalchemy import select
+
+            from app.api.deps import SessionDep
+            from app.models import Item
+
+            router = APIRouter()
+
+            @router.get("/items")
+            async def read_items(session: SessionDep):
+                return session.scalars(select(Item)).all()
+            """,
+            (11, 12),
+            path="backend/app/api/routes/items.py",
+            files={
+                "backend/app/api/deps.py": """
+                    from typing import Annotated, TypeAlias
+
+                    from fastapi import Depends
+                    from sqlmodel import Session
+
+                    from app.core.db import engine
+
+                    def get_db():
+                        with Session(engine) as session:
+                            yield session
+
+                    SessionDep: TypeAlias = Annotated[Session, Depends(get_db)]
+                """,
+            },
+            why="FastAPI's `SessionDep` type alias, imported from another module, hides a sync Session",
+        ),
+        ok(
+            """
+            from fastapi import APIRouter
+            from sqlalchemy import select
+
+            from app.api.deps import SessionDep
+            from app.models import Item
+
+            router = APIRouter()
+
+            @router.get("/items")
+            async def read_items(session: SessionDep):
+                return (await session.scalars(select(Item))).all()
+            """,
+            path="backend/app/api/routes/items.py",
+            files={
+                "backend/app/api/deps.py": """
+                    from typing import Annotated
+
+                    from fastapi import Depends
+                    from sqlalchemy.ext.asyncio import AsyncSession
+
+                    from app.core.db import get_session
+
+                    SessionDep = Annotated[AsyncSession, Depends(get_session)]
+                """,
+            },
+            why="the imported alias names an `AsyncSession`, awaited",
         ),
         flag(
             """
