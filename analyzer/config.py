@@ -168,6 +168,7 @@ _KEYS = {
     "help-uri": "URL template for rule pages, with {code}, {name} or {anchor}",
     "test-paths": "list of gitignore-style patterns of test files",
     "include-tests": "boolean",
+    "memo-wrappers": "list of names of in-house HOCs that wrap a component in memo",
 }
 
 SEVERITIES = ("off", "note", "warning", "error")
@@ -300,6 +301,10 @@ def load_config(path: Optional[str], _chain: tuple = ()) -> Config:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
             config.project_settings["test_paths"] = list(value)
+        elif key == "memo-wrappers":  # run-wide, read by the React project index
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
+            config.project_settings["memo_wrappers"] = list(value)
         elif key == "include-tests":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .facts.tsx import MEMO_WRAPPERS
 from .findings import Notification
 from .project import question
 from .safe_read import MAX_CONFIG_FILE_SIZE, UnreadableFile, is_within, read_bounded
@@ -53,7 +54,9 @@ class ComponentRef:
     line: int
     col: int
     kind: str = "function"
-    custom_compare: bool = False  # `memo(Row, areEqual)`
+    custom_compare: bool = False  # `memo(Row, areEqual)`: a comparator we cannot read
+    # `memo(Row, (a, b) => a.id === b.id)`: the only props compared (None: every prop, shallowly)
+    compared: Optional[tuple] = None
 
 
 @dataclass
@@ -69,15 +72,55 @@ def react_index(index) -> "ReactIndex":
     return index.get_derived("react", ReactIndex)
 
 
+# -- memo identity: the one place deciding "is this component memoized, and how does it compare props" --
+#
+# Memoized: `memo(...)` / `React.memo(...)` (also around `forwardRef`), MobX `observer` (from
+# mobx-react or mobx-react-lite: it wraps the component in memo), a class extending
+# PureComponent, an in-house HOC the project lists in `memo-wrappers`, `lazy(() => import(m))`
+# of a module whose default export is memoized, and names bound to any of these through type
+# assertions (`memo(TableImpl) as typeof TableImpl`) or across files (`memo(Imported)`).
+# The outermost wrapper that is not forwardRef decides: `withTracking(memo(Row))` is memoized
+# only when `withTracking` is listed. A comparator (`memo(Row, areEqual)`) hides which props
+# matter unless it is a simple `&&` of `prev.x === next.x` / `Object.is(prev.x, next.x)`: then
+# only those props are compared (`ComponentRef.compared`).
+
+MEMO_WRAPPERS_SETTING = "memo_wrappers"  # project_settings key (config `memo-wrappers`)
+
+
+def wraps_in_memo(wrappers, configured=()) -> Optional[bool]:
+    """Whether a chain of wrapper calls (outermost first) gives a memoized component; None when
+    only forwardRef wraps it (then the wrapped component decides)."""
+    for wrapper in wrappers:
+        if wrapper != "forwardRef":
+            return wrapper in MEMO_WRAPPERS or wrapper in configured
+    return None
+
+
 # The questions React rules ask (see analyzer/project.py).
 
 
 @question
 def memoized_child(index, rel_path: str, local: str, member: Optional[str]) -> Optional[ComponentRef]:
     """The component a JSX tag names (`local` imported in `rel_path`, `.member` of it) when it is
-    wrapped in `memo` without a custom comparison; None for anything else."""
+    memoized and compares its props shallowly (all of them, or those a simple comparator names);
+    None for anything else."""
     ref = react_index(index).imported_component(rel_path, local, member)
     return ref if ref is not None and ref.memoized and not ref.custom_compare else None
+
+
+@question
+def memoized_module_default(index, rel_path: str, spec: str) -> Optional[ComponentRef]:
+    """`lazy(() => import(spec))` in `rel_path`: the memoized component `spec` exports as default."""
+    react = react_index(index)
+    target = react.resolve(rel_path, spec)
+    ref = react.exported_component(target, "default") if target is not None else None
+    return ref if ref is not None and ref.memoized and not ref.custom_compare else None
+
+
+@question
+def configured_memo_wrappers(index) -> tuple:
+    """The in-house HOCs the project says wrap in memo (config `memo-wrappers`)."""
+    return tuple(index.settings.get(MEMO_WRAPPERS_SETTING) or ())
 
 
 @question
@@ -120,6 +163,7 @@ class ReactIndex:
         self.files: dict = index.tsx
         self.settings = index.settings
         self._virtual: dict = index.settings.get("project_files") or {}
+        self._memo_wrappers = tuple(index.settings.get(MEMO_WRAPPERS_SETTING) or ())
         self._root_real = os.path.realpath(self.root) if self.root else None
         self._text_cache: dict[str, Optional[str]] = {}
         self._notes: dict[str, Notification] = {}  # project files not read, and why
@@ -345,9 +389,18 @@ class ReactIndex:
         if entry is not None:
             component = entry.get("component")
             if component is not None:
-                return ComponentRef(rel_path, component["name"], bool(component["memoized"]), component["line"],
+                if component.get("lazy"):
+                    target = self.resolve(rel_path, component["lazy"])
+                    return self.exported_component(target, "default", depth + 1, seen) if target is not None else None
+                memoized = bool(component["memoized"])
+                if component.get("wrappers"):
+                    decided = wraps_in_memo(component["wrappers"], self._memo_wrappers)
+                    memoized = memoized if decided is None else decided
+                compared = component.get("compared")
+                return ComponentRef(rel_path, component["name"], memoized, component["line"],
                                     component["col"], component.get("kind", "function"),
-                                    bool(component.get("custom_compare")))
+                                    bool(component.get("custom_compare")),
+                                    tuple(compared) if compared is not None else None)
             reexport = entry.get("reexport")
             if reexport:
                 target = self.resolve(rel_path, reexport[0])

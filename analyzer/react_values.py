@@ -9,6 +9,8 @@
 - `wrap_fix(...)`: the edits turning `const x = <expr>` into
   `const x = useMemo(() => <expr>, [deps])` / `useCallback(<fn>, [deps])`.
 - `compiler_note(ctx, owner)`: whether the React Compiler memoizes `owner`.
+- `memo_target(ctx, tag, at)`: the memoized component a JSX tag renders (local or imported),
+  as the project index's memo identity decides (analyzer/react_index.py).
 """
 
 from __future__ import annotations
@@ -17,14 +19,83 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .facts import tsx as model
-from .findings import Fix, Span, TextEdit
-from .react_index import compiler_for
+from .findings import Fix, Related, Span, TextEdit
+from .react_index import (compiler_for, configured_memo_wrappers, memoized_child, memoized_module_default,
+                          wraps_in_memo)
 
 FUNCTION_NODES = frozenset({"arrow_function", "function_expression", "function"})
 JSX_NODES = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 # Stable across renders: React guarantees it, or the value does not belong to this render.
 STABLE_DEP_KINDS = frozenset({model.SETTER, model.DISPATCH, model.REF, model.MODULE, model.IMPORT})
 LOOP_STATEMENTS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+
+
+@dataclass(frozen=True)
+class MemoTarget:
+    """A memoized component a JSX tag renders."""
+
+    name: str
+    related: Related  # its memo definition
+    compared: Optional[tuple] = None  # only these props are compared (a simple custom comparator)
+
+
+def memo_target(ctx, tag: str, at) -> Optional[MemoTarget]:
+    """The memoized component `<tag>` at node `at` renders: defined or wrapped in this file, or
+    imported (through barrels and aliases); None when it is not memoized or its comparator
+    cannot be read."""
+    facts = ctx.facts
+    head, _, member = tag.partition(".")
+    if not member:
+        local = _local_memo(ctx, tag, at)
+        if local is not None:
+            return local
+    if head in facts.imports:
+        if facts.lookup(head, at) is not facts.module_scope.get(head):
+            return None  # shadowed by a local name
+        ref = memoized_child(ctx.index, ctx.source.rel_path, head, member or None)
+        if ref is not None:
+            span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
+            return MemoTarget(ref.name if ref.name != "default" else tag, Related(span, f"memo definition of {tag}"),
+                              ref.compared)
+    return None
+
+
+def _local_memo(ctx, tag: str, at) -> Optional[MemoTarget]:
+    facts = ctx.facts
+    binding = facts.lookup(tag, at)
+    if binding is None or binding.kind != model.MODULE:
+        return None
+    wrap = facts.wraps.get(tag)
+    if wrap is not None:
+        if wrap.lazy is not None:
+            ref = memoized_module_default(ctx.index, ctx.source.rel_path, wrap.lazy)
+            if ref is None:
+                return None
+            span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
+            return MemoTarget(tag, Related(span, f"memo definition of {tag}"), ref.compared)
+        memoized = wraps_in_memo(wrap.wrappers, configured_memo_wrappers(ctx.index))
+        if memoized is False:
+            return None
+        if memoized:
+            return _memo_call_target(ctx, tag, wrap.call, wrap.compare)
+    component = facts.component(tag)
+    if component is None or not component.memoized:
+        return None
+    if component.kind == "class":  # PureComponent
+        return MemoTarget(tag, Related(ctx.source.span(component.node), f"memo definition of {tag}"))
+    memo_node = component.memo_node
+    if memo_node is None or (memo_node.parent is not None and memo_node.parent.type == "export_statement"):
+        return None  # `export default memo(Row)` memoizes what other files import, not the local name `Row`
+    return _memo_call_target(ctx, tag, memo_node, facts._argument(memo_node, 1))
+
+
+def _memo_call_target(ctx, tag: str, call, compare) -> Optional[MemoTarget]:
+    compared = None
+    if compare is not None:
+        compared = ctx.facts.compared_props(compare)
+        if compared is None:
+            return None  # `memo(Row, areEqual)`: the comparator decides which props matter
+    return MemoTarget(tag, Related(ctx.source.span(call), f"memo definition of {tag}"), compared)
 
 
 @dataclass

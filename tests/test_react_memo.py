@@ -227,3 +227,131 @@ def test_fixes_on_the_fixture_app_parse_and_silence_the_findings(monkeypatch):
     after = check_text({**project, path: fixed}, rules=[PF102, PF103]).findings
     assert not grammars.parse("tsx", fixed.encode()).root_node.has_error
     assert [(f.code, f.span.line) for f in after if f.span.path == path] == [("PF103", 46), ("PF103", 52)]
+
+
+# -- memo identity: memo, observer, forwardRef, lazy, memo(Imported), type assertions, comparators, HOCs --
+
+PARENT = """
+    import { Row } from "./Row";
+    export function List({ items }) {
+      return items.map((i) => <Row key={i.id} item={i} style={{ gap: 1 }} onPick={() => pick(i.id)} />);
+    }
+"""
+
+
+def pf103_props(row_module: str, config: Config | None = None, parent: str = PARENT) -> list:
+    """The props PF103 reports when List renders the Row `row_module` exports."""
+    findings = run({"List.tsx": parent, "Row.tsx": row_module}, [PF103], config)
+    return sorted(f.properties["prop"] for f in findings if f.span.path == "List.tsx")
+
+
+def test_mobx_observer_is_memo_but_another_observer_is_not():
+    mobx = 'import { observer } from "mobx-react-lite";\nexport const Row = observer(function Row() { return <li />; });\n'
+    assert pf103_props(mobx) == ["onPick", "style"]
+    aliased = 'import * as mobxReact from "mobx-react";\nconst RowImpl = () => <li />;\nexport const Row = mobxReact.observer(RowImpl);\n'
+    assert pf103_props(aliased) == ["onPick", "style"]
+    other = 'import { observer } from "./my-observer";\nexport const Row = observer(function Row() { return <li />; });\n'
+    assert pf103_props(other) == []
+
+
+def test_type_assertion_and_memo_of_an_imported_component():
+    asserted = ('import { memo } from "react";\nfunction RowImpl() { return <li />; }\n'
+                "export const Row = memo(RowImpl) as typeof RowImpl;\n")
+    assert pf103_props(asserted) == ["onPick", "style"]
+    findings = run({
+        "List.tsx": PARENT,
+        "Row.tsx": 'import React from "react";\nimport RowImpl from "./RowImpl";\nexport const Row = React.memo(RowImpl);\n',
+        "RowImpl.tsx": "export default function RowImpl() { return <li />; }\n",
+    }, [PF103])
+    assert sorted(f.properties["prop"] for f in findings) == ["onPick", "style"]
+    assert {(r.span.path, r.span.line) for f in findings for r in f.related} == {("Row.tsx", 3)}
+
+
+def test_forward_ref_alone_is_not_memo_but_inside_memo_it_is():
+    plain = 'import { forwardRef } from "react";\nexport const Row = forwardRef((props, ref) => <li ref={ref} />);\n'
+    assert pf103_props(plain) == []
+    memoized = ('import { memo, forwardRef } from "react";\n'
+                "export const Row = memo(forwardRef((props, ref) => <li ref={ref} />)) as any;\n")
+    assert pf103_props(memoized) == ["onPick", "style"]
+
+
+def test_lazy_follows_the_dynamic_import_to_its_default_export():
+    parent = """
+        import { lazy } from "react";
+        const Row = lazy(() => import("./Row"));
+        export function List({ items }) {
+          return items.map((i) => <Row key={i.id} item={i} style={{ gap: 1 }} onPick={() => pick(i.id)} />);
+        }
+    """
+    memoized = 'import { memo } from "react";\nfunction Row() { return <li />; }\nexport default memo(Row);\n'
+    assert pf103_props(memoized, parent=parent) == ["onPick", "style"]
+    plain = "export default function Row() { return <li />; }\n"
+    assert pf103_props(plain, parent=parent) == []
+    # exported from a barrel of lazy routes
+    findings = run({
+        "List.tsx": PARENT,
+        "Row.tsx": 'import { lazy } from "react";\nexport const Row = lazy(() => import("./RowImpl"));\n',
+        "RowImpl.tsx": memoized,
+    }, [PF103])
+    assert sorted(f.properties["prop"] for f in findings) == ["onPick", "style"]
+
+
+def test_simple_comparator_names_the_compared_props_and_others_are_ignored():
+    simple = ('import { memo } from "react";\nfunction RowImpl() { return <li />; }\n'
+              "export const Row = memo(RowImpl, (prev, next) => prev.item === next.item && Object.is(prev.style, next.style));\n")
+    assert pf103_props(simple) == ["style"]  # onPick is ignored by the comparator
+    block = ('import { memo } from "react";\nfunction RowImpl() { return <li />; }\n'
+             "export const Row = memo(RowImpl, function (a, b) { return a.onPick === b.onPick; });\n")
+    assert pf103_props(block) == ["onPick"]
+    opaque = ('import { memo } from "react";\nimport isEqual from "lodash/isEqual";\nfunction RowImpl() { return <li />; }\n'
+              "export const Row = memo(RowImpl, (a, b) => isEqual(a, b));\n")
+    assert pf103_props(opaque) == []
+    local = """
+        import { memo } from "react";
+        const Cell = memo(function Cell(props) { return <td />; }, (p, n) => p.value === n.value);
+        export function Grid({ rows }) {
+          return rows.map((r) => <Cell key={r.id} value={{ v: r.v }} onEdit={() => edit(r.id)} />);
+        }
+    """
+    findings = run({"Grid.tsx": local}, [PF103])
+    assert [f.properties["prop"] for f in findings] == ["value"]
+
+
+def test_configured_memo_wrappers_count_as_memo():
+    hoc = ('import { withTracking } from "@acme/analytics";\nfunction RowImpl() { return <li />; }\n'
+           "export default withTracking(RowImpl);\n")
+    parent = PARENT.replace('import { Row } from "./Row";', 'import Row from "./Row";')
+    assert pf103_props(hoc, parent=parent) == []
+    config = Config()
+    config.project_settings["memo_wrappers"] = ["withTracking"]
+    assert pf103_props(hoc, config, parent=parent) == ["onPick", "style"]
+    # the outermost wrapper decides: a listed HOC around a plain component, an unlisted one around memo
+    outer_unlisted = ('import { memo } from "react";\nimport { withRouter } from "./router";\n'
+                      "function RowImpl() { return <li />; }\nexport const Row = withRouter(memo(RowImpl));\n")
+    assert pf103_props(outer_unlisted, config) == []
+    local = """
+        import { withTracking } from "@acme/analytics";
+        const Cell = withTracking(function Cell() { return <td />; });
+        export function Grid({ rows }) {
+          return rows.map((r) => <Cell key={r.id} onEdit={() => edit(r.id)} />);
+        }
+    """
+    assert len(run({"Grid.tsx": local}, [PF103], config)) == 1
+    assert run({"Grid.tsx": local}, [PF103]) == []
+
+
+def test_memo_wrappers_is_read_from_the_configuration_file(tmp_path):
+    from perfscan.config import ConfigError, load_config
+
+    good = tmp_path / "perfscan.toml"
+    good.write_text('memo-wrappers = ["withTracking", "withErrorBoundary"]\n', encoding="utf-8")
+    assert load_config(str(good)).project_settings["memo_wrappers"] == ["withTracking", "withErrorBoundary"]
+    bad = tmp_path / "bad" / "perfscan.toml"
+    bad.parent.mkdir()
+    bad.write_text('memo-wrappers = "withTracking"\n', encoding="utf-8")
+    try:
+        load_config(str(bad))
+    except ConfigError as error:
+        assert "memo-wrappers" in str(error)
+    else:
+        raise AssertionError("a string where a list is expected was accepted")

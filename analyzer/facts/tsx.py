@@ -68,6 +68,9 @@ STORE_HOOKS = frozenset({"useSelector", "useAppSelector", "useTypedSelector", "u
 # initializers of useState/useReducer (first render only, but still render).
 RENDER_CALLBACK_HOOKS = frozenset({"useMemo", "useState", "useReducer"})
 REACT_MODULES = frozenset({"react", "preact/compat", "preact/hooks"})
+MOBX_MODULES = frozenset({"mobx-react", "mobx-react-lite"})
+# Wrappers whose result is a memoized component: React's memo, and MobX's observer (which wraps in memo).
+MEMO_WRAPPERS = frozenset({"memo", "observer"})
 HOOK_NAME = re.compile(r"^use[A-Z0-9]")
 # zustand-style stores: `useCartStore(selector)`, `useStore()`: any hook whose name ends in `Store`.
 STORE_HOOK_NAME = re.compile(r"^use\w*Store$")
@@ -190,6 +193,23 @@ class Export:
     memo_node: object = None  # `export default memo(Row)`: the memo call
 
 
+@dataclass(eq=False, slots=True)
+class Wrap:
+    """A module-level name bound to a wrapped component: `const Table = memo(TableImpl) as typeof
+    TableImpl`, `export default observer(Row)`, `const Row = lazy(() => import("./Row"))`.
+
+    `wrappers` are the calls' names, outermost first: "memo", "observer" (MobX's), "forwardRef",
+    "lazy", or another function's name (an in-house HOC, decided by the project's `memo-wrappers`).
+    """
+
+    name: str  # "default" for `export default ...`
+    call: object  # the outermost call
+    wrappers: tuple
+    inner: Optional[str] = None  # the wrapped name (`TableImpl`); None for an inline function
+    lazy: Optional[str] = None  # `lazy(() => import("./Row"))`: the module
+    compare: object = None  # memo's comparator argument, if any
+
+
 _WRAPPER_PATH_TYPES = frozenset({"arguments", "call_expression"}) | TRANSPARENT_TYPES
 
 
@@ -214,6 +234,7 @@ class TsxFacts:
         self.imports: dict[str, tuple[str, str]] = {}
         self.exports: dict[str, Export] = {}
         self.star_reexports: list[str] = []
+        self.wraps: dict[str, Wrap] = {}  # module-level names bound to wrapped components
         self.components: list[Owner] = []
         self.hooks: list[Owner] = []
         self.hook_calls: list[HookCall] = []
@@ -378,9 +399,9 @@ class TsxFacts:
                 function = self.enclosing_function(call)
                 if function is not None:
                     calls_hooks.add(function.id)
-            if name in ("memo", "forwardRef"):
-                argument = self._argument(call, 0)
-                if argument is not None and argument.type == "identifier" and name == "memo":
+            if name in MEMO_WRAPPERS:
+                argument = unwrap(self._argument(call, 0))
+                if argument is not None and argument.type == "identifier" and self._wrapper_name(call) in MEMO_WRAPPERS:
                     memo_by_name.setdefault(self.text(argument), call)
 
         for function in functions:
@@ -412,12 +433,21 @@ class TsxFacts:
                 component.memoized = True
                 component.memo_node = call
             declarator = call.parent
+            while declarator is not None and declarator.type in TRANSPARENT_TYPES:  # `memo(Row) as typeof Row`
+                declarator = declarator.parent
             if declarator is not None and declarator.type == "variable_declarator":
                 alias = self._declarator_name(declarator)
                 if alias and alias != name:
                     self.components.append(Owner(alias, component.kind, component.node, component.render, True, call,
                                                  component.forward_ref))
 
+        for declarator in declarators:
+            name = self._declarator_name(declarator)
+            value = declarator.child_by_field_name("value")
+            if name and value is not None and self.enclosing_function(declarator) is None:
+                wrap = self._wrap_of(name, value)
+                if wrap is not None:
+                    self.wraps[name] = wrap
         for node in by_position(found.get("export", [])):
             self._read_export(node)
 
@@ -551,9 +581,11 @@ class TsxFacts:
             self.exports["default"] = Export("default", self.text(value), node)
             return
         if value.type == "call_expression":
-            name = self._callee_name(value)
+            wrap = self._wrap_of("default", value)
+            if wrap is not None:
+                self.wraps["default"] = wrap
             inner = unwrap(self._argument(value, 0))
-            if name == "memo" and inner is not None and inner.type == "identifier":
+            if self._wrapper_name(value) in MEMO_WRAPPERS and inner is not None and inner.type == "identifier":
                 self.exports["default"] = Export("default", self.text(inner), node, memo_node=value)
                 return
         if value.type in FUNCTION_TYPES or value.type == "call_expression":
@@ -571,6 +603,143 @@ class TsxFacts:
                 return True
             node = node.parent
         return False
+
+    # -- wrapped components (memo, observer, forwardRef, lazy, HOCs) ---------------------
+
+    def _wrapper_name(self, call) -> Optional[str]:
+        """What a call wrapping a component is: "memo", "forwardRef", "lazy" (React's, through
+        aliases), "observer" (MobX's only), or the name of any other function called by name."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None or callee.type not in ("identifier", "member_expression"):
+            return None
+        name = self._callee_name(call)
+        if name != "observer":
+            return name
+        head = callee if callee.type == "identifier" else unwrap(callee.child_by_field_name("object"))
+        imported = self.imports.get(self.text(head)) if head is not None and head.type == "identifier" else None
+        return "observer" if imported is not None and imported[0] in MOBX_MODULES else "other:observer"
+
+    def _wrap_of(self, name: str, value) -> Optional[Wrap]:
+        """The Wrap `name = value` makes, when `value` is a chain of wrapping calls around a
+        component (a capitalized name, an inline function or class) or a lazy import."""
+        node = unwrap(value)
+        outer, wrappers, compare, lazy = None, [], None, None
+        while node is not None and node.type == "call_expression" and len(wrappers) < 8:
+            wrapper = self._wrapper_name(node)
+            if wrapper is None:
+                return None
+            outer = outer if outer is not None else node
+            wrappers.append(wrapper)
+            if wrapper == "lazy":
+                lazy = self._lazy_module(node)
+                if lazy is None:
+                    return None
+                node = None
+                break
+            if wrapper == "memo" and compare is None:
+                compare = self._argument(node, 1)
+            node = unwrap(self._argument(node, 0))
+        if outer is None:
+            return None
+        inner = None
+        if node is not None:
+            if node.type == "identifier" and self.text(node)[:1].isupper():
+                inner = self.text(node)
+            elif node.type not in FUNCTION_TYPES and node.type not in ("class",):
+                return None
+        return Wrap(name, outer, tuple(wrappers), inner, lazy, compare)
+
+    def _lazy_module(self, call) -> Optional[str]:
+        """`lazy(() => import("./Row"))`: "./Row" (the default export is the component)."""
+        loader = unwrap(self._argument(call, 0))
+        if loader is None or loader.type not in ("arrow_function", "function_expression", "function"):
+            return None
+        body = unwrap(loader.child_by_field_name("body"))
+        if body is not None and body.type == "statement_block":
+            statements = [c for c in body.named_children if c.type != "comment"]
+            if len(statements) != 1 or statements[0].type != "return_statement" or not statements[0].named_children:
+                return None
+            body = unwrap(statements[0].named_children[0])
+        if body is None or body.type != "call_expression":
+            return None
+        callee = body.child_by_field_name("function")
+        if callee is None or callee.type != "import":
+            return None
+        spec = unwrap(self._argument(body, 0))
+        return self._string_value(spec) if spec is not None and spec.type == "string" else None
+
+    def compared_props(self, compare) -> Optional[tuple]:
+        """The props a simple memo comparator compares, `(prev, next) => prev.id === next.id &&
+        Object.is(prev.label, next.label)`: ("id", "label"); None for any other comparator."""
+        function = unwrap(compare)
+        if function is None or function.type not in ("arrow_function", "function_expression", "function"):
+            return None
+        params = self._parameters(function)
+        if len(params) != 2 or any(p.type != "identifier" for p in params):
+            return None
+        sides = {self.text(params[0]), self.text(params[1])}
+        body = unwrap(function.child_by_field_name("body"))
+        if body is not None and body.type == "statement_block":
+            statements = [c for c in body.named_children if c.type != "comment"]
+            if len(statements) != 1 or statements[0].type != "return_statement" or not statements[0].named_children:
+                return None
+            body = unwrap(statements[0].named_children[0])
+        compared: list[str] = []
+        stack = [body]
+        while stack:
+            term = unwrap(stack.pop())
+            if term is None:
+                return None
+            operator = term.child_by_field_name("operator") if term.type == "binary_expression" else None
+            operator = self.text(operator) if operator is not None else ""
+            if operator == "&&":
+                stack.extend((term.child_by_field_name("right"), term.child_by_field_name("left")))
+                continue
+            if operator in ("===", "=="):
+                pair = (term.child_by_field_name("left"), term.child_by_field_name("right"))
+            elif term.type == "call_expression" and self.text(term.child_by_field_name("function")) == "Object.is":
+                pair = (self._argument(term, 0), self._argument(term, 1))
+            else:
+                return None
+            props = set()
+            objects = set()
+            for side in pair:
+                side = unwrap(side)
+                if side is None or side.type != "member_expression":
+                    return None
+                obj = unwrap(side.child_by_field_name("object"))
+                if obj is None or obj.type != "identifier":
+                    return None
+                objects.add(self.text(obj))
+                props.add(self.text(side.child_by_field_name("property")))
+            if objects != sides or len(props) != 1:
+                return None
+            prop = props.pop()
+            if prop not in compared:
+                compared.append(prop)
+        return tuple(compared)
+
+    def _wrap_summary(self, wrap: Wrap, component: Optional[Owner]) -> dict:
+        """The summary of an exported wrapped component: the index decides whether it is
+        memoized (its `wrappers` and the project's `memo-wrappers`)."""
+        point = wrap.call.start_point
+        entry = {
+            "name": wrap.name if wrap.inner is None else wrap.inner,
+            "kind": component.kind if component is not None else "function",
+            "memoized": next((w in MEMO_WRAPPERS for w in wrap.wrappers if w != "forwardRef"), False),
+            "wrappers": list(wrap.wrappers),
+            "line": point[0] + 1,
+            "col": self.source.column(point[0], point[1]),
+        }
+        if wrap.lazy is not None:
+            entry["lazy"] = wrap.lazy
+        if wrap.compare is not None:
+            compared = self.compared_props(wrap.compare)
+            if compared is None:
+                entry["custom_compare"] = True  # the comparator decides: new references may be fine
+            else:
+                entry["compared"] = list(compared)
+        return entry
 
     # -- components -------------------------------------------------------------------
 
@@ -593,7 +762,7 @@ class TsxFacts:
                 break
             call = parent.parent
             callee = self._callee_name(call)
-            if callee == "memo":
+            if self._wrapper_name(call) in MEMO_WRAPPERS:
                 memo_call = call
             elif callee == "forwardRef":
                 forward_ref = True

@@ -2,54 +2,11 @@
 
 from __future__ import annotations
 
-from perfscan.facts import tsx as model
-from perfscan.findings import Related, Span
-from perfscan.react_index import memoized_child
-from perfscan.react_values import compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
+from perfscan.react_values import (compiler_reason, dependencies, memo_target, unstable_dependencies_note,
+                                   unstable_value, wrap_fix)
 from perfscan.rule import Rule, flag, ok
 
 SKIPPED_PROPS = frozenset({"key", "ref", "children"})
-
-
-def memo_target(ctx, element):
-    """(component name, Related for its memo definition) when `element` renders a memoized component."""
-    facts = ctx.facts
-    tag = element.tag
-    head, _, member = tag.partition(".")
-    if not member:
-        local = _local_memo(ctx, tag, element.node)
-        if local is not None:
-            return local
-    if head in facts.imports:
-        if facts.lookup(head, element.node) is not facts.module_scope.get(head):
-            return None  # shadowed by a local name
-        ref = memoized_child(ctx.index, ctx.source.rel_path, head, member or None)
-        if ref is not None:
-            span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
-            return ref.name if ref.name != "default" else tag, Related(span, f"memo definition of {tag}")
-    return None
-
-
-def _local_memo(ctx, tag: str, at):
-    facts = ctx.facts
-    binding = facts.lookup(tag, at)
-    if binding is None or binding.kind != model.MODULE:
-        return None
-    value = model.unwrap(binding.value) if binding.value is not None else None
-    component = facts.component(tag)
-    memo_node = None
-    if component is not None and component.memoized and component.memo_node is not None:
-        # `export default memo(Row)` memoizes what other files import, not the local name `Row`.
-        parent = component.memo_node.parent
-        if parent is None or parent.type != "export_statement":
-            memo_node = component.memo_node
-    elif component is not None and component.memoized and component.kind == "class":
-        memo_node = component.node
-    if memo_node is None and value is not None and value.type == "call_expression" and facts._callee_name(value) == "memo":
-        memo_node = value
-    if memo_node is None or (memo_node.type == "call_expression" and facts._argument(memo_node, 1) is not None):
-        return None  # `memo(Row, areEqual)`: the comparator decides which props matter
-    return tag, Related(ctx.source.span(memo_node), f"memo definition of {tag}")
 
 
 def _attribute_node(value):
@@ -69,7 +26,9 @@ class UnstablePropToMemo(Rule):
 
     what_it_does = """
         Finds props given to a **memoized** component (`memo(...)`, `React.memo(...)`,
-        `memo(forwardRef(...))`, `export default memo(Row)`, `PureComponent`) whose value is created
+        `memo(forwardRef(...))`, `export default memo(Row)`, `memo(Imported)`, `memo(Impl) as typeof
+        Impl`, MobX `observer(...)`, `lazy(() => import("./Row"))` of a memoized default export,
+        `PureComponent`, and the in-house HOCs listed in the `memo-wrappers` setting) whose value is created
         anew on every render of the parent: inline arrow and function expressions, functions
         declared in the component body without `useCallback`, `.bind(...)`, object and array
         literals, derived arrays (`.map`, `.filter`, `.slice`, `Object.entries(...)`, spreads)
@@ -79,6 +38,10 @@ class UnstablePropToMemo(Rule):
         The memoized child is found across files: relative imports, `index.ts` barrels,
         `export { X } from`, `export * from`, default and named exports, and `tsconfig.json` /
         `jsconfig.json` `paths` + `baseUrl` aliases (`@/components/Row`).
+
+        With a custom comparator, only the props a simple one compares are reported
+        (`memo(Row, (a, b) => a.id === b.id && Object.is(a.style, b.style))`: `id` and `style`);
+        any other comparator decides for itself, and nothing is reported.
 
         Not reported: DOM elements (`<div onClick={() => …}>`), components that are not memoized,
         `key` / `ref` / `children`, and stable values: `useCallback`/`useMemo` results, `useState`
@@ -341,11 +304,11 @@ class UnstablePropToMemo(Rule):
             if not any(name not in SKIPPED_PROPS and name != "..." and value is not None for name, value in element.attributes):
                 continue
             if element.tag not in targets:
-                targets[element.tag] = memo_target(ctx, element)
+                targets[element.tag] = memo_target(ctx, element.tag, element.node)
             target = targets[element.tag]
             if target is None:
                 continue
-            child, related = target
+            child, related = target.name, target.related
             owner = element.owner
             reason = compiler_reason(ctx, owner)
             if reason and ctx.level == "note":
@@ -353,6 +316,8 @@ class UnstablePropToMemo(Rule):
             for prop, value in element.attributes:
                 if prop in SKIPPED_PROPS or prop == "..." or value is None:
                     continue
+                if target.compared is not None and prop not in target.compared:
+                    continue  # the memo comparator ignores this prop
                 unstable = unstable_value(facts, value, owner)
                 if unstable is None:
                     continue
