@@ -39,7 +39,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import __version__
 from .cache import DEFAULT_DIR_NAME, Cache, CacheCorrupt
-from .config import Config, ConfigError, find_pyproject, load_config, validate_selectors
+from .config import Config, ConfigError, find_config, load_config, validate_selectors
 from .discovery import DiscoveredFile, discover, minified_note
 from .engine import FileChecker, RunResult, run, select_rules, source_from_bytes
 from .findings import Finding, Notification, Span
@@ -177,9 +177,11 @@ class Project:
         take every file's summary from that cache."""
         self.config_error = None
         try:
-            config = load_config(find_pyproject(self.root))
-            validate_selectors(config.select, select_rules(Config()), "select")
-            validate_selectors(config.ignore, select_rules(Config()), "ignore")
+            config = load_config(find_config(self.root))  # perfscan.toml, .perfscan.toml or pyproject.toml
+            from perfscan.rules import all_rules
+
+            validate_selectors(config.select, all_rules(), "select")
+            validate_selectors(config.ignore, all_rules(), "ignore")
         except ConfigError as error:
             # The editor keeps working with the last good settings; the user is told why.
             self.config_error = str(error)
