@@ -335,8 +335,13 @@ class TsxFacts:
             entry: dict = {"local": export.local}
             if export.source is not None:
                 entry["reexport"] = (export.source, export.imported)
+            wrap = None
+            if export.source is None:  # `export default memo(Row, ...)` is its own wrap; else the local name's
+                wrap = self.wraps.get("default") if name == "default" and "default" in self.wraps else self.wraps.get(export.local)
             component = self.component(export.local) if export.local else None
-            if component is not None:
+            if wrap is not None:
+                entry["component"] = self._wrap_summary(wrap, component)
+            elif component is not None:
                 memo = export.memo_node if export.memo_node is not None else component.memo_node
                 anchor = memo if memo is not None else component.node
                 point = anchor.start_point
