@@ -695,7 +695,8 @@ def _per_parent_resolver(ctx, db, function) -> Optional[str]:
     parent = function.node.parent
     decorators = [db.text(c) for c in parent.named_children if c.type == "decorator"] if (
         parent is not None and parent.type == "decorated_definition") else []
-    strawberry = any(d.startswith("@strawberry") and "field" in d for d in decorators)
+    # `@strawberry.field`, `@strawberry_django.field(...)`; not `filter_field` (a filter builds a Q)
+    strawberry = any(d.startswith("@strawberry") and d.split("(", 1)[0].endswith(".field") for d in decorators)
     if strawberry and any(hint in d for d in decorators for hint in OPTIMIZER_HINTS):
         return None
     superclasses = class_node.child_by_field_name("superclasses")
@@ -712,7 +713,9 @@ def _returned_queryset(db, function, parent_name):
         if value is None or value.type != "call":
             continue
         text = db.text(value)
-        if ".objects." not in text and not text.startswith(parent_name + "."):
+        manager = _related_manager_call(db, value)
+        related = manager is not None and db.text(manager[0]) == parent_name and manager[2] in MANAGER_LAZY | MANAGER_EXECUTORS
+        if ".objects." not in text and not related:
             continue
         if parent_name in identifiers_in(db, value) and db.queries_by_node.get(value.id) is None:
             function_node = value.child_by_field_name("function")
