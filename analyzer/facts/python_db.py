@@ -93,6 +93,12 @@ DJANGO_RESULTS = frozenset(
      "acount", "aexists", "aaggregate", "ain_bulk", "aget_or_create", "aupdate_or_create", "acreate",
      "abulk_create", "abulk_update"}
 )  # fmt: skip
+# Queryset methods that return a queryset (anything else on a manager returns a result).
+QUERYSET_METHODS = frozenset(
+    {"all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate", "alias", "values",
+     "values_list", "distinct", "only", "defer", "using", "reverse", "none", "union", "intersection", "difference",
+     "select_for_update", "extra", "dates", "datetimes", "restrict", "iterator", "complex_filter"}
+)  # fmt: skip
 # Calls that copy an iterable's elements: `list(qs)` has the rows of `qs`.
 MATERIALISING_CALLS = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed"})
 _MANAGER_NAME = re.compile(rb"\b(?:" + b"|".join(m.encode() for m in sorted(DJANGO_MANAGERS)) + rb")\b")
@@ -141,6 +147,9 @@ class DbFacts:
     # Whether a chain through local assignments can matter here: a Django
     # manager attribute (`.objects`) is named in the file, or the tree has errors.
     may_follow: bool = True
+    # Ids of calls whose result is the receiver of another call (`x.a()` in `x.a().b()`), found
+    # from the outer calls down: asking each call's parent is a walk from the root each time.
+    chained: set = field(default_factory=set)
 
     def text(self, node) -> str:
         return self.facts.source.node_text(node)
@@ -244,6 +253,11 @@ def _build(facts) -> DbFacts:
         if record is not None:
             db.models.append(record)
     _module_level_indexes(db)
+    for call in facts.calls:
+        function = call.function
+        receiver = unwrap(function.child_by_field_name("object")) if function is not None and function.type == "attribute" else None
+        if receiver is not None and receiver.type == "call":
+            db.chained.add(receiver.id)
     for call in facts.calls:
         query = classify_call(db, call)
         if query is not None:
@@ -602,9 +616,8 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         return Query(node, "django", "get", (), model=model, call=call)
     if function.type != "attribute":
         return None
-    parent = outer_parent(node)
     # Only the outermost call of a chain is classified, so one chain is one query.
-    if parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
+    if node.id in db.chained:
         return None
     if not db.may_follow and _first_step_name(db, node) not in _FIRST_STEPS_OF_QUERIES and ".query" not in db.text(node):
         return None  # no Django manager in this file: only a session/cursor method can start a query chain
@@ -626,6 +639,13 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         if model is None:
             return None
         ran = next((i for i, s in enumerate(steps[1:-1], 1) if s.name in DJANGO_RESULTS and s.call is not None), None)
+        followed = len(steps) - len(direct_steps)  # steps that came from a local's assigned value
+        if ran is None and 1 < followed < len(steps):
+            last = steps[followed - 1]
+            if last.call is not None and last.name not in QUERYSET_METHODS:
+                # `ct = ObjectType.objects.get_by_natural_key(...)`: a custom manager method returned
+                # an object; `ct.model_class()` is a method of it, not a queryset
+                ran = followed - 1
         if ran is not None:
             if not _contains(node, steps[ran].call):
                 # `rows = X.objects.in_bulk(ids)` ... `rows.get(pk)`: the query ran at the assignment. But

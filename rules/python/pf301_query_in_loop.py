@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from perfscan.facts.python_db import (
+    call_args,
     db_facts,
     is_evaluated,
     rows_source,
@@ -541,6 +542,29 @@ class QueryInLoop(Rule):
         ),
         ok(
             """
+            def run_script(connection, statements):
+                with connection.cursor() as cursor:
+                    for statement in statements:
+                        cursor.execute(statement)
+            """,
+            why="each iteration runs a different statement (a script): nothing to batch",
+        ),
+        ok(
+            """
+            from core.models import ObjectType
+
+            def model_classes(names):
+                found = []
+                for name in names:
+                    ct = ObjectType.objects.get_by_natural_key("dcim", name)
+                    if ct.model_class():
+                        found.append(ct)
+                return found
+            """,
+            why="a custom manager method returned an object; `model_class()` is its method, not a query",
+        ),
+        ok(
+            """
             import requests
 
             def fetch_all(session: requests.Session, urls):
@@ -563,6 +587,8 @@ class QueryInLoop(Rule):
             if info is None or is_small_literal(db, info.iterable) or is_batch_iterable(db, info.iterable):
                 continue
             if query.batched or _is_chunked_query(db, query.node, None):
+                continue
+            if query.kind == "raw" and _runs_each_statement(db, query, info):
                 continue
             tainted = tainted_names(db, info, query.node)
             used = [name for name in identifiers_in(db, query.node) if name in tainted]
@@ -751,3 +777,11 @@ def _resolver_queries(ctx, db, reported):
                 "(strawberry-django `prefetch_related=` / graphene-django `prefetch_related` on the parent query).",
                 properties={"loop_variable": parent_name},
             )
+
+
+def _runs_each_statement(db, query, info) -> bool:
+    """`for statement in statements: cursor.execute(statement)`: the SQL itself is the loop
+    variable, so each iteration runs a different statement (a script, a migration); nothing to batch."""
+    arguments = call_args(query.node)[0]
+    first = arguments[0] if arguments else None
+    return first is not None and first.type == "identifier" and db.text(first) in info.targets
