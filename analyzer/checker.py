@@ -15,27 +15,42 @@ from typing import Iterable, Optional
 from perfscan import grammars
 
 from .cache import content_digest, summary_digest
-from .config import Config
+from .config import DEFAULT_MAX_FILE_SIZE, Config
 from .discovery import DiscoveredFile, minified_note
 from .facts import build_facts
 from .findings import Finding, Notification
 from .memory import proportional_kb, release_memory, resident_kb
 from .project import ProjectIndex, RecordingIndex, trace_holds
 from .rule import Rule, RuleContext
+from .safe_read import UnreadableFile, read_bounded
 from .source import SourceFile
 from .suppression import apply_suppressions
 from .test_paths import TEST_LEVEL, includes_tests, is_test_path
 
 
-def load_source(file: DiscoveredFile) -> tuple[Optional[SourceFile], Optional[Notification]]:
+def load_source(file: DiscoveredFile, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[Optional[SourceFile], Optional[Notification]]:
     """Read, decode and parse one file; a file that cannot be read is a notification."""
-    try:
-        with open(file.path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return None, Notification("error", f"cannot read file: {reason}", file.rel_path, kind="unreadable")
+    data, note = read_source_bytes(file.path, file.rel_path, max_size)
+    if data is None:
+        return None, note
     return source_from_bytes(file.path, file.rel_path, file.language, data)
+
+
+def read_source_bytes(path: str, rel_path: str, max_size: int) -> tuple[Optional[bytes], Optional[Notification]]:
+    """The bytes of a discovered file, read as discovery judged it: only a regular file, never
+    more than the size cap. It may have changed since (swapped for a FIFO, which a plain open
+    would block on; grown past the cap): then the notification discovery would have given."""
+    try:
+        return read_bounded(path, max_size), None
+    except UnreadableFile as error:
+        if error.kind == "not-regular":
+            return None, Notification("warning", f"skipped: {error.reason}", rel_path, kind="special-file")
+        if error.kind == "too-large":
+            return None, Notification(
+                "note", f"skipped: {error.reason} (raise `max-file-size` in [tool.perfscan] to check it)",
+                rel_path, kind="too-large",
+            )
+        return None, Notification("error", f"cannot read file: {error.reason}", rel_path, kind="unreadable")
 
 
 def source_from_bytes(
@@ -194,12 +209,9 @@ class FileChecker:
         self.parsed = 0
 
     def _load(self, file: DiscoveredFile) -> tuple[Optional[SourceFile], Optional[bytes], list]:
-        try:
-            with open(file.path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            reason = error.strerror or str(error)
-            return None, None, [Notification("error", f"cannot read file: {reason}", file.rel_path, kind="unreadable")]
+        data, note = read_source_bytes(file.path, file.rel_path, self.config.max_file_size)
+        if data is None:
+            return None, None, [note]
         digest = content_digest(data)
         source, note = source_from_bytes(file.path, file.rel_path, file.language, data)
         if source is not None:

@@ -77,7 +77,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     if cache_dir is not None:
         inputs_key = project_inputs_digest(discovery.root)
         cache = Cache.open(cache_dir, discovery.root, check_key(rules, config, inputs_key), load=load_cache)
-    ledger = stages.look_up_cache(discovery, cache, stats)
+    ledger = stages.look_up_cache(discovery, cache, stats, config.max_file_size)
     checkers = Checkers(discovery.root, config, rules, early_families, jobs=jobs, file_timeout=file_timeout,
                         budget_kb=memory_budget_mb(memory_mb) * 1024)
     bar = progress_bar(progress, len(discovery.files))
@@ -110,7 +110,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     stats["timed_out"], stats["workers_replaced"] = len(ledger.timed_out), checkers.replaced
     stats["phase1_s"], stats["phase2_s"] = round(stats["phase1_s"], 3), round(stats["phase2_s"], 3)
 
-    result = stages.report(ledger, discovery)
+    result = stages.report(ledger, discovery, config.max_file_size)
     if cache is not None:
         stages.save_cache(cache, ledger, read_inputs)
     stats["results_and_cache_write_s"] = round(clock.lap(), 3)

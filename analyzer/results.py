@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .config import DEFAULT_MAX_FILE_SIZE
 from .findings import Finding, Notification
+from .safe_read import UnreadableFile, read_bounded
 from .source import SourceFile
 
 
@@ -29,8 +31,10 @@ class LazySource(SourceFile):
     language, partial flag), with the text loaded from disk on first use.
     Workers never send trees or texts back; most files need neither."""
 
-    def __init__(self, path: str, rel_path: str, language: str, partial: bool = False):
+    def __init__(self, path: str, rel_path: str, language: str, partial: bool = False,
+                 max_size: int = DEFAULT_MAX_FILE_SIZE):
         self.path = path
+        self.max_size = max_size
         self.rel_path = rel_path
         self.language = language
         self.tree = None
@@ -41,9 +45,8 @@ class LazySource(SourceFile):
     def _load(self) -> tuple[bytes, str]:
         if self._loaded is None:
             try:
-                with open(self.path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
+                data = read_bounded(self.path, self.max_size)
+            except UnreadableFile:  # gone, swapped for a FIFO, grown past the cap since the check
                 data = b""
             text = data.decode("utf-8", errors="replace")
             if text.startswith("\ufeff"):

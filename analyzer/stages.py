@@ -23,6 +23,7 @@ from .discovery import Discovery, DiscoveredFile
 from .findings import Finding
 from .project import ProjectIndex, trace_holds
 from .results import LazySource, RunResult
+from .safe_read import UnreadableFile, read_bounded
 from .source import LANGUAGE_FAMILY
 
 # One language family after the other: a family's rules read only its part of the index, and
@@ -67,7 +68,7 @@ class Recheck:
     stale: list[str]
 
 
-def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict) -> Ledger:
+def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict, max_file_size: int) -> Ledger:
     """Which files the cache knows, by content; the others are to be extracted."""
     entries: dict[str, Entry] = {}
     to_extract: list[DiscoveredFile] = []
@@ -75,12 +76,13 @@ def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict) -> 
         entry = cache.entries.get(file.rel_path) if cache is not None else None
         if entry is not None and entry.language == file.language:
             try:
-                with open(file.path, "rb") as handle:
-                    if content_digest(handle.read()) == entry.digest:
-                        entries[file.rel_path] = entry
-                        continue
-            except OSError:
-                pass
+                # Bounded, regular files only: the file may have changed since discovery
+                # (a FIFO would block a plain open; a grown file is not read whole).
+                if content_digest(read_bounded(file.path, max_file_size)) == entry.digest:
+                    entries[file.rel_path] = entry
+                    continue
+            except UnreadableFile:
+                pass  # extracted, which says why it is not read
         to_extract.append(file)
     stats["summaries_cached"] = len(entries)
     # Project files the indexes read last time (tsconfig paths...) count as index input.
@@ -178,7 +180,7 @@ def record_checked(ledger: Ledger, checked: list[Checked], digest: bytes) -> Non
         ledger.findings.extend(out.findings)
 
 
-def report(ledger: Ledger, discovery: Discovery) -> RunResult:
+def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResult:
     """Results, cached and new, in one deterministic order."""
     result = RunResult(root=ledger.root, missing_paths=list(discovery.missing_paths), stats=ledger.stats)
     result.notifications.extend(discovery.notifications)
@@ -191,7 +193,7 @@ def report(ledger: Ledger, discovery: Discovery) -> RunResult:
         if entry.summary_digest is None or rel in ledger.timed_out:
             continue
         result.files_checked += 1
-        result.sources[rel] = LazySource(file.path, rel, file.language, entry.partial)
+        result.sources[rel] = LazySource(file.path, rel, file.language, entry.partial, max_file_size)
         if rel not in ledger.fresh and rel not in ledger.checked:
             ledger.stats["findings_cached"] += 1
             result.findings.extend(finding_from_plain(p) for p in entry.findings)

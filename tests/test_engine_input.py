@@ -78,14 +78,14 @@ def test_unreadable_file(project):
 def test_unreadable_file_as_root(project, monkeypatch):
     """Simulate a read error (root ignores permissions)."""
     write_tree(project, {"secret.py": "slow()\n", "ok.py": "slow()\n"})
-    real_open = open
+    real_open = os.open
 
     def failing_open(path, *args, **kwargs):
         if str(path).endswith("secret.py"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", failing_open)
+    monkeypatch.setattr(os, "open", failing_open)  # sources are read with os.open (safe_read)
     result = _check(["."])
     note = next(n for n in result.notifications if n.kind == "unreadable")
     assert note.path == "secret.py" and "Permission denied" in note.message
