@@ -25,8 +25,7 @@ from ..engine import RunResult
 from ..findings import Finding, Notification, Span
 from ..fingerprint import line_hashes
 from ..fixes import build_fixes
-from ..source import split_lines
-from .common import ReportOptions, fingerprints, sarif_category
+from .common import ReportOptions, SourceLines, fingerprints, sarif_category
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "perfscan"
@@ -146,37 +145,16 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _utf16_index(line: str, column: int) -> int:
-    """1-based UTF-16 column -> index into the Python string `line`."""
-    if line.isascii():
-        return min(column - 1, len(line))
-    units = 0
-    for index, char in enumerate(line):
-        if units >= column - 1:
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return len(line)
-
-
-class _Sources:
-    """Per-file text, line hashes and BOM state, computed once per file."""
+class _Sources(SourceLines):
+    """The shared per-file lines, plus line hashes and BOM state, computed once per file."""
 
     def __init__(self, result: RunResult):
-        self._sources = result.sources
-        self._lines: dict[str, list[str]] = {}
+        super().__init__(result.sources)
         self._hashes: dict[str, list[str]] = {}
         self._bom: dict[str, bool] = {}
 
     def get(self, path: str):
         return self._sources.get(path)
-
-    def lines(self, path: str) -> Optional[list[str]]:
-        source = self._sources.get(path)
-        if source is None:
-            return None
-        if path not in self._lines:
-            self._lines[path] = split_lines(source.text)  # numbered as findings are
-        return self._lines[path]
 
     def has_bom(self, path: str) -> bool:
         # The engine strips a BOM; GitHub hashes the file as it is on disk.
@@ -198,20 +176,6 @@ class _Sources:
             self._hashes[path] = line_hashes(text)
         hashes = self._hashes[path]
         return hashes[line - 1] if 0 < line <= len(hashes) else None
-
-    def text_of(self, span: Span) -> Optional[str]:
-        lines = self.lines(span.path)
-        if lines is None or not (0 < span.line <= len(lines)) or span.end_line > len(lines):
-            return None
-        if span.line == span.end_line:
-            line = lines[span.line - 1]
-            return line[_utf16_index(line, span.col) : _utf16_index(line, span.end_col)]
-        first = lines[span.line - 1]
-        last = lines[span.end_line - 1]
-        middle = lines[span.line : span.end_line - 1]
-        return "\n".join(
-            [first[_utf16_index(first, span.col) :], *middle, last[: _utf16_index(last, span.end_col)]]
-        )
 
     def byte_length(self, path: str) -> Optional[int]:
         source = self._sources.get(path)
