@@ -23,7 +23,7 @@ import os
 import re
 from typing import Optional
 
-from .fixes import FilePlan, _file_state, _within
+from .fixes import FilePlan, rewrite_state
 from .suppression import UNUSED_SUPPRESSION, comments
 
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -46,16 +46,9 @@ def plan_ignores(result) -> tuple[dict, list, int]:
         source = result.sources.get(rel_path)
         if source is None:
             continue
-        if source.partial:
-            refused.append((rel_path, "the file has syntax errors; no suppression written"))
-            continue
-        target = os.path.realpath(source.path)
-        if not _within(target, root):
-            refused.append((rel_path, f"is a link to {target}, outside the project; no suppression written"))
-            continue
-        bom, reason = _file_state(source, target)
+        bom, reason = rewrite_state(source, root, "suppression")
         if reason is not None:
-            refused.append((rel_path, reason.replace("no fix written", "no suppression written")))
+            refused.append((rel_path, reason))
             continue
         text = source.text
         for line in sorted(by_path[rel_path], reverse=True):  # bottom up: lines above keep their numbers
@@ -68,7 +61,7 @@ def plan_ignores(result) -> tuple[dict, list, int]:
             text = edited
             count += 1
         if text != source.text:
-            planned[rel_path] = FilePlan(source, text, [], target, bom)
+            planned[rel_path] = FilePlan(source, text, [], os.path.realpath(source.path), bom)
     return planned, refused, count
 
 

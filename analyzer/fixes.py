@@ -239,17 +239,11 @@ def plan_fixes(result) -> tuple[dict, list]:
         source = result.sources.get(rel_path)
         if source is None:
             continue
-        if source.partial:
-            refused.append((rel_path, "the file has syntax errors; no fix written"))
-            continue
         target = os.path.realpath(source.path)
-        if not _within(target, root):
-            refused.append((rel_path, f"is a link to {target}, outside the project; no fix written"))
-            continue
         if target in written_by:
             refused.append((rel_path, f"is the same file as {written_by[target]}, fixed there"))
             continue
-        bom, reason = _file_state(source, target)
+        bom, reason = rewrite_state(source, root, "fix")
         if reason is not None:
             refused.append((rel_path, reason))
             continue
@@ -298,19 +292,26 @@ def _within(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
-def _file_state(source, target: str) -> tuple[str, Optional[str]]:
-    """(the file's byte order mark, why it must not be fixed or None), read from disk.
+def rewrite_state(source, root: str, what: str) -> tuple[str, Optional[str]]:
+    """(the file's byte order mark, why perfscan must not rewrite it or None): not a file with
+    syntax errors, not one reached through a link out of the project (`root`, real path), not
+    one changed on disk since it was checked. `what` names the edit in the reason ("fix").
     A source that is not on disk (an in-memory check) is planned as it is."""
+    if source.partial:
+        return "", f"the file has syntax errors; no {what} written"
+    target = os.path.realpath(source.path)
+    if not _within(target, root):
+        return "", f"is a link to {target}, outside the project; no {what} written"
     try:
         with open(target, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
         return "", None
     except OSError as error:
-        return "", f"cannot read the file: {error.strerror or error}; no fix written"
+        return "", f"cannot read the file: {error.strerror or error}; no {what} written"
     bom = data.startswith(_UTF8_BOM)
     if (data[len(_UTF8_BOM):] if bom else data) != source.data:
-        return "", "the file changed since it was checked; no fix written"
+        return "", f"the file changed since it was checked; no {what} written"
     return ("\ufeff" if bom else ""), None
 
 
