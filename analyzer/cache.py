@@ -503,6 +503,9 @@ class Cache:
     # Non-source project files the last run's indexes read (tsconfigs, package.json):
     # {rel_path: content digest}. Their current content is part of every index digest.
     inputs: dict = field(default_factory=dict)
+    # What the indexes said of project files they did not read (outside the root, a FIFO, over
+    # the cap), as plain notifications: a warm run builds no index and must still report them.
+    notes: list = field(default_factory=list)
     loaded: bool = False  # a valid file was read
     key: Optional[bytes] = field(default=None, repr=False)  # None: no cache at all
 
@@ -561,10 +564,14 @@ class Cache:
             inputs = data.get("inputs", {})
             if not isinstance(inputs, dict) or not all(isinstance(k, str) and isinstance(v, bytes) for k, v in inputs.items()):
                 return
+            notes = data.get("notes", [])
+            if not isinstance(notes, list) or not all(map(_is_plain_note, notes)):
+                return
         except Exception:  # corrupt or foreign: start afresh
             return
         self.entries = entries
         self.inputs = inputs
+        self.notes = notes
         self.loaded = True
 
     def save(self) -> bool:
@@ -579,6 +586,7 @@ class Cache:
             "check_key": self.check_key,
             "entries": {rel: _entry_to_plain(e) for rel, e in sorted(self.entries.items())},
             "inputs": dict(sorted(self.inputs.items())),
+            "notes": list(self.notes),
         }
         try:
             payload = pickle.dumps(data, protocol=5)

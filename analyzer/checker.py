@@ -201,6 +201,7 @@ class FileChecker:
         self._early_index: Optional[ProjectIndex] = None
         self._full = False
         self._inputs: set[str] = set()
+        self._notes: dict[tuple, Notification] = {}  # note_key -> project file not read
         self.root = root
         self.config = config
         self.rules = select_rules(config, rules)
@@ -230,7 +231,7 @@ class FileChecker:
     def extract(self, file: DiscoveredFile) -> Extracted:
         if self.index is not None and not self.held and not self.early_checked:
             # The next language family starts: the last one's trees are all checked.
-            self._inputs.update(self.project_inputs())
+            self._remember_index()
             self.index = None
             release_memory()
             self._full = False
@@ -311,19 +312,28 @@ class FileChecker:
 
     def project_inputs(self) -> list[str]:
         """Non-source files the derived indexes read (those offering `project_inputs()`)."""
-        found: set[str] = set(self._inputs)
-        for value in list(self.index.derived.values()) if self.index is not None else ():
-            method = getattr(value, "project_inputs", None)
-            if callable(method):
-                try:
-                    found.update(method())
-                except Exception:
-                    pass
-        return sorted(found)
+        return sorted(set(self._inputs).union(*map(derived_reports("project_inputs"), self._indexes())))
+
+    def project_notes(self) -> list[Notification]:
+        """Project files the derived indexes did not read, and why (those offering `project_notes()`)."""
+        notes = dict(self._notes)
+        for index in self._indexes():
+            notes.update((note_key(note), note) for note in derived_reports("project_notes")(index))
+        return [notes[key] for key in sorted(notes)]
+
+    def _indexes(self) -> list[ProjectIndex]:
+        # The early index asks the same project files as the full one, but a file checked early
+        # whose answers hold is never asked again: its reads count too.
+        return [index for index in (self.index, self._early_index) if index is not None]
+
+    def _remember_index(self) -> None:
+        """What the current index read and did not read: it is about to be let go."""
+        self._inputs.update(self.project_inputs())
+        self._notes.update((note_key(note), note) for note in self.project_notes())
 
     def set_index(self, index: ProjectIndex) -> None:
         if self.index is not None:
-            self._inputs.update(self.project_inputs())
+            self._remember_index()
         self.index = index
 
     def check_held(self, rel_path: str) -> Checked:
@@ -389,6 +399,29 @@ class FileChecker:
             findings.extend(ctx.findings)
         apply_suppressions(source, findings, self.rules)
         return findings
+
+
+def derived_reports(method_name: str):
+    """A function giving what an index's derived indexes report through `method_name()`
+    (project_inputs, project_notes): a bug in one must not lose the run."""
+
+    def reports(index: Optional[ProjectIndex]) -> list:
+        found: list = []
+        for value in list(index.derived.values()) if index is not None else ():
+            method = getattr(value, method_name, None)
+            if callable(method):
+                try:
+                    found.extend(method())
+                except Exception:
+                    pass
+        return found
+
+    return reports
+
+
+def note_key(note: Notification) -> tuple:
+    """One notification per project file and reason, whichever process or index gave it."""
+    return (note.path or "", note.kind, note.message)
 
 
 def _release(facts) -> None:

@@ -103,7 +103,8 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
         raise
     finally:
         bar.finish()
-    stats["parsed"], read_inputs, worker_peaks = checkers.finish()
+    stats["parsed"], read_inputs, project_notes, worker_peaks = checkers.finish()
+    ledger.note_project(read_inputs, project_notes)
     stats["workers"] = checkers.workers
     if worker_peaks is not None:
         stats["worker_maxrss_kb"] = worker_peaks
@@ -112,7 +113,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
 
     result = stages.report(ledger, discovery, config.max_file_size)
     if cache is not None:
-        stages.save_cache(cache, ledger, read_inputs)
+        stages.save_cache(cache, ledger)
     stats["results_and_cache_write_s"] = round(clock.lap(), 3)
     stats["total_s"] = clock.total()
     return result

@@ -38,7 +38,7 @@ import traceback
 from multiprocessing.connection import wait
 from typing import Callable, Optional
 
-from .checker import Checked, Extracted, FileChecker
+from .checker import Checked, Extracted, FileChecker, note_key
 from .findings import Notification
 from .memory import tune_gc, worker_share_kb
 from .project import ProjectIndex
@@ -126,13 +126,16 @@ class Checkers:
         """Workers the watchdog stopped and replaced."""
         return self.pool.replaced if self.pool is not None else 0
 
-    def finish(self) -> tuple[int, set, Optional[list]]:
-        """Stop the workers: files parsed, project files the indexes read, workers' peak sizes."""
+    def finish(self) -> tuple[int, set, list, Optional[list]]:
+        """Stop the workers: files parsed, project files the indexes read, notifications about
+        those they did not read, workers' peak sizes."""
         inputs = set(self.local.project_inputs())
+        notes = {note_key(note): note for note in self.local.project_notes()}
         if self.pool is None:
-            return self.local.parsed, inputs, None
+            return self.local.parsed, inputs, list(notes.values()), None
         peaks = self.pool.close()
-        return self.local.parsed + self.pool.parsed, inputs | self.pool.inputs, peaks
+        notes.update(self.pool.notes)
+        return self.local.parsed + self.pool.parsed, inputs | self.pool.inputs, list(notes.values()), peaks
 
     def terminate(self) -> None:
         if self.pool is not None:
@@ -153,7 +156,7 @@ def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb
     tune_gc()  # a spawned worker does not inherit the parent's settings
     checker = FileChecker(root, config, rules, hold_limit_kb=hold_limit_kb, early_families=early_families)
     handlers = {"extract": checker.extract, "check_held": checker.check_held, "check_files": checker.check_file}
-    inputs_sent = 0
+    inputs_sent = notes_sent = 0
     # The summaries this worker made: the parent's index comes without them (see WorkerPool.check).
     produced: dict[str, tuple[str, object]] = {}
     while True:
@@ -184,11 +187,12 @@ def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb
                     produced.update(
                         (out.rel_path, (LANGUAGE_FAMILY[out.language], out.summary)) for out in answers if out.has_facts
                     )
-                # The project files read so far go with the answers when they changed: a worker
-                # stopped by the watchdog cannot be asked at the end.
-                inputs = checker.project_inputs()
-                conn.send(("ok", (answers, inputs if len(inputs) != inputs_sent else None)))
-                inputs_sent = len(inputs)
+                # The project files read (and not read) so far go with the answers when they
+                # changed: a worker stopped by the watchdog cannot be asked at the end.
+                inputs, notes = checker.project_inputs(), checker.project_notes()
+                conn.send(("ok", (answers, inputs if len(inputs) != inputs_sent else None,
+                                  notes if len(notes) != notes_sent else None)))
+                inputs_sent, notes_sent = len(inputs), len(notes)
         except Exception:
             conn.send(("error", traceback.format_exc()))
 
@@ -235,11 +239,11 @@ class _Worker:
         self.pending.extend((op, item) for item in items)
         self.chunks.append(len(items))
 
-    def receive_chunk(self) -> tuple[list, Optional[list]]:
-        answers, inputs = self.receive()
+    def receive_chunk(self) -> tuple[list, Optional[list], Optional[list]]:
+        answers, inputs, notes = self.receive()
         del self.pending[: self.chunks.pop(0)]
         self.answered += len(answers)
-        return answers, inputs
+        return answers, inputs, notes
 
     def receive(self):
         try:
@@ -276,6 +280,7 @@ class WorkerPool:
         self.parsed = 0
         self.replaced = 0  # workers stopped by the watchdog
         self.inputs: set[str] = set()  # project files the workers' indexes read
+        self.notes: dict[tuple, Notification] = {}  # note_key -> project file they did not read
         self.workers = [self._start() for _ in range(count)]
         self._holder: dict[str, _Worker] = {}  # rel_path -> worker that extracted (holds) it
         self._producer: dict[str, _Worker] = {}  # rel_path -> worker that made its summary
@@ -373,8 +378,9 @@ class WorkerPool:
             for conn in wait([worker.conn for worker in busy], self._time_left(busy)):
                 slot = next(i for i, worker in enumerate(self.workers) if worker.conn is conn)
                 worker = self.workers[slot]
-                chunk, inputs = worker.receive_chunk()
+                chunk, inputs, notes = worker.receive_chunk()
                 self.inputs.update(inputs or ())
+                self.notes.update((note_key(note), note) for note in notes or ())
                 answers.extend((worker, answer) for answer in chunk)
                 progress(len(chunk))
                 feed(slot)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import time
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .cache import Cache, Entry, content_digest, file_digest, finding_from_plain, finding_to_plain
 from .cache import note_from_plain, note_to_plain
-from .checker import Checked, Extracted
+from .checker import Checked, Extracted, derived_reports, note_key
 from .discovery import Discovery, DiscoveredFile
 from .findings import Finding
 from .project import ProjectIndex, trace_holds
@@ -44,6 +45,14 @@ class Ledger:
     checked: set[str] = field(default_factory=set)  # checked (phase 2) in this run
     timed_out: set[str] = field(default_factory=set)  # stopped by the watchdog
     findings: list[Finding] = field(default_factory=list)  # found in this run
+    # Project files the indexes read, and notifications about those they did not read (note_key ->
+    # Notification): from this run's indexes, and from the cache while those files are unchanged.
+    project_inputs: set[str] = field(default_factory=set)
+    project_notes: dict = field(default_factory=dict)
+
+    def note_project(self, inputs, notes) -> None:
+        self.project_inputs.update(inputs)
+        self.project_notes.update((note_key(note), note) for note in notes)
 
     def family_digest(self, family: str) -> bytes:
         return _family_digests(self.entries, repr(sorted(self.inputs_now.items())).encode())[family]
@@ -89,7 +98,12 @@ def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict, max
     previous_inputs = sorted(cache.inputs) if cache is not None else []
     inputs_now = {rel: file_digest(discovery.root, rel) for rel in previous_inputs}
     files = {f.rel_path: f for f in discovery.files}
-    return Ledger(discovery.root, files, entries, to_extract, inputs_now, stats)
+    ledger = Ledger(discovery.root, files, entries, to_extract, inputs_now, stats)
+    if cache is not None and inputs_now == cache.inputs:
+        # Said by the indexes over these very project files. (When one changed, every file's
+        # questions are asked again this run: the notes come from this run alone.)
+        ledger.note_project((), map(note_from_plain, cache.notes))
+    return ledger
 
 
 def family_work(ledger: Ledger, family: str) -> tuple[list[DiscoveredFile], list[str]]:
@@ -143,6 +157,9 @@ def plan_recheck(ledger: Ledger, extracted: list[Extracted], family_index: Famil
             stats["findings_replayed"] += 1
         else:
             stale.append(rel)
+    if family_index.index is not None:  # the answers just replayed read project files here
+        ledger.note_project(derived_reports("project_inputs")(family_index.index),
+                            derived_reports("project_notes")(family_index.index))
     held = [out.rel_path for out in extracted if out.held]
     # Files whose trees were let go to stay under the memory cap are parsed again.
     stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
@@ -184,6 +201,7 @@ def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResul
     """Results, cached and new, in one deterministic order."""
     result = RunResult(root=ledger.root, missing_paths=list(discovery.missing_paths), stats=ledger.stats)
     result.notifications.extend(discovery.notifications)
+    result.notifications.extend(ledger.project_notes.values())
     result.findings.extend(ledger.findings)
     for rel in sorted(ledger.entries):
         entry = ledger.entries[rel]
@@ -202,9 +220,16 @@ def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResul
     return result
 
 
-def save_cache(cache: Cache, ledger: Ledger, read_inputs: set[str]) -> None:
+def save_cache(cache: Cache, ledger: Ledger) -> None:
     """Keep what this run learnt; a warm run over an unchanged tree rewrites nothing."""
     entries, root, inputs_now = ledger.entries, ledger.root, ledger.inputs_now
+    # A project file that was not read (a FIFO, over the cap) is an input too: once it can be
+    # read, the indexes answer differently. One outside the root is never read at all.
+    read_inputs = ledger.project_inputs | {
+        note.path for note in ledger.project_notes.values()
+        if note.path and not posixpath.isabs(note.path) and not note.path.startswith("../")
+    }
+    notes = [note_to_plain(ledger.project_notes[key]) for key in sorted(ledger.project_notes)]
     if read_inputs:
         cache.inputs = {rel: file_digest(root, rel) for rel in sorted(read_inputs | set(inputs_now))}
         if cache.inputs != inputs_now:
@@ -223,6 +248,8 @@ def save_cache(cache: Cache, ledger: Ledger, read_inputs: set[str]) -> None:
             changed = True
     for rel in [r for r in cache.entries if r not in ledger.files and not os.path.exists(os.path.join(root, r))]:
         del cache.entries[rel]
+    if notes != cache.notes:
+        cache.notes, changed = notes, True
     if changed or read_inputs and cache.inputs != inputs_now or (len(cache.entries), True) != before:
         cache.save()
 
