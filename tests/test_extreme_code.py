@@ -279,3 +279,34 @@ def test_row_columns_agree_with_encoding_the_prefix():
             unit_col = len(line[:index].encode("utf-16-le")) // 2
             assert columns.unit_column(byte_col) == unit_col
             assert columns.index_of_unit(unit_col) == index
+
+
+def _tsx_render(expression: str) -> str:
+    return TSX_HEAD + "export function App(p: any) {\n  const v = " + expression + ";\n  return <div>{v}</div>;\n}\n"
+
+
+# name: (files for a size n, findings expected at size n, a size where the time is measurable)
+NESTING_GROWTH_CASES = {
+    # Each engine's check walked up to its function, each step a tree-sitter walk from the root.
+    "engines in chained conditional expressions": (
+        lambda n: {"app.py": "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\napp = FastAPI()\n\n"
+                   "@app.get('/x')\nasync def route(a, u):\n    e = "
+                   + "create_engine(u) if a else\\\n        " * n + "create_engine(u)\n"},
+        lambda n: n + 1, 200,
+    ),
+    # PF101 and PF102 each walked to the top of the chain from every call in it.
+    "sorts chained on a prop": (lambda n: {"App.tsx": _tsx_render("p.items" + "\n    .sort()" * n)}, lambda n: n, 150),
+    # Every call qualified the whole chain below it.
+    "method chain on a blocking call": (
+        lambda n: {"app.py": "import requests\n\nasync def f(u):\n    x = requests.get(u)" + ".b()" * n + "\n"},
+        lambda n: 1, 400,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NESTING_GROWTH_CASES))
+def test_time_grows_linearly_with_nesting(name):
+    files, expected, n = NESTING_GROWTH_CASES[name]
+    for size in (n, n * GROWTH):
+        assert len(_findings(files(size))) == expected(size)
+    assert _time_ratio(lambda size: check_text(files(size)), n) < MAX_TIME_RATIO

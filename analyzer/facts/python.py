@@ -415,6 +415,10 @@ class PythonFacts:
         self._globals: dict[int, set] = {}
         self._attribute_types: dict[tuple[str, str], Optional[str]] = {}
         self._calls_by_id: dict[int, CallFact] = {}
+        # While calls are collected (the model is complete then): (call node id, binding key,
+        # position) -> what the call returns, as _qualify answers, so each call of a long method
+        # chain does not qualify the whole chain below it again.
+        self._call_results: Optional[dict] = None
         self._router_prefixes: dict[str, str] = {}
         self._key_memo: dict[int, Optional[int]] = {}
         self._call_loops: dict[int, tuple] = {}
@@ -693,6 +697,8 @@ class PythonFacts:
             self._bind(own_key, param.name, binding)
 
     def _decorator_names(self, node) -> set:
+        if node.type == "lambda":
+            return set()  # never decorated; and its parent is a walk from the root (nested lambdas)
         parent = node.parent
         if parent is None or parent.type != "decorated_definition":
             return set()
@@ -995,28 +1001,41 @@ class PythonFacts:
         valid code. The outer steps are collected first and applied from the innermost out;
         a run of attributes on a reference is joined once, not copied at every step."""
         steps = []  # outer to inner: attribute or call nodes
+        call_results = self._call_results
+        known = _MISSING
         while node is not None:
             kind = node.type
             if kind == "attribute":
                 steps.append(node)
                 node = node.child_by_field_name("object")
             elif kind == "call":
+                if call_results is not None:
+                    known = call_results.get((node.id, key, pos), _MISSING)
+                    if known is not _MISSING:
+                        break  # qualified already, for another call of the same chain
                 steps.append(node)
                 node = node.child_by_field_name("function")
             elif kind == "parenthesized_expression" and node.named_children:
                 node = node.named_children[0]
             else:
                 break
-        resolved = self._qualify_name(node, key, pos) if node is not None and node.type == "identifier" else None
+        if known is not _MISSING:
+            resolved = known
+        else:
+            resolved = self._qualify_name(node, key, pos) if node is not None and node.type == "identifier" else None
         pending: list = []  # attribute names on a reference, not joined yet
         for step in reversed(steps):
-            if resolved is None:
-                return None
+            if resolved is None:  # and so is every outer step
+                if call_results is not None and step.type == "call":
+                    call_results[(step.id, key, pos)] = None
+                continue
             if step.type == "call":
                 if pending:
                     resolved = ("ref", ".".join([resolved[1], *pending]))
                     pending = []
                 resolved = self._call_result(resolved)
+                if call_results is not None:
+                    call_results[(step.id, key, pos)] = resolved
                 continue
             attribute = step.child_by_field_name("attribute")
             if attribute is None:
@@ -1098,6 +1117,8 @@ class PythonFacts:
     # -- pass 3: decorators, routes, awaits, calls ----------------------------
 
     def _collect_decorators(self, function: FunctionFact) -> None:
+        if function.node.type == "lambda":
+            return
         parent = function.node.parent
         if parent is None or parent.type != "decorated_definition":
             return
@@ -1157,6 +1178,7 @@ class PythonFacts:
                 awaited.add(inner.id)
         functions_by_id, parent_key, call_loops = self._functions_by_id, self._parent_key, self._call_loops
         text, qualify, binding_key = self._text, self._qualify, self._binding_key
+        self._call_results = {}
         for node in calls:
             node_id = node.id
             function = node.child_by_field_name("function")
@@ -1177,6 +1199,7 @@ class PythonFacts:
             self._calls_by_id[node_id] = fact
             if scope is not None:
                 scope.calls.append(fact)
+        self._call_results = None
         for fact in self.calls:
             offload_index = self._offload_index(fact)
             if offload_index is None:

@@ -249,6 +249,11 @@ class TsxFacts:
         self._class_components: dict[int, Owner] = {}  # class node id -> owner
         self._enclosing_cache: dict[int, object] = {}
         self._callee_cache: dict[int, Optional[str]] = {}
+        self._chain_tops: dict[int, object] = {}  # call id -> outermost call of its method chain
+        self._outer_by_call: Optional[dict] = None  # see _outer_calls
+        # function id -> {node id: Binding}: root_binding's answers (names resolve the same
+        # anywhere in one function), so the calls of a long chain do not each classify it all.
+        self._classified: dict = {}
 
     # -- public queries ---------------------------------------------------------
 
@@ -279,6 +284,41 @@ class TsxFacts:
         for passed_key in passed:
             cache[passed_key] = found
         return found
+
+    def chain_top(self, call):
+        """`xs.slice().sort(f).map(g)`: the outermost call of the method chain `call` is in (the
+        call itself outside a chain)."""
+        outer_calls = self._outer_calls()
+        tops = self._chain_tops
+        passed = []
+        node = call
+        while node.id not in tops:
+            passed.append(node.id)
+            outer = outer_calls.get(node.id)
+            if outer is None:
+                break
+            node = outer
+        top = tops.get(node.id, node)
+        for key in passed:
+            tops[key] = top
+        return top
+
+    def is_chained(self, call) -> bool:
+        """Whether a method is called on the result of `call` (`xs.slice()` in `xs.slice().sort()`)."""
+        return call.id in self._outer_calls()
+
+    def _outer_calls(self) -> dict:
+        """Call id -> the call made on its result, found from every call down to its receiver:
+        asking a node for its parent makes tree-sitter descend from the root, so walking up a
+        chain of n calls from each of them was cubic."""
+        if self._outer_by_call is None:
+            self._outer_by_call = {}
+            for call in self.calls:
+                callee = call.child_by_field_name("function")
+                receiver = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
+                if receiver is not None and receiver.type == "call_expression":
+                    self._outer_by_call[receiver.id] = call
+        return self._outer_by_call
 
     def render_owner(self, node) -> Optional[Owner]:
         """The component or hook during whose render `node` runs, or None.
@@ -326,7 +366,11 @@ class TsxFacts:
         `state.list.items` -> `state` (part of it); `[...xs]`, `xs.slice()` ->
         a fresh array. `scope` is a node to resolve names at (default: `expr`).
         """
-        return self._classify(expr, scope if scope is not None else expr)
+        if self._unbound is not None:
+            self._bind_pending()  # answers are kept: they must come from the finished model
+        at = scope if scope is not None else expr
+        function = at if at.type in FUNCTION_TYPES else self.enclosing_function(at)
+        return self._classify(expr, at, memo=self._classified.setdefault(function.id if function else None, {}))
 
     def summary(self) -> dict:
         """What other files need: exports (with component/memo info), star re-exports, imports."""
@@ -1123,12 +1167,13 @@ class TsxFacts:
         else:
             self._bind_pattern(left, Binding(UNKNOWN, "", left), scope)
 
-    def _classify(self, expr, at, declaring: bool = False) -> Binding:
+    def _classify(self, expr, at, declaring: bool = False, memo: Optional[dict] = None) -> Binding:
         """What the value of expression `expr` (at node `at`) is, as a Binding.
 
         Member chains, ternaries and `??`/`||`/`&&` nest to any depth in valid code, so this
         is a loop over an explicit stack, not recursion: a node waits for its operands'
-        Bindings (on `values`), then combines them."""
+        Bindings (on `values`), then combines them. `memo` (node id -> Binding), once the
+        binding model is complete, keeps every sub-expression's answer."""
         values: list = []
         stack: list = [(expr, None)]  # (node, None) to classify, (node, operand count) to combine
         while stack:
@@ -1137,11 +1182,19 @@ class TsxFacts:
                 results = values[len(values) - operands:]
                 del values[len(values) - operands:]
                 values.append(self._combine(node, results))
+                if memo is not None:
+                    memo[node.id] = values[-1]
                 continue
             node = unwrap(node)
+            known = memo.get(node.id) if memo is not None and node is not None else None
+            if known is not None:
+                values.append(known)
+                continue
             inner = self._operands(node)
             if inner is None:
                 values.append(self._classify_leaf(node, at))
+                if memo is not None and node is not None:
+                    memo[node.id] = values[-1]
             else:
                 stack.append((node, len(inner)))
                 stack.extend((child, None) for child in reversed(inner))

@@ -225,6 +225,7 @@ class EnginePerRequest(Rule):
         candidates = [c for c in ctx.facts.calls if c.callee in ENGINE_FACTORIES and c.scope is not None]
         if not candidates:
             return ()
+        guarded: dict = {}  # function id -> ids of its calls under a lazy-singleton test
         for call in candidates:
             scope = call.scope
             if scope.route is not None and confirm_route(scope.route, ctx.index) is None:
@@ -232,7 +233,7 @@ class EnginePerRequest(Rule):
             why = per_request_reason(ctx.index, scope.qualname)
             if why is None and scope.route is not None:
                 why = f"route `{scope.route.display}`"
-            if why is None or self._cached(ctx, scope) or self._lazy_singleton(ctx, call):
+            if why is None or self._cached(ctx, scope) or self._lazy_singleton(ctx, call, guarded):
                 continue
             kind = ENGINE_FACTORIES[call.callee]
             name = call.callee.rsplit(".", 1)[-1]
@@ -253,13 +254,37 @@ class EnginePerRequest(Rule):
         )
 
     @staticmethod
-    def _lazy_singleton(ctx, call) -> bool:
-        node = call.node.parent
-        while node is not None and node.id != call.scope.node.id:
-            if node.type == "if_statement":
+    def _lazy_singleton(ctx, call, guarded: dict) -> bool:
+        """Whether an `if ... None` / `if not ...` between the call and its function guards it.
+
+        Answered from one walk down each function (`guarded`: function id -> ids of the guarded
+        calls), not a walk up from each call: tree-sitter finds a parent by descending from the
+        root, so walking up from 1,500 calls nested in conditional expressions took a minute."""
+        scope = call.scope.node
+        node = call.node
+        if not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
+            return False  # not inside its function's node (a decorator): no test between them
+        calls = guarded.get(scope.id)
+        if calls is None:
+            calls = guarded[scope.id] = EnginePerRequest._guarded_calls(ctx, scope)
+        return node.id in calls
+
+    @staticmethod
+    def _guarded_calls(ctx, scope) -> set:
+        """Ids of the calls in function `scope` (not in functions nested in it) inside an
+        `if` statement testing for None or a negation, its condition and branches included."""
+        found = set()
+        stack = [(child, False) for child in scope.children]
+        while stack:
+            node, under = stack.pop()
+            kind = node.type
+            if kind in ("function_definition", "lambda"):
+                continue  # its own scope: the walk up from its calls stopped at it
+            if kind == "call" and under:
+                found.add(node.id)
+            elif kind == "if_statement" and not under:
                 condition = node.child_by_field_name("condition")
                 text = ctx.source.node_text(condition) if condition is not None else ""
-                if "None" in text or text.startswith("not "):
-                    return True
-            node = node.parent
-        return False
+                under = "None" in text or text.startswith("not ")
+            stack.extend((child, under) for child in node.children)
+        return found

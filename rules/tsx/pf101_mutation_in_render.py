@@ -391,7 +391,7 @@ class MutationInRender(Rule):
             receiver_text = facts.text(receiver)
             verb = IN_PLACE_METHODS.get(method) or GROWING_METHODS[method]
             fix = None
-            result_used = _result_used(call)
+            result_used = _result_used(facts, call)
             optional = any(child.type == "optional_chain" for child in callee.children)
             if method in ("sort", "reverse") and result_used and not optional:
                 fix = Fix(
@@ -413,11 +413,14 @@ def _reported(binding, method: str) -> bool:
     return binding.kind == model.MODULE and binding.value_kind in MODULE_DATA
 
 
-def _result_used(call) -> bool:
-    node = call
-    while node.parent is not None and node.parent.type in model.TRANSPARENT_TYPES:
-        node = node.parent
-    return node.parent is None or node.parent.type not in ("expression_statement", "sequence_expression")
+def _result_used(facts, call) -> bool:
+    if facts.is_chained(call):
+        return True  # a method is called on it
+    # One `.parent` per step: each is a walk down from the root, as deep as the call.
+    parent = call.parent
+    while parent is not None and parent.type in model.TRANSPARENT_TYPES:
+        parent = parent.parent
+    return parent is None or parent.type not in ("expression_statement", "sequence_expression")
 
 
 def _capitalize(text: str) -> str:

@@ -251,7 +251,7 @@ class MissingUseMemo(Rule):
         if owner is None or _inside_memo(facts, call, owner):
             return None
         receiver = model.unwrap(callee.child_by_field_name("object"))
-        top = _chain_top(call)
+        top = facts.chain_top(call)
         if name in ("sort", "toSorted"):
             data = facts.root_binding(receiver)
             if name == "sort" and data.kind != model.FRESH_ARRAY:
@@ -285,7 +285,7 @@ class MissingUseMemo(Rule):
             return None
         if outer_function.start_byte <= data.node.start_byte < outer_function.end_byte:
             return None  # the element's own list
-        outer_top = _chain_top(outer_call)
+        outer_top = facts.chain_top(outer_call)
         return outer_top, owner, (f"`{_short(facts.text(outer_top))}` runs `.{name}` over {_data_name(facts, receiver)} "
                                   f"for every item on every render (O(n·m))")
 
@@ -351,15 +351,6 @@ def _inside_memo(facts, node, owner) -> bool:
             return True
         function = facts.enclosing_function(function)
     return False
-
-
-def _chain_top(call):
-    """`xs.slice().sort(f).map(g)`: the whole chain from any call in it."""
-    node = call
-    while node.parent is not None and node.parent.type == "member_expression" and node.parent.parent is not None \
-            and node.parent.parent.type == "call_expression":
-        node = node.parent.parent
-    return node
 
 
 def _data_name(facts, receiver) -> str:
