@@ -319,7 +319,27 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
         sys.exit(EXIT_ERROR)
     if any(n.kind == "internal-error" for n in result.notifications):
         sys.exit(EXIT_ERROR)
+    lost = _lost_files(result)
+    if lost:  # files were there, none could be read: the run analysed nothing
+        _fail(f"no file could be checked ({lost})")
     sys.exit(EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN)
+
+
+# Notification kinds of a source file that was found but could not be checked, as the error names them.
+_LOST_FILE_KINDS = {"unreadable": "unreadable", "decode": "undecodable", "binary": "binary", "too-large": "too large",
+                    "special-file": "not a regular file", "timeout": "timed out", "crashed": "crashed"}
+
+
+def _lost_files(result) -> str:
+    """"2 undecodable, 1 binary" when no file was checked and some could not be; else "".
+    A tree with no source file at all (only a README) checked nothing and lost nothing."""
+    if result.files_checked:
+        return ""
+    counts: dict[str, int] = {}
+    for note in result.notifications:
+        if note.kind in _LOST_FILE_KINDS:
+            counts[_LOST_FILE_KINDS[note.kind]] = counts.get(_LOST_FILE_KINDS[note.kind], 0) + 1
+    return ", ".join(f"{counts[name]} {name}" for name in _LOST_FILE_KINDS.values() if name in counts)
 
 
 @cli.command("rules")

@@ -200,7 +200,7 @@ GROWTH = 4
 MAX_TIME_RATIO = 9  # linear ~4, quadratic ~16
 
 
-def _time_ratio(run, n: int, tries: int = 3) -> float:
+def _time_ratio(run, n: int, tries: int = 5) -> float:
     import time
 
     def timed(size):
@@ -262,7 +262,7 @@ def test_utf16_columns_on_a_long_line_take_time_linear_in_the_line():
         for byte_col in range(0, len(line), 7):
             source.column(0, byte_col)
 
-    assert _time_ratio(run, 4000) < MAX_TIME_RATIO
+    assert _time_ratio(run, 20_000) < MAX_TIME_RATIO
 
 
 def test_row_columns_agree_with_encoding_the_prefix():
@@ -310,3 +310,45 @@ def test_time_grows_linearly_with_nesting(name):
     for size in (n, n * GROWTH):
         assert len(_findings(files(size))) == expected(size)
     assert _time_ratio(lambda size: check_text(files(size)), n) < MAX_TIME_RATIO
+
+
+# -- exit status when files cannot be checked (ruff's convention: 0 clean, 1 findings, 2 error) ----
+
+
+def _cli(tmp_path, files: dict, *args):
+    from click.testing import CliRunner
+
+    from perfscan.cli import cli
+
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    return CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache", "--jobs", "1", *args])
+
+
+def test_a_tree_whose_only_files_cannot_be_checked_is_an_error(tmp_path):
+    out = _cli(tmp_path, {"app.py": b"x = '\xff'\n"})
+    assert out.exit_code == 2, out.output
+    assert "perfscan: error: no file could be checked (1 undecodable)" in out.stderr
+    assert "app.py:1: cannot decode file as UTF-8" in out.stderr
+
+    out = _cli(tmp_path, {"lib.py": b"\x00\x01" * 10, "big.py": b"x = 1\n" * 100}, "--max-file-size", "500")
+    assert out.exit_code == 2, out.output
+    assert "perfscan: error: no file could be checked (1 undecodable, 1 binary, 1 too large)" in out.stderr
+
+
+def test_files_that_cannot_be_checked_next_to_a_checked_one_only_add_notes(tmp_path):
+    out = _cli(tmp_path, {"bad.py": b"x = '\xff'\n", "good.py": b"def f():\n    return 1\n"})
+    assert out.exit_code == 0, out.output
+    assert "bad.py:1: cannot decode file as UTF-8" in out.stderr
+    assert "no file could be checked" not in out.stderr
+    assert "No performance findings in 1 file." in out.stdout
+
+    out = _cli(tmp_path, {"slow.py": b"import requests\n\nasync def f(u):\n    requests.get(u)\n"})
+    assert out.exit_code == 1, out.output  # the finding decides, the undecodable file does not
+
+
+def test_a_tree_without_source_files_is_checked_and_clean(tmp_path):
+    out = _cli(tmp_path, {"README.md": b"# nothing to check\n", "data.bin": b"\x00\xff"})
+    assert out.exit_code == 0, out.output
+    assert "No performance findings in 0 files." in out.stdout
+    assert "error" not in out.stderr
