@@ -8,6 +8,7 @@ while memory permits. One lives in the parent for an in-process run, one in each
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -88,17 +89,43 @@ def partial_parse_notification(source: SourceFile) -> Notification:
     """Where the first syntax error is: the file is still checked, its findings may be incomplete."""
     node = _first_error(source.tree.root_node)
     line = col = None
+    message = "syntax error: file parsed partially, findings in it may be incomplete"
     if node is not None:
         line = node.start_point[0] + 1
         col = source.column(node.start_point[0], node.start_point[1])
+        construct = _parser_limit(source, node)
+        if construct:
+            message = (f"perfscan's parser (tree-sitter-typescript) cannot read {construct}, which is valid code:"
+                       " the rest of the file is checked, findings in it may be incomplete")
     return Notification(
         "warning",
-        "syntax error: file parsed partially, findings in it may be incomplete",
+        message,
         source.rel_path,
         line=line,
         col=col,
         kind="partial-parse",
     )
+
+
+# Valid TypeScript/TSX that tree-sitter-typescript 0.23 (the newest release) fails on.
+_STYLED_GENERIC = re.compile(rb"\bstyled(?:\.\w+|\([^()]*\))(?:\.attrs\([^()]*\))?\s*<[^`]*>\s*$")
+_TYPEOF_IMPORT = re.compile(rb"<\s*typeof\s+import\s*\(")
+
+
+def _parser_limit(source: SourceFile, node) -> str:
+    """The construct perfscan's parser is known not to read at error `node` ("" when not one of them)."""
+    if source.language not in ("tsx", "typescript"):
+        return ""
+    data = source.data
+    line_start = data.rfind(b"\n", 0, node.start_byte) + 1
+    before = data[line_start:node.start_byte]
+    if data[node.start_byte:node.start_byte + 1] == b"&" and node.parent is not None and node.parent.type.startswith("jsx"):
+        return "a bare `&` in JSX text"
+    if _STYLED_GENERIC.search(before):
+        return "a styled-components generic (`styled.div<Props>`…``)"
+    if _TYPEOF_IMPORT.search(before):
+        return "a `typeof import(\"…\")` type argument"
+    return ""
 
 
 def _first_error(node):

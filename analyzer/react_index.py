@@ -41,6 +41,10 @@ BUILD_CONFIGS = (
 )
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")  # JSONC allows `[1, 2,]`; json does not
 COMPILER_IN_CONFIG = re.compile(r"babel-plugin-react-compiler|\breactCompiler\s*:\s*(true|\{)")
+_VERSION_NUMBER = re.compile(r"\d+")  # the major version in "^18.2.0", "~19", ">=18 <20"
+# The compiler's option: "infer" (default: components and hooks), "annotation" (only functions
+# marked "use memo"), "syntax", "all".
+COMPILATION_MODE = re.compile(r"""\bcompilationMode["']?\s*:\s*["'](\w+)["']""")
 MAX_EXPORT_DEPTH = 32
 
 
@@ -127,6 +131,18 @@ def configured_memo_wrappers(index) -> tuple:
 def compiler_for(index, rel_path: str) -> str:
     """Why the React Compiler compiles `rel_path` ("" when it does not)."""
     return react_index(index).compiler_for(rel_path)
+
+
+@question
+def react_major_version(index, rel_path: str) -> Optional[int]:
+    """The major version of React the nearest package.json declaring `react` asks for (None: unknown)."""
+    return react_index(index).react_major_version(rel_path)
+
+
+@question
+def compilation_mode_for(index, rel_path: str) -> str:
+    """The React Compiler's `compilationMode` for `rel_path` ("infer" unless a build config sets it)."""
+    return react_index(index).compilation_mode_for(rel_path)
 
 
 def parse_jsonc(text: str):
@@ -430,6 +446,7 @@ class ReactIndex:
     def _find_compiler(self) -> dict:
         """{project-relative directory: reason} for each package that compiles with the React Compiler."""
         setting = self.settings.get("react_compiler", "auto")
+        self._compilation_modes: dict[str, str] = {}
         if setting == "on":
             return {"": "the configuration sets `react-compiler = \"on\"`"}
         if setting == "off":
@@ -460,20 +477,48 @@ class ReactIndex:
                             return f"`{join('package.json')}` depends on `{name}`"
         if package is None and self._read(join("tsconfig.json")) is None and directory:
             return ""  # not a package root: no build config to look at
+        reason = ""
         for name in BUILD_CONFIGS:
             text = self._read(join(name))
             if text and COMPILER_IN_CONFIG.search(text):
-                return f"`{join(name)}` enables the React Compiler"
-        return ""
+                reason = reason or f"`{join(name)}` enables the React Compiler"
+                mode = COMPILATION_MODE.search(text)
+                if mode:
+                    self._compilation_modes[directory] = mode.group(1)
+        return reason
 
     def compiler_for(self, rel_path: str) -> str:
         """Why `rel_path` is compiled by the React Compiler ("" when it is not)."""
+        directory = self._compiler_directory(rel_path)
+        return self._compiler_dirs[directory] if directory is not None else ""
+
+    def compilation_mode_for(self, rel_path: str) -> str:
+        directory = self._compiler_directory(rel_path)
+        return self._compilation_modes.get(directory, "infer") if directory is not None else "infer"
+
+    def react_major_version(self, rel_path: str) -> Optional[int]:
+        directory = posixpath.dirname(rel_path)
+        while True:
+            package = self._json(posixpath.join(directory, "package.json") if directory else "package.json")
+            if isinstance(package, dict):
+                for section in ("dependencies", "peerDependencies", "devDependencies"):
+                    deps = package.get(section)
+                    spec = deps.get("react") if isinstance(deps, dict) else None
+                    if isinstance(spec, str):
+                        match = _VERSION_NUMBER.search(spec)
+                        return int(match.group()) if match and not spec.startswith(("workspace:", "file:", "link:")) else None
+            if not directory:
+                return None
+            directory = posixpath.dirname(directory)
+
+    def _compiler_directory(self, rel_path: str) -> Optional[str]:
+        """The nearest package folder holding `rel_path` that compiles with the React Compiler."""
         directory = posixpath.dirname(rel_path)
         while True:
             if directory in self._compiler_dirs:
-                return self._compiler_dirs[directory]
+                return directory
             if not directory:
-                return ""
+                return None
             directory = posixpath.dirname(directory)
 
 

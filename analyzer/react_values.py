@@ -16,11 +16,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import weakref
 from typing import Optional
 
 from .facts import tsx as model
 from .findings import Fix, Related, Span, TextEdit
-from .react_index import (compiler_for, configured_memo_wrappers, memoized_child, memoized_module_default,
+from .react_index import (compilation_mode_for, compiler_for, configured_memo_wrappers, memoized_child, memoized_module_default,
                           wraps_in_memo)
 
 FUNCTION_NODES = frozenset({"arrow_function", "function_expression", "function"})
@@ -45,10 +46,9 @@ def memo_target(ctx, tag: str, at) -> Optional[MemoTarget]:
     cannot be read."""
     facts = ctx.facts
     head, _, member = tag.partition(".")
-    if not member:
-        local = _local_memo(ctx, tag, at)
-        if local is not None:
-            return local
+    local = _local_memo(ctx, tag, at) if not member else _local_member_memo(ctx, tag, head, member, at)
+    if local is not None:
+        return local
     if head in facts.imports:
         if facts.lookup(head, at) is not facts.module_scope.get(head):
             return None  # shadowed by a local name
@@ -89,6 +89,30 @@ def _local_memo(ctx, tag: str, at) -> Optional[MemoTarget]:
     return _memo_call_target(ctx, tag, memo_node, facts._argument(memo_node, 1))
 
 
+def _local_member_memo(ctx, tag: str, head: str, member: str, at) -> Optional[MemoTarget]:
+    """`<Parts.Item>` with `const Parts = { Item: memo(...) }` (or `{ Item }`, `{ Item: MemoItem }`
+    naming a memoized component) at module level."""
+    facts = ctx.facts
+    binding = facts.lookup(head, at)
+    value = model.unwrap(binding.value) if binding is not None and binding.kind == model.MODULE and binding.value is not None else None
+    if value is None or value.type != "object" or "." in member:
+        return None
+    for entry in value.named_children:
+        if entry.type == "shorthand_property_identifier" and facts.text(entry) == member:
+            return _local_memo(ctx, member, value)
+        key = entry.child_by_field_name("key") if entry.type == "pair" else None
+        if key is None or facts.text(key).strip("'\"") != member:
+            continue
+        item = model.unwrap(entry.child_by_field_name("value"))
+        if item is not None and item.type == "identifier":
+            return _local_memo(ctx, facts.text(item), value)
+        wrap = facts._wrap_of(tag, item) if item is not None else None
+        if wrap is None or wrap.lazy is not None or not wraps_in_memo(wrap.wrappers, configured_memo_wrappers(ctx.index)):
+            return None
+        return _memo_call_target(ctx, tag, wrap.call, wrap.compare)
+    return None
+
+
 def _memo_call_target(ctx, tag: str, call, compare) -> Optional[MemoTarget]:
     compared = None
     if compare is not None:
@@ -106,6 +130,7 @@ class Unstable:
     node: object  # the expression that creates it
     binding: Optional[model.Binding] = None  # the local name it is bound to, if any
     in_loop: bool = False  # created inside an array callback (`.map(...)`): no hook can wrap it there
+    default: bool = False  # the default value of a destructured prop (`{ items = [] }`), used when it is not passed
 
     @property
     def hook(self) -> str:
@@ -120,6 +145,8 @@ class Unstable:
             "derived array": "a new array",
             "element": "a new JSX element",
             "bound function": "a new bound function",
+            "regular expression": "a new regular expression",
+            "class": "a new class",
         }[self.kind]
 
     def origin(self, facts) -> str:
@@ -129,17 +156,22 @@ class Unstable:
         node = self.node
         return {
             "function": "the inline arrow function" if node.type == "arrow_function" else "the inline function",
-            "object": "the object literal",
-            "array": "the array literal",
-            "derived array": f"`{_short(facts.text(node))}`",
+            "object": "the object literal" if node.type == "object" else f"`{short_text(facts.text(node))}`",
+            "array": "the array literal" if node.type == "array" else f"`{short_text(facts.text(node))}`",
+            "derived array": f"`{short_text(facts.text(node))}`",
             "element": "the JSX element",
-            "bound function": f"`{_short(facts.text(node))}`",
+            "bound function": f"`{short_text(facts.text(node))}`",
         }[self.kind]
 
 
-def _short(text: str, limit: int = 40) -> str:
+def short_text(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# `Array(3)`, `Object()`: called without `new`, these still build a new value each time.
+_FRESH_CALLS = {"Array": "array", "Object": "object"}
+_FRESH_CONSTRUCTORS = {"Array": "array", "Function": "function"}  # any other `new X()` is "object"
 
 
 def _expression_kind(facts, node) -> Optional[str]:
@@ -152,6 +184,10 @@ def _expression_kind(facts, node) -> Optional[str]:
         return "array"
     if kind in JSX_NODES:
         return "element"
+    if kind == "regex":  # a literal makes a new RegExp object each time it is evaluated
+        return "regular expression"
+    if kind == "class":
+        return "class"
     if kind == "call_expression":
         name = facts._callee_name(node)
         callee = model.unwrap(node.child_by_field_name("function"))
@@ -164,18 +200,28 @@ def _expression_kind(facts, node) -> Optional[str]:
             first = model.unwrap(facts._argument(node, 0))
             if first is not None and first.type == "object":
                 return "object"
-    if kind == "new_expression":
+        if callee is not None and callee.type == "identifier" and name in _FRESH_CALLS \
+                and facts.lookup(name, node) is None:  # the global, not a local or an import of that name
+            return _FRESH_CALLS[name]
+    if kind == "new_expression":  # `new Map()`, `new Date()`, `new Intl.NumberFormat()`: a new object each time
         ctor = node.child_by_field_name("constructor")
-        if ctor is not None and facts.text(ctor) in ("Map", "Set", "Array", "Object", "Date", "WeakMap"):
-            return "object"
+        return _FRESH_CONSTRUCTORS.get(facts.text(ctor) if ctor is not None else "", "object")
     return None
 
 
-def unstable_value(facts, expr, owner) -> Optional[Unstable]:
+# How many local names one value may be followed through (`a = b`, `b = cond ? [] : c`, ...).
+_MAX_FOLLOW = 8
+
+
+def unstable_value(facts, expr, owner, fallbacks: bool = False, _depth: int = 0) -> Optional[Unstable]:
     """The value `expr` evaluates to, when it is new on every render of `owner`; else None.
 
     Ternary branches and `&&`/`||`/`??` operands may nest to any depth: they are searched
-    in source order with a stack, not by recursion; the first unstable one wins."""
+    in source order with a stack, not by recursion; the first unstable one wins. Local names
+    are followed to the value they hold where `expr` reads them (see `_unstable_name`). With
+    `fallbacks`, a value used when someone else's data is missing counts as new: a local name
+    holding either (`const items = props.items ?? []`, as the inline `props.items ?? []` does)
+    and the default of a destructured prop (`{ items = [] }`, `Unstable.default`)."""
     if owner is None:
         return None
     stack = [expr]
@@ -186,6 +232,9 @@ def unstable_value(facts, expr, owner) -> Optional[Unstable]:
         if node.type == "ternary_expression":
             stack.extend(reversed([node.child_by_field_name(b) for b in ("consequence", "alternative")]))
             continue
+        if node.type == "assignment_expression":  # `a = b = () => {}`: the value assigned
+            stack.append(node.child_by_field_name("right"))
+            continue
         if node.type == "binary_expression":
             operator = node.child_by_field_name("operator")
             op = facts.text(operator) if operator is not None else ""
@@ -193,35 +242,146 @@ def unstable_value(facts, expr, owner) -> Optional[Unstable]:
                 sides = ("right",) if op == "&&" else ("left", "right")
                 stack.extend(reversed([node.child_by_field_name(side) for side in sides]))
             continue
-        found = _unstable_leaf(facts, node, owner)
+        found = _unstable_leaf(facts, node, owner, fallbacks, _depth)
         if found is not None:
             return found
     return None
 
 
-def _unstable_leaf(facts, node, owner) -> Optional[Unstable]:
+def _unstable_leaf(facts, node, owner, fallbacks: bool, depth: int) -> Optional[Unstable]:
     kind = _expression_kind(facts, node)
     if kind is not None:
-        return Unstable(kind, node, None, _in_loop(facts, facts.enclosing_function(node) if node.type not in FUNCTION_NODES
-                                                      else facts.enclosing_function(node), owner))
-    if node.type != "identifier":
+        return Unstable(kind, node, None, _in_loop(facts, facts.enclosing_function(node), owner))
+    if node.type != "identifier" or depth >= _MAX_FOLLOW:
         return None
     binding = facts.lookup(facts.text(node), node)
-    if binding is None or binding.reassigned or binding.value is None:
+    if binding is None:
         return None
-    value = binding.value
-    if binding.kind == model.FUNCTION:
-        kind = "function"
-    elif binding.kind in (model.FRESH_ARRAY, model.FRESH_OBJECT, model.BOUND_FUNCTION):
-        kind = _expression_kind(facts, model.unwrap(value)) or ("array" if binding.kind == model.FRESH_ARRAY else "object")
-        if binding.kind == model.BOUND_FUNCTION:
-            kind = "bound function"
-    else:
-        return None
-    scope = facts.enclosing_function(value) if value.type == "function_declaration" else facts.enclosing_function(binding.node)
+    return _unstable_name(facts, binding, node, owner, fallbacks, depth)
+
+
+def _unstable_name(facts, binding, read, owner, fallbacks: bool, depth: int) -> Optional[Unstable]:
+    """The new-each-render value local name `binding` holds where `read` reads it: its last
+    assignment before `read` on every path (`let style; style = {...}`), its initializer, or the
+    default of a destructured prop (`{ items = [] }`); None when stable or not known."""
+    declared = binding.value if binding.value is not None and binding.value.type == "function_declaration" else binding.node
+    scope = facts.enclosing_function(declared) if declared is not None else None
     if scope is None or facts.render_owner(scope) is not owner:
-        return None  # declared in a handler, an effect or a helper: not made by this render
-    return Unstable(kind, value, binding, _in_loop(facts, scope, owner))
+        return None  # module level, or declared in a handler, an effect or a helper: not made by this render
+    in_loop = _in_loop(facts, scope, owner)
+    default = _prop_default(binding) if binding.kind == model.PROP and fallbacks else None
+    if default is not None:
+        found = unstable_value(facts, default, owner, fallbacks, depth + 1) if not binding.reassigned else None
+        return Unstable(found.kind, found.node, binding, in_loop, default=True) if found is not None else None
+    value = binding.value
+    if binding.reassigned:
+        reaching = _reaching_value(facts, binding, read)
+        if reaching is None or reaching is _INITIAL and binding.node is None:
+            return None
+        if reaching is not _INITIAL:
+            value = reaching
+        elif binding.node.parent is None or binding.node.parent.type != "variable_declarator":
+            return None
+    if value is None or (binding.kind in model.NOT_OWNED_KINDS and not binding.reassigned and not fallbacks):
+        return None
+    if value.type == "function_declaration":
+        return Unstable("function", value, binding, in_loop) if binding.kind == model.FUNCTION else None
+    found = unstable_value(facts, value, owner, fallbacks, depth + 1)
+    if found is None:
+        return None
+    if found.binding is not None:
+        return found  # `const a = b` with `b` new each render: `b` is what to wrap
+    # The whole value, also when only a branch of it is new (`cond ? [] : list`): a fix wraps all of it.
+    return Unstable(found.kind, value, binding, in_loop)
+
+
+def _prop_default(binding):
+    """`{ items = [] }` / `{ items: list = [] }` in a component's parameters: the `[]`."""
+    node = binding.node
+    parent = node.parent if node is not None else None
+    if parent is not None and parent.type in ("object_assignment_pattern", "assignment_pattern") \
+            and parent.child_by_field_name("left") == node:
+        return parent.child_by_field_name("right")
+    return None
+
+
+_INITIAL = object()  # no assignment reaches the read: the declaration's own value does
+_BLOCKS = frozenset({"statement_block", "program", "switch_case", "switch_default"})
+
+
+def _reaching_value(facts, binding, read):
+    """The expression assigned to `binding` last before `read` on every path to it, `_INITIAL`
+    when only the declaration reaches it, or None when that cannot be told (an assignment in a
+    branch, a loop, a callback, an augmented or destructuring assignment)."""
+    assignments = _assignments(facts, binding)
+    if not assignments:
+        return _INITIAL
+    declaring = facts.enclosing_function(binding.node)
+    node = read
+    while node.parent is not None:
+        parent = node.parent
+        if parent.type in _BLOCKS:
+            sibling = node.prev_named_sibling
+            while sibling is not None:
+                if binding.node is not None and sibling.start_byte <= binding.node.start_byte < sibling.end_byte:
+                    return _INITIAL  # the declaration itself: what it was given
+                inside = [a for a in assignments if sibling.start_byte <= a.start_byte < sibling.end_byte]
+                if inside:
+                    return _direct_assignment(sibling, inside)
+                sibling = sibling.prev_named_sibling
+        elif parent.type in FUNCTION_NODES or parent.type in model.FUNCTION_TYPES:
+            if declaring is not None and parent.id == declaring.id:
+                return None  # a parameter or a hoisted `var`: not followed
+            # The function may run later or again (a callback): no assignment may follow it or be in it.
+            if any(a.start_byte >= parent.start_byte for a in assignments):
+                return None
+        elif parent.type in LOOP_STATEMENTS:
+            if any(parent.start_byte <= a.start_byte < parent.end_byte for a in assignments):
+                return None  # an assignment later in the loop reaches the next iteration
+        elif parent.type != "else_clause":
+            # An expression or statement around the read: an assignment in it besides the read's
+            # branch (`if (a = x)`, `f(a = {}, <X a={a} />)`) is not followed. The other branch
+            # of an `if` does not reach the read.
+            skipped = [parent.child_by_field_name(f) for f in ("consequence", "alternative")] if parent.type == "if_statement" else []
+            for a in assignments:
+                if parent.start_byte <= a.start_byte < parent.end_byte and not node.start_byte <= a.start_byte < node.end_byte \
+                        and not any(s is not None and s.start_byte <= a.start_byte < s.end_byte for s in skipped):
+                    return None
+        node = parent
+    return None
+
+
+def _direct_assignment(statement, inside):
+    """`a = value;` as a statement of its own: the value; None for an assignment nested in it."""
+    if statement.type != "expression_statement" or len(inside) != 1:
+        return None
+    expression = model.unwrap(statement.named_children[0]) if statement.named_children else None
+    if expression is None or expression.type != "assignment_expression" or expression.child_by_field_name("left") != inside[0]:
+        return None
+    return expression.child_by_field_name("right")
+
+
+_ASSIGNMENT_CACHE: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def _assignments(facts, binding) -> list:
+    """The identifiers `binding`'s name is assigned through (`a = ...`, `a += ...`), in document
+    order, found in its declaring function once per file and function."""
+    declaring = facts.enclosing_function(binding.node) if binding.node is not None else None
+    root = declaring if declaring is not None else facts.source.tree.root_node
+    per_file = _ASSIGNMENT_CACHE.setdefault(facts, {})
+    by_name = per_file.get(root.id)
+    if by_name is None:
+        by_name = per_file[root.id] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type in ("assignment_expression", "augmented_assignment_expression"):
+                left = node.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    by_name.setdefault(facts.text(left), []).append(left)
+            stack.extend(reversed(node.named_children))
+    return [a for a in by_name.get(binding.name, ()) if facts.lookup(binding.name, a) is binding]
 
 
 def _in_loop(facts, function, owner) -> bool:
@@ -411,6 +571,12 @@ def wrap_fix(facts, source, unstable: Unstable, owner) -> Optional[Fix]:
 
 def opts_out_of_compiler(facts, owner) -> bool:
     """`"use no memo"` at the top of the component's body or of the file."""
+    return bool(compiler_directives(facts, owner) & {"use no memo", "use no forget"})
+
+
+def compiler_directives(facts, owner) -> set:
+    """The directives (`"use memo"`, `"use no memo"`...) at the top of the component's body or of the file."""
+    found = set()
     bodies = []
     if owner is not None and owner.render is not None:
         body = owner.render.child_by_field_name("body")
@@ -426,14 +592,21 @@ def opts_out_of_compiler(facts, owner) -> bool:
             expression = statement.named_children[0] if statement.named_children else None
             if expression is None or expression.type != "string":
                 break
-            if facts.text(expression)[1:-1] in ("use no memo", "use no forget"):
-                return True
-    return False
+            found.add(facts.text(expression)[1:-1])
+    return found
 
 
 def compiler_reason(ctx, owner) -> str:
-    """Why the React Compiler memoizes `owner` ("" when it does not)."""
-    reason = compiler_for(ctx.index, ctx.source.rel_path)
-    if not reason or opts_out_of_compiler(ctx.facts, owner):
+    """Why the React Compiler memoizes `owner` ("" when it does not).
+
+    `"use no memo"` opts out. `"use memo"` opts in (the directive only means something to the
+    compiler). With `compilationMode: "annotation"` nothing else is compiled."""
+    directives = compiler_directives(ctx.facts, owner)
+    if directives & {"use no memo", "use no forget"}:
         return ""
+    reason = compiler_for(ctx.index, ctx.source.rel_path)
+    if directives & {"use memo", "use forget"}:
+        return reason or "its `\"use memo\"` directive asks for it"
+    if reason and compilation_mode_for(ctx.index, ctx.source.rel_path) == "annotation":
+        return ""  # only functions marked "use memo" are compiled
     return reason

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from perfscan.facts import tsx as model
 from perfscan.findings import Related
+from perfscan.react_index import react_major_version
 from perfscan.react_values import Unstable, compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
 from perfscan.rule import Rule, flag, ok
 
@@ -11,6 +14,8 @@ from perfscan.rule import Rule, flag, ok
 NESTED_SEARCHES = frozenset({"filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every"})
 OUTER_ITERATIONS = frozenset({"map", "filter", "forEach", "flatMap", "reduce", "some", "every", "find", "sort"})
 DATA_KINDS = model.NOT_OWNED_KINDS | {model.MEMO, model.FRESH_ARRAY}
+# Functions given to these run under a memo, or once (`useState(() => …)` lazy initializers).
+RUN_ONCE_OR_MEMOIZED = frozenset({"useMemo", "useState", "useReducer", "useSyncExternalStore", "useRef"})
 HOOK_EFFECT = {"useEffect": "effect", "useLayoutEffect": "effect", "useInsertionEffect": "effect",
                "useMemo": "memo", "useCallback": "callback", "useImperativeHandle": "handle"}
 
@@ -36,10 +41,29 @@ class MissingUseMemo(Rule):
         - a non-primitive created in render passed as a Context provider's `value`: every
           consumer re-renders on every render of the provider.
 
+        Providers are `<X.Provider>`, a local `createContext` result, and (React 19, unless the
+        nearest `package.json` asks for an older React) a module-level or imported name ending in
+        `Context`/`CONTEXT`.
+
         The finding sits on the expression that creates the value, with a related location at
         the dependency array or the provider. Cheap work (string formatting, a single `.map` to
-        JSX), values already in `useMemo`/`useCallback`, and props/state passed through are not
-        reported. With the React Compiler the finding is a `note`.
+        JSX), values already in `useMemo`/`useCallback`, work in a lazy `useState(() => …)`
+        initializer (it runs once), and props/state passed through are not reported.
+
+        Sorts and nested searches are reported only when the input can be large: not on a
+        literal list (or a local bound to one), the keys of a literal object, the letters of a
+        string (`title.split("")`, `[...title]`), a slice of at most 50 items (`xs.slice(0, 5)`),
+        nor on a copy of a module constant or an import.
+
+        With the React Compiler the finding is a `note`. The compiler is in use when a package's
+        `package.json` depends on it or its build config enables it, or when the component (or
+        file) starts with `"use memo"`; `"use no memo"` opts out, and with
+        `compilationMode: "annotation"` only functions marked `"use memo"` are compiled.
+
+        A `useMemo` fix is offered only where it keeps behaviour. In a class component the
+        advice is a memoized selector or moving the work out of `render`; in a MobX `observer`
+        component (whose observables change in place, so a `useMemo` keyed on them would keep
+        stale data) it is a MobX `computed`. Neither carries a fix.
     """
     why_slow = """
         Render runs often: on every state change of the component and of each ancestor. Sorting
@@ -186,6 +210,54 @@ class MissingUseMemo(Rule):
             """,
             why="sorting a copy of an imported constant, and a fixed handful of buckets over the data, are cheap",
         ),
+        flag(
+            """
+            import { ThemeContext } from "./theme";
+
+            export function ThemeProvider({ theme, overrides, children }) {
+              const value = overrides || { theme, dark: theme.startsWith("dark") };
+              return <ThemeContext value={value}>{children}</ThemeContext>;
+            }
+            """,
+            (4, 17),
+        ),
+        ok(
+            """
+            import { useState } from "react";
+
+            export function Picker({ title, rows, sizes }) {
+              const [order] = useState(() => [...rows].sort(byRank));
+              const letters = title.split("").sort();
+              const units = { px: 1, rem: 16 };
+              const names = Object.keys(units).sort();
+              const steps = ["b", "a", "c"];
+              const sorted = [...steps].sort();
+              const top = rows.slice(0, 5).sort(byRank);
+              return <List order={order} letters={letters} names={names} steps={sorted} top={top} />;
+            }
+            """,
+            why="a lazy `useState` initializer runs once; letters of a string, keys of a small literal object, "
+                "a literal list and a five-item slice are a handful of items",
+        ),
+        flag(
+            """
+            import React from "react";
+            import { observer } from "mobx-react-lite";
+
+            export const Cart = observer(function Cart({ store }) {
+              const lines = [...store.lines].sort((a, b) => a.position - b.position);
+              return <ul>{lines.map((l) => <li key={l.id}>{l.name}</li>)}</ul>;
+            });
+
+            export class Board extends React.Component {
+              render() {
+                const cards = [...this.props.cards].sort(byRank);
+                return <div>{cards.map((c) => <p key={c.id}>{c.title}</p>)}</div>;
+              }
+            }
+            """,
+            (5, 17), (11, 19),
+        ),
     )
 
     def check(self, ctx):
@@ -214,13 +286,16 @@ class MissingUseMemo(Rule):
                 pend(unstable.node, hook.owner, _dependency_message(facts, unstable, hook.name, effect), related, unstable)
 
         for element in facts.jsx_elements:
-            if element.owner is None or not _is_provider(facts, element):
+            if element.owner is None or not _is_provider(ctx, element):
                 continue
             for prop, value in element.attributes:
                 if prop != "value" or value is None:
                     continue
-                unstable = unstable_value(facts, value, element.owner)
-                if unstable is None:
+                # `fallbacks`: `const v = props.v || {}` is new on each render without `v`, as inline.
+                unstable = unstable_value(facts, value, element.owner, fallbacks=True)
+                if unstable is None or unstable.default:
+                    # `{ value = {} }`: new only on renders whose parent leaves the prop out,
+                    # which the code of the provider does not show.
                     continue
                 provided = value.parent if value.parent.type == "jsx_expression" else value
                 related = Related(ctx.source.span(provided), f"provided at line {provided.start_point[0] + 1}")
@@ -261,6 +336,8 @@ class MissingUseMemo(Rule):
             origin = _sorted_origin(facts, receiver)
             if origin is None:
                 return None  # a copy of a module constant or an import: not data that changes per render
+            if _known_short(facts, receiver):
+                return None  # sorting a handful of items costs nothing
             node = top if name == "toSorted" or _is_declared_value(top) else call
             return node, owner, f"`{_short(facts.text(node))}` sorts {_data_name(facts, receiver)} on every render"
         if name == "reduce":
@@ -283,6 +360,8 @@ class MissingUseMemo(Rule):
         data = facts.root_binding(receiver)
         if data.kind not in DATA_KINDS or data.node is None:
             return None
+        if _known_short(facts, receiver) or _known_short(facts, outer_callee.child_by_field_name("object")):
+            return None  # one side is a handful of items: linear
         if outer_function.start_byte <= data.node.start_byte < outer_function.end_byte:
             return None  # the element's own list
         outer_top = facts.chain_top(outer_call)
@@ -301,10 +380,21 @@ class MissingUseMemo(Rule):
         hook = unstable.hook if unstable is not None else "useMemo"
         if unstable is None:
             unstable = _declared_value(facts, node, owner)
-        reason = compiler_reason(ctx, owner)
+        reason = compiler_reason(ctx, owner) if owner.kind != "class" else ""
         if reason and ctx.level != "note":
             message += (f". The React Compiler memoizes such values ({reason}), so this is only a note;"
                         " it matters in components marked `\"use no memo\"`.")
+        elif owner.kind == "class":
+            # No hooks in a class: a `useMemo` there would not even run.
+            message += (". A class component cannot use `useMemo`: compute it with a memoized selector"
+                        " (e.g. `memoize-one` keyed on its inputs) or move the work out of `render`"
+                        " (into the parent, or into state updated when the inputs change).")
+        elif _is_observer(facts, owner):
+            # An observable array or object changes in place: as a `useMemo` dependency it never
+            # changes, so the memoized value would go stale.
+            message += (". In a MobX `observer` component, observables change in place, so `useMemo` keyed on"
+                        " them would keep showing stale data: derive the value with MobX `computed` (a getter"
+                        " on the store, or in `useLocalObservable`) instead.")
         else:
             if unstable is not None and pending["fixable"]:
                 fix = wrap_fix(facts, ctx.source, unstable, owner)
@@ -334,12 +424,44 @@ def _provider_message(facts, unstable: Unstable, tag: str) -> str:
             "of the context re-renders on every render")
 
 
-def _is_provider(facts, element) -> bool:
+def _is_provider(ctx, element) -> bool:
+    facts = ctx.facts
     if element.tag.endswith(".Provider"):
         return True
+    # React 19 renders a context itself as its provider, `<ThemeContext value={…}>`; the context is
+    # often imported, so its name is the sign (as the naming conventions of the peers' rules have it).
+    if element.tag.rpartition(".")[2].endswith(("Context", "CONTEXT")):
+        root = facts.lookup(element.tag.partition(".")[0], element.node)
+        if root is None or root.kind in (model.MODULE, model.IMPORT):
+            # A name given by props or a hook is not known to be a context; before React 19
+            # rendering the context itself was its consumer.
+            major = react_major_version(ctx.index, ctx.source.rel_path)
+            return major is None or major >= 19
     binding = facts.lookup(element.tag, element.node) if "." not in element.tag else None
     value = model.unwrap(binding.value) if binding is not None and binding.value is not None else None
     return value is not None and value.type == "call_expression" and facts._callee_name(value) == "createContext"
+
+
+def _is_observer(facts, owner) -> bool:
+    """Whether `owner` is wrapped in (or decorated with) MobX's `observer`."""
+    call = owner.memo_node
+    while call is not None and call.type == "call_expression":
+        if facts._wrapper_name(call) == "observer":
+            return True
+        call = model.unwrap(facts._argument(call, 0))
+    node = owner.node.parent
+    while node is not None and node.type in ("arguments", "call_expression", "parenthesized_expression"):
+        if node.type == "call_expression" and facts._wrapper_name(node) == "observer":
+            return True
+        node = node.parent
+    if owner.kind == "class":
+        return False
+    for call in facts.calls:  # `export default observer(Row)`, `const Row = observer(RowView)`
+        argument = model.unwrap(facts._argument(call, 0))
+        if argument is not None and argument.type == "identifier" and facts.text(argument) == owner.name \
+                and facts._wrapper_name(call) == "observer":
+            return True
+    return False
 
 
 def _inside_memo(facts, node, owner) -> bool:
@@ -347,7 +469,7 @@ def _inside_memo(facts, node, owner) -> bool:
     render = owner.render
     while function is not None and (render is None or function.id != render.id):
         parent = function.parent
-        if parent is not None and parent.type == "arguments" and facts._callee_name(parent.parent) == "useMemo":
+        if parent is not None and parent.type == "arguments" and facts._callee_name(parent.parent) in RUN_ONCE_OR_MEMOIZED:
             return True
         function = facts.enclosing_function(function)
     return False
@@ -374,6 +496,68 @@ def _data_name(facts, receiver) -> str:
     if node is not None:
         return f"a copy of `{_short(facts.text(node))}`" if data.kind == model.FRESH_ARRAY else f"`{_short(facts.text(node))}`"
     return "its data"
+
+
+# Names of values that are text, whose letters (`[...title]`) are a handful of items.
+_TEXT_NAME = re.compile(r"(?:^|[a-z_])(?:[Tt]itle|[Nn]ame|[Ll]abel|[Tt]ext|[Ww]ord|[Ss]tr|[Ss]tring)$")
+SHORT_SLICE = 50  # `xs.slice(0, 10)`: at most this many items is short
+
+
+def _known_short(facts, receiver) -> bool:
+    """Whether the code shows the array a call works on to be a handful of items: a literal
+    list (also through a local bound to it), the keys of a literal object, the letters of a
+    string (`title.split("")`, `[...title]`), or a slice of a few items (`xs.slice(0, 5)`)."""
+    node = model.unwrap(receiver)
+    for _ in range(8):
+        if node is None:
+            return False
+        if node.type == "array":
+            spreads = [c for c in node.named_children if c.type == "spread_element"]
+            if not spreads:
+                return True
+            if len(spreads) != 1 or not spreads[0].named_children:
+                return False
+            node = model.unwrap(spreads[0].named_children[0])
+            if node is not None and node.type in ("identifier", "member_expression") and \
+                    _TEXT_NAME.search(facts.text(node).rpartition(".")[2]):
+                return True  # `[...title]`: its letters
+            continue
+        if node.type == "identifier":
+            binding = facts.lookup(facts.text(node), node)
+            value = model.unwrap(binding.value) if binding is not None and not binding.reassigned and binding.value is not None else None
+            if value is None or value.type not in ("array", "object") or value.id == node.id:
+                return False
+            node = value
+            if node.type == "object":
+                return True  # reached only from `Object.keys(local)`
+            continue
+        if node.type != "call_expression":
+            return False
+        name = facts._callee_name(node)
+        if name in model.FRESH_ARRAY_STATICS:
+            argument = model.unwrap(facts._argument(node, 0))
+            if argument is not None and argument.type == "object":
+                return True  # `Object.keys({ a: 1, b: 2 })`
+            if name == "Array.from" and argument is not None and argument.type in ("identifier", "member_expression") and \
+                    _TEXT_NAME.search(facts.text(argument).rpartition(".")[2]):
+                return True
+            node = argument
+            continue
+        callee = model.unwrap(node.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            return False
+        if name == "split":
+            separator = model.unwrap(facts._argument(node, 0))
+            return separator is not None and facts.text(separator) in ('""', "''")  # its letters
+        if name == "slice":
+            bounds = [model.unwrap(facts._argument(node, i)) for i in (0, 1)]
+            if all(b is not None and b.type == "number" for b in bounds):
+                try:
+                    return abs(float(facts.text(bounds[1])) - float(facts.text(bounds[0]))) <= SHORT_SLICE
+                except ValueError:
+                    return False
+        node = model.unwrap(callee.child_by_field_name("object"))
+    return False
 
 
 def _is_declared_value(node) -> bool:

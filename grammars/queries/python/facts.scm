@@ -20,7 +20,6 @@
 
 (await) @await
 (call) @call
-(return_statement) @return
 
 (while_statement) @while
 (list_comprehension) @comprehension

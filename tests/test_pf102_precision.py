@@ -1,0 +1,133 @@
+"""PF102 precision on real apps (issue 12): React 19 context providers, the React Compiler's
+`"use memo"` and `compilationMode`, fixes only where they keep behaviour, and cost, not shape."""
+
+from __future__ import annotations
+
+import textwrap
+
+from perfscan.checker import partial_parse_notification
+from perfscan.engine import check_text
+from perfscan import grammars
+from perfscan.rules import rule_by_code_or_name
+from perfscan.source import SourceFile
+
+PF102 = rule_by_code_or_name("PF102")
+
+PROVIDER = """
+    import { ThemeContext } from "./theme";
+    export function ThemeProvider({ children }) {
+      const value = { dark: true };
+      return <ThemeContext value={value}>{children}</ThemeContext>;
+    }
+"""
+
+
+def run(files: dict):
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
+    return check_text(files, rules=[PF102]).findings
+
+
+def test_react_19_context_rendered_as_its_provider_unless_react_is_older():
+    assert [(f.span.line, f.level) for f in run({"App.tsx": PROVIDER})] == [(3, "warning")]
+    assert run({"App.tsx": PROVIDER, "package.json": '{"dependencies": {"react": "^18.2.0"}}'}) == []
+    assert len(run({"App.tsx": PROVIDER, "package.json": '{"dependencies": {"react": "19.1.0"}}'})) == 1
+    # a name a prop gives is not known to be a context
+    assert run({"App.tsx": "export function A({ MyContext }) { return <MyContext value={{ a: 1 }} />; }\n"}) == []
+
+
+def test_context_value_fallbacks_regex_and_jsx():
+    findings = run({"App.tsx": """
+        export function A({ theme, children }) {
+          const value = theme.current || {};
+          return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+        }
+        export function B({ children }) {
+          const re = /x/;
+          return <Ctx.Provider value={re}>{children}</Ctx.Provider>;
+        }
+        export function C({ children }) {
+          return <Ctx.Provider value={<Icon />}>{children}</Ctx.Provider>;
+        }
+    """})
+    assert [f.span.line for f in findings] == [2, 6, 10]
+    assert "a new regular expression" in findings[1].message
+
+
+def test_use_memo_directive_is_compiler_use_and_annotation_mode_compiles_only_marked_functions():
+    marked = PROVIDER.replace("{ children }) {", '{ children }) {\n      "use memo";', 1)
+    [finding] = run({"App.tsx": marked})
+    assert finding.level == "note" and "use memo" in finding.message and finding.fix is None
+    annotation = {".babelrc": '{ "plugins": [["babel-plugin-react-compiler", { "compilationMode": "annotation" }]] }'}
+    [unmarked] = run({"App.tsx": PROVIDER, **annotation})
+    assert unmarked.level == "warning"
+    [compiled] = run({"App.tsx": marked, **annotation})
+    assert compiled.level == "note" and ".babelrc" in compiled.message
+    [infer] = run({"App.tsx": PROVIDER, ".babelrc": '{ "plugins": ["babel-plugin-react-compiler"] }'})
+    assert infer.level == "note"
+
+
+def test_no_use_memo_fix_in_mobx_observer_or_class_components():
+    findings = run({"App.tsx": """
+        import React from "react";
+        import { observer } from "mobx-react-lite";
+        export const Cart = observer(function Cart({ store }) {
+          const lines = [...store.lines].sort(byPosition);
+          return <ul>{lines.map((l) => <li key={l.id} />)}</ul>;
+        });
+        function Basket({ store }) {
+          const lines = [...store.lines].sort(byPosition);
+          return <ul>{lines.map((l) => <li key={l.id} />)}</ul>;
+        }
+        export default observer(Basket);
+        export class Board extends React.Component {
+          render() {
+            const cards = [...this.props.cards].sort(byRank);
+            return <div>{cards.map((c) => <p key={c.id} />)}</div>;
+          }
+        }
+        export function Plain({ rows }) {
+          const sorted = [...rows].sort(byRank);
+          return <div>{sorted.map((r) => <p key={r.id} />)}</div>;
+        }
+    """})
+    assert [f.span.line for f in findings] == [4, 8, 14, 19]
+    for finding in findings[:2]:
+        assert finding.fix is None and "MobX `computed`" in finding.message and "Wrap" not in finding.message
+    assert findings[2].fix is None and "class component cannot use `useMemo`" in findings[2].message
+    assert findings[3].fix is not None and "Wrap `sorted` in `useMemo" in findings[3].message
+
+
+def test_short_inputs_and_lazy_initializers_are_not_costly():
+    findings = run({"App.tsx": """
+        import { useState } from "react";
+        export function Noise({ title, rows, label }) {
+          const [order] = useState(() => [...rows].sort(byRank));
+          const letters = [...title].sort();
+          const chars = label.split("").sort();
+          const sizes = { small: 1, large: 2 };
+          const names = Object.keys(sizes).sort();
+          const steps = ["b", "a", "c"];
+          const sorted = [...steps].sort();
+          const top = rows.slice(0, 5).sort(byRank);
+          const pairs = steps.map((s) => rows.filter((r) => r.step === s));
+          const real = [...rows].sort(byRank);
+          const many = rows.slice(0, 500).sort(byRank);
+          return <List a={[order, letters, chars, names, sorted, top, pairs, real, many]} />;
+        }
+    """})
+    assert [f.span.line for f in findings] == [12, 13]
+
+
+def _notification(language: str, text: str) -> str:
+    data = text.encode()
+    source = SourceFile(path="/p/a", rel_path="a", language=language, data=data, text=text)
+    source.tree = grammars.parse(language, data)
+    return partial_parse_notification(source).message
+
+
+def test_partial_parse_names_the_construct_the_parser_cannot_read():
+    assert "cannot read a bare `&` in JSX text, which is valid code" in \
+        _notification("tsx", "export const B = () => <p>Terms & conditions</p>;\n")
+    assert "styled-components generic" in _notification("tsx", 'const Box = styled.div<{ on: boolean }>`\n  color: red;\n`;\n')
+    assert "`typeof import(" in _notification("typescript", 'const m = await load<typeof import("x")>();\n')
+    assert _notification("typescript", "const = = 3;\n").startswith("syntax error: file parsed partially")
