@@ -7,7 +7,10 @@ Names in a file are qualified by how that file imports them (`app.db.get_db`)
 while module names come from paths (`backend.app.db`): `ProjectNames.resolve`
 accepts the exact name, a unique dotted-suffix match in either direction,
 re-exports through a package's imports (`from .analytics import f` in
-`services/__init__.py`) and `module.obj.method` for module-level instances.
+`services/__init__.py`, also of a class: `services.Client.fetch`), `module.obj.method`
+for module-level instances, methods a class inherits from project bases
+(`self.helper()`), and `f().method` on what project function `f` returns
+(`data_dir().iterdir` -> `pathlib.Path.iterdir` for `def data_dir() -> Path`).
 
 "May block" is computed for every sync function at once, by a breadth-first
 walk backwards from the functions that block directly, so each function gets
@@ -36,6 +39,7 @@ class FunctionInfo:
     offloaded: bool = False
     route: Optional[dict] = None  # the route its decorator declares (Route.as_dict), if any
     module: str = ""
+    returns: Optional[str] = None  # the type it returns (annotation or constructed class), as its file spells it
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,14 @@ class Step:
 class ProjectNames:
     """Resolves a qualified name as one file spells it to a project name."""
 
-    def __init__(self, names, modules: dict, objects: dict):
+    def __init__(self, names, modules: dict, objects: dict, bases: Optional[dict] = None, returns: Optional[dict] = None):
         self.names = set(names)
+        self.bases = bases or {}  # class qualname -> its bases, as its file spells them
+        self.class_suffix: dict[str, list] = {}
+        for name in self.bases:
+            for suffix in dotted_suffixes(name):
+                self.class_suffix.setdefault(suffix, []).append(name)
+        self.returns = returns or {}  # function qualname -> the type it returns
         self.by_suffix: dict[str, list] = {}
         for name in self.names:
             for suffix in dotted_suffixes(name):
@@ -90,8 +100,10 @@ class ProjectNames:
         return self._unique(name, self.modules.keys(), self.module_suffix)
 
     def resolve(self, name: Optional[str], depth: int = 0) -> Optional[str]:
-        if not name or "." not in name or depth > 4:
+        if not name or "." not in name or depth > 8:
             return None
+        if "(" in name:  # `pkg.cfg.client().fetch`: a method of what a project function returns
+            return self.resolve(self.result_method(name, depth + 1), depth + 1)
         found = self._unique(name, self.names, self.by_suffix)
         if found is not None:
             return found
@@ -105,7 +117,40 @@ class ProjectNames:
         type_ = self.object_type(owner) if "." in owner else None
         if type_ is not None:
             return self.resolve(f"{type_}.{last}", depth + 1)
+        imported = self._through_imports(owner)
+        if imported is not None:  # `pkg.Client.fetch` with `from .client import Client` in pkg/__init__.py
+            return self.resolve(f"{imported}.{last}", depth + 1)
+        cls = self._unique(owner, self.bases.keys(), self.class_suffix)
+        for base in self.bases.get(cls, ()) if cls else ():  # inherited: `self.helper()` defined in a base
+            found = self.resolve(f"{base}.{last}", depth + 1)
+            if found is not None:
+                return found
         return None
+
+    def _through_imports(self, owner: str) -> Optional[str]:
+        """`pkg.Client` -> `pkg.client.Client` when the module `pkg` imports `Client` from there
+        (the longest module prefix of `owner` decides)."""
+        parts = owner.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:cut]))
+            if module is None:
+                continue
+            target = self.modules[module].get(parts[cut])
+            if not target:
+                return None
+            expanded = ".".join([target, *parts[cut + 1:]])
+            return expanded if expanded != owner else None
+        return None
+
+    def result_method(self, name: str, depth: int = 0) -> Optional[str]:
+        """`app.cfg.data_dir().iterdir` -> `pathlib.Path.iterdir` when the project function
+        `data_dir` returns a `Path` (annotated, or every `return` constructs one)."""
+        function, _, method = name.partition("().")
+        if not method or "(" in method or "." in method:
+            return None
+        qualname = self.resolve(function, depth)
+        type_ = self.returns.get(qualname) if qualname else None
+        return f"{type_}.{method}" if type_ else None
 
 
 @dataclass
@@ -279,6 +324,7 @@ def build_async_index(index) -> AsyncIndex:
     functions: dict = {}
     factories: dict = {}
     modules: dict = {}
+    bases: dict = {}
     routes: dict = {}
     class_routes: dict = {}
     awaited: set = set()
@@ -288,6 +334,7 @@ def build_async_index(index) -> AsyncIndex:
             aliases[f"{summary.get('module', '')}.{name}"] = tuple(alias)
         data = summary.get("async") or {}
         modules[summary.get("module", "")] = summary.get("imports", {})
+        bases.update(summary.get("bases") or {})
         offloaded = set(data.get("offloaded", ()))
         blocking = data.get("blocking", {})
         for record in summary.get("functions", ()):
@@ -295,6 +342,7 @@ def build_async_index(index) -> AsyncIndex:
             functions[qualname] = FunctionInfo(
                 qualname, rel_path, record["is_async"], record["calls"], blocking.get(qualname, []),
                 offloaded=qualname in offloaded, route=record.get("route"), module=summary.get("module", ""),
+                returns=record.get("returns"),
             )
             for call in record["calls"]:
                 if call[5]:
@@ -304,13 +352,16 @@ def build_async_index(index) -> AsyncIndex:
             route = Route(framework, tuple(methods), path, None, True)
             (class_routes if class_view else routes)[target] = route
     object_types = index.get_derived("python.objects", build_object_types)
-    names = ProjectNames(functions.keys(), modules, object_types)
+    names = ProjectNames(functions.keys(), modules, object_types, bases,
+                         {q: f.returns for q, f in functions.items() if f.returns})
     result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, awaited, aliases=aliases)
     _compute_chains(result)
     return result
 
 
 def _compute_chains(result: AsyncIndex) -> None:
+    from .blocking import blocking_call
+
     chains = result.chains
     callers: dict = {}  # callee qualname -> [(caller qualname, Step)]
     queue = deque()
@@ -326,6 +377,15 @@ def _compute_chains(result: AsyncIndex) -> None:
         for callee, line, col, end_line, end_col, awaited, offloaded in info.calls:
             if awaited or offloaded:
                 continue
+            if "(" in callee and info.qualname not in chains:
+                # `data_dir().iterdir()`: a library method of what a project function returns
+                method = result.names.result_method(callee)
+                entry = blocking_call(method)
+                if entry is not None:
+                    chains[info.qualname] = (Step(info.path, (line, col, end_line, end_col),
+                                                  _blocking_label(method, entry.category)),)
+                    queue.append(info.qualname)
+                    continue
             target = result.names.resolve(callee)
             if target is None or target == info.qualname:
                 continue
@@ -409,11 +469,18 @@ def blocking_callers(index, qualname: str) -> Optional[tuple]:
 
 
 @question
+def result_method(index, name: str) -> Optional[str]:
+    """`app.cfg.data_dir().iterdir` -> `pathlib.Path.iterdir`: the method called on what a
+    project function returns, once the project says what that is (CallFact.deferred)."""
+    return async_index(index).names.result_method(name)
+
+
+@question
 def is_awaited_somewhere(index, qualname: str) -> bool:
     return async_index(index).is_awaited_somewhere(qualname)
 
 
 __all__ = [
     "AsyncIndex", "ProjectNames", "async_index", "route_of", "session_kind", "blocking_helper",
-    "is_awaited_somewhere", "dotted_suffixes", "ROUTE_STYLES", "blocking_callers", "folded_cause", "Caller",
+    "is_awaited_somewhere", "result_method", "dotted_suffixes", "ROUTE_STYLES", "blocking_callers", "folded_cause", "Caller",
 ]

@@ -493,3 +493,99 @@ def test_grouped_finding_is_the_same_from_the_engine_with_early_checks_and_cache
         result = run([str(project)], config, jobs=1, cache_dir=str(tmp_path / "cache"))
         outputs.append([(f.span.path, f.span.line, f.properties.get("folded_callers")) for f in result.findings])
     assert outputs[0] == outputs[1] == [("app/services/metrics.py", 4, 4)]
+
+
+# -- receiver types from project functions, inherited methods, re-exports (issue 11) -----------
+
+_RETURNED_PATH = {
+    "app/storage.py": """
+        from pathlib import Path
+
+        def export_dir() -> Path:
+            return Path("/srv/exports")
+
+        def purge():
+            for entry in export_dir().iterdir():
+                print(entry)
+
+        async def async_dir() -> Path:
+            return Path("/srv/exports")
+    """,
+    "app/jobs.py": """
+        from app.storage import async_dir, purge
+
+        async def nightly():
+            purge()
+
+        async def check():
+            pending = async_dir()
+            pending.unlink()
+            return await pending
+    """,
+}
+
+
+def test_path_returned_by_a_project_function_blocks_through_a_sync_helper():
+    (found,) = findings(_RETURNED_PATH)
+    assert (found.span.path, found.span.line, found.span.col) == ("app/jobs.py", 4, 5)
+    assert found.properties["chain"] == ["`pathlib.Path.iterdir` blocks (file I/O)"]
+    assert [(s.span.path, s.span.line, s.span.col) for s in found.flow][-1] == ("app/storage.py", 7, 18)
+
+
+def test_inherited_method_found_through_bases_across_modules_and_re_exports():
+    found = findings({
+        "app/base/__init__.py": "from .jobs import Job\n",
+        "app/base/jobs.py": """
+            import subprocess
+
+            class Job:
+                def build(self):
+                    subprocess.run(["make"])
+
+                def path(self):
+                    return self.build()
+        """,
+        "app/mid.py": """
+            from app.base import Job
+
+            class Middle(Job):
+                pass
+        """,
+        "app/leaf.py": """
+            from app.mid import Middle
+
+            class Leaf(Middle):
+                async def run(self):
+                    self.path()
+
+                async def other(self):
+                    self.missing()
+        """,
+    })
+    assert [(f.span.path, f.span.line, f.properties["helper"]) for f in found] == [
+        ("app/leaf.py", 5, "app.base.jobs.Job.path")
+    ]
+    assert found[0].properties["chain"] == ["calls `build`", "`subprocess.run` blocks (subprocess)"]
+
+
+def test_returned_path_finding_holds_with_early_checks_and_cache(tmp_path):
+    from perfscan.config import Config
+    from perfscan.engine import run
+
+    project = tmp_path / "project"
+    files = {
+        "app/storage.py": "from pathlib import Path\n\ndef lock_file() -> Path:\n    return Path('/run/x.lock')\n",
+        "app/jobs.py": "from app.storage import lock_file\n\nasync def release():\n    lock_file().unlink()\n",
+    }
+    for path, text in files.items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_text(text)
+    config = Config(select=("PF201",))
+    outputs = []
+    for annotation in ("Path", "Path", "str"):
+        storage = project / "app/storage.py"
+        storage.write_text(files["app/storage.py"].replace("-> Path", f"-> {annotation}"))
+        result = run([str(project)], config, jobs=1, cache_dir=str(tmp_path / "cache"))
+        outputs.append([(f.span.path, f.span.line, f.properties["callee"]) for f in result.findings])
+    # cold, cached, and after the helper's file changed what it returns (app/jobs.py unchanged)
+    assert outputs == [[("app/jobs.py", 4, "pathlib.Path.unlink")]] * 2 + [[]]

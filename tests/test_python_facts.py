@@ -414,3 +414,55 @@ def test_annotated_type_alias_and_class_body_attributes():
     assert (db.type, db.depends) == ("sqlalchemy.orm.Session", "app.db.get_db")
     assert [c.callee for c in ping.calls] == ["requests.Session.head"]
     assert "DbSession" not in facts.objects
+
+
+def test_return_types_bases_and_calls_on_a_project_functions_result():
+    facts = build(
+        """
+        import json
+        from pathlib import Path
+        from app.core import base
+
+        class Store(base.Model, Path):
+            def root(self):
+                return Path("/srv")
+
+            def either(self, flag):
+                if flag:
+                    return Path("/a")
+                return "b"
+
+        def data_dir() -> Path:
+            return Path("/data")
+
+        async def later() -> Path:
+            return Path("/later")
+
+        def use():
+            d = data_dir()
+            d.iterdir()
+            data_dir().parent.iterdir()
+            json.loads("{}").get("x")
+            Store().root().exists()
+        """,
+        rel_path="app/store.py",
+    )
+    summary = facts.summary()
+    # async def: its call gives a coroutine, whatever it returns
+    assert facts.return_types() == {"app.store.Store.root": "pathlib.Path", "app.store.data_dir": "pathlib.Path"}
+    assert summary["bases"] == {"app.store.Store": ["app.core.base.Model", "pathlib.Path"]}
+    in_use = {c.callee_text: (c.callee, c.deferred) for c in function(facts, "use").calls}
+    assert in_use == {
+        "data_dir": ("app.store.data_dir", None),
+        "d.iterdir": (None, "app.store.data_dir().iterdir"),
+        "data_dir().parent.iterdir": (None, None),  # two steps past the call: not followed
+        "json.loads": ("json.loads", None),
+        'json.loads("{}").get': (None, None),  # a library's result: not deferred
+        "Store": ("app.store.Store", None),
+        "Store().root": ("app.store.Store.root", None),
+        "Store().root().exists": (None, "app.store.Store.root().exists"),
+    }
+    d_iterdir = next(c for c in facts.calls if c.callee_text == "d.iterdir")
+    assert facts.lookup_name("d", d_iterdir.node) is None  # a call's result names nothing
+    use = next(f for f in summary["functions"] if f["qualname"] == "app.store.use")
+    assert [c[0] for c in use["calls"]][:2] == ["app.store.data_dir", "app.store.data_dir().iterdir"]

@@ -285,6 +285,9 @@ class CallFact:
     loops: tuple = ()
     offloaded_by: Optional[str] = None
     offloads: Optional[str] = None
+    # A method of what a project function returns, `pkg.cfg.data_dir().iterdir` (callee None): only
+    # the project index knows that return type (analyzer/async_index.py: ProjectNames.resolve).
+    deferred: Optional[str] = None
 
     @property
     def offloaded(self) -> bool:
@@ -360,6 +363,12 @@ def module_name_for(rel_path: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
+def _is_deferred(name: str) -> bool:
+    """`pkg.mod.helper().method`: one method of a project function's result (CallFact.deferred)."""
+    function, found, method = name.partition("().")
+    return bool(found) and "(" not in function and method.isidentifier()
+
+
 def _last(qualname: Optional[str]) -> str:
     return qualname.rsplit(".", 1)[-1] if qualname else ""
 
@@ -403,6 +412,8 @@ class PythonFacts:
         self.source = source
         self._text = source.node_text  # the hottest call of the build: skip one Python frame
         self.module, self.is_package = module_name_for(source.rel_path)
+        self._module_parts = frozenset(self.module.split("."))
+        self._return_nodes: tuple = ()
         self.imports: dict[str, str] = {}
         self.functions: list[FunctionFact] = []
         self.calls: list[CallFact] = []
@@ -435,6 +446,7 @@ class PythonFacts:
         facts.db_candidates = {name: found.get(name, []) for name in ("assignment", "for", "for_in")}
         by_position = lambda name: sorted(found.get(name, ()), key=attrgetter("start_byte"))  # noqa: E731
         facts._sweep(found)
+        facts._return_nodes = found.get("return", ())
         facts._collect_scopes(by_position("class"), by_position("function") + by_position("lambda"))
         for node in by_position("global"):
             facts._add_global(node)
@@ -1079,6 +1091,10 @@ class PythonFacts:
             return "inst", FACTORY_TYPES[callee[1]]
         if callee[0] == "ref" and (callee[1] in self.classes or _looks_like_class(callee[1])):
             return "inst", callee[1]
+        if callee[0] == "ref" and "(" not in callee[1] and callee[1].split(".", 1)[0] in self._module_parts:
+            # Maybe a project function (rooted where this module is): what it returns is known to
+            # the project index only, so `x = data_dir(); x.iterdir()` keeps the call to look it up.
+            return "ref", callee[1] + "()"
         return None
 
     def resolve(self, node, scope: Optional[FunctionFact] = None) -> Optional[str]:
@@ -1087,7 +1103,7 @@ class PythonFacts:
         None. The scope is found from the node; `scope` is accepted for
         symmetry with `scope_at`."""
         resolved = self._qualify(node, self._binding_key(node), node.start_byte)
-        return resolved[1] if resolved and resolved[0] == "ref" else None
+        return resolved[1] if resolved and resolved[0] == "ref" and "(" not in resolved[1] else None
 
     def lookup_name(self, name: str, at_node) -> Optional[str]:
         """What the bare `name` refers to at `at_node` (qualified name), or
@@ -1095,7 +1111,8 @@ class PythonFacts:
         binding = self._lookup(name, self._binding_key(at_node), at_node.start_byte)
         if binding is _MISSING:
             return f"builtins.{name}" if name in BUILTIN_NAMES else None
-        return binding.target if binding is not None else None
+        target = binding.target if binding is not None else None
+        return target if target is None or "(" not in target else None  # a call's result: no name
 
     def is_bound(self, name: str, at_node) -> bool:
         """Whether `name` is bound (to anything, known or not) where `at_node` is."""
@@ -1186,6 +1203,10 @@ class PythonFacts:
             resolved = qualify(function, key, node.start_byte) if function is not None else None
             # Calling an instance (`__call__`) calls something unknown.
             callee = resolved[1] if resolved and resolved[0] == "ref" else None
+            deferred = None
+            if callee is not None and "(" in callee:
+                deferred = callee if _is_deferred(callee) else None
+                callee = None
             scope_key = key  # scope_at(node), from the key already found
             while scope_key is not None and scope_key not in functions_by_id:
                 scope_key = parent_key.get(scope_key)
@@ -1194,7 +1215,7 @@ class PythonFacts:
             if loops is None:
                 loops = tuple(self._scope_and_loops(node)[1])
             fact = CallFact(node, function, text(function) if function is not None else "", callee, scope,
-                            node_id in awaited, loops)
+                            node_id in awaited, loops, deferred=deferred)
             self.calls.append(fact)
             self._calls_by_id[node_id] = fact
             if scope is not None:
@@ -1262,6 +1283,57 @@ class PythonFacts:
 
     # -- export -----------------------------------------------------------------
 
+    def return_types(self) -> dict:
+        """qualname -> the type a function returns: its return annotation, else the one class
+        every `return` constructs (`return Path(...)`). Other files' `x = data_dir()` learn it
+        from the project index."""
+        returned: dict = {}
+        for node in self._return_nodes:
+            returned.setdefault(self._binding_key(node), []).append(node)
+        found = {}
+        for function in self.functions:
+            if function.is_lambda or function.is_async:
+                continue  # calling an async def gives a coroutine, whatever it returns
+            node = function.node
+            annotation = node.child_by_field_name("return_type")
+            if annotation is not None:
+                type_ = self._annotation(annotation, self._parent_key.get(node.id))[0]
+            else:
+                type_ = self._constructed(returned.get(node.id, ()), node.id)
+            if type_ and "(" not in type_ and not type_.startswith(("builtins.", "typing.")):
+                found[function.qualname] = type_
+        return found
+
+    def _constructed(self, returns, key) -> Optional[str]:
+        types = set()
+        for node in returns:
+            value = node.named_children[0] if node.named_children else None
+            if value is None or value.type != "call":
+                return None
+            resolved = self._qualify(value, key, value.start_byte)
+            if resolved is None or resolved[0] != "inst":
+                return None
+            types.add(resolved[1])
+        return types.pop() if len(types) == 1 else None
+
+    def class_bases(self) -> dict:
+        """class qualname -> its bases' qualified names (plain names and attributes only)."""
+        found = {}
+        for qualname, node in self.classes.items():
+            superclasses = node.child_by_field_name("superclasses")
+            if superclasses is None:
+                continue
+            key = self._parent_key.get(node.id)
+            names = []
+            for base in superclasses.named_children:
+                if base.type in ("identifier", "attribute"):
+                    resolved = self._qualify(base, key, node.start_byte)
+                    if resolved is not None and resolved[0] == "ref" and "(" not in resolved[1]:
+                        names.append(resolved[1])
+            if names:
+                found[qualname] = names
+        return found
+
     def call_position(self, call: CallFact) -> tuple:
         return self.source.position(call.node)
 
@@ -1289,6 +1361,7 @@ class PythonFacts:
         (callee, line, col, end_line, end_col, awaited, offloaded)."""
         functions = []
         position = self.source.position
+        returns = self.return_types()
         for function in self.functions:
             if function.is_lambda:
                 continue  # no other file can call a lambda by name
@@ -1299,10 +1372,11 @@ class PythonFacts:
                     "route": function.route.as_dict() if function.route else None,
                     # Builtins are left out: no project function is ever one of them.
                     "calls": [
-                        (call.callee, *position(call.node), call.awaited, call.offloaded)
+                        (call.callee or call.deferred, *position(call.node), call.awaited, call.offloaded)
                         for call in function.calls
-                        if call.callee is not None and not call.callee.startswith("builtins.")
+                        if (call.callee is not None and not call.callee.startswith("builtins.")) or call.deferred
                     ],
+                    "returns": returns.get(function.qualname),
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
                 }
             )
@@ -1317,6 +1391,8 @@ class PythonFacts:
                 if bindings and bindings[-1].alias is not None
             },
             "functions": functions,
+            # class -> its bases as qualified names, for methods a class inherits (`self.helper()`)
+            "bases": self.class_bases(),
             # ORM models and the queries each function runs (analyzer/models.py)
             "db": db_summary(self),
             # blocking calls, session factories, route registrations (analyzer/async_index.py)

@@ -6,7 +6,7 @@ import functools
 from typing import Optional
 
 from perfscan.async_index import (
-    blocking_callers, blocking_helper, folded_cause, is_awaited_somewhere, route_of, session_kind,
+    blocking_callers, blocking_helper, folded_cause, is_awaited_somewhere, result_method, route_of, session_kind,
 )
 from perfscan.blocking import FILE_OBJECT, FILE_OPENERS, THREAD_WRAPPERS, blocking_call
 from perfscan.facts.python import CallFact, FunctionFact
@@ -589,6 +589,138 @@ class BlockingCallInAsync(Rule):
         ),
         flag(
             """
+            from app.storage import export_dir, lock_file
+
+            async def purge_exports():
+                for entry in export_dir().iterdir():
+                    print(entry.name)
+                lock = lock_file()
+                lock.unlink()
+            """,
+            (4, 18),
+            (7, 5),
+            path="app/jobs.py",
+            files={
+                "app/storage.py": """
+                    from pathlib import Path
+
+                    def export_dir() -> Path:
+                        return Path("/srv") / "exports"
+
+                    def lock_file():
+                        return Path("/run/exports.lock")
+                """,
+            },
+            why="`Path` methods on what project helpers return: by their return annotation, or the class "
+                "every `return` constructs",
+        ),
+        ok(
+            """
+            from app.storage import export_url
+
+            async def purge_exports():
+                return export_url().split("/")
+            """,
+            path="app/jobs.py",
+            files={
+                "app/storage.py": """
+                    def export_url() -> str:
+                        return "s3://exports/"
+                """,
+            },
+            why="the helper returns a string, not a `Path`",
+        ),
+        flag(
+            """
+            from app.jobs.base import Job
+
+            class Cleanup(Job):
+                async def run(self):
+                    self.wait_for_lock()
+            """,
+            (5, 9),
+            path="app/jobs/cleanup.py",
+            files={
+                "app/jobs/base.py": """
+                    import time
+
+                    class Job:
+                        def wait_for_lock(self):
+                            time.sleep(1)
+                """,
+            },
+            why="`self.wait_for_lock()` is the project base class's method, which sleeps",
+        ),
+        ok(
+            """
+            from app.jobs.base import Job
+
+            class Cleanup(Job):
+                def wait_for_lock(self):
+                    return None
+
+                async def run(self):
+                    self.wait_for_lock()
+            """,
+            path="app/jobs/cleanup.py",
+            files={
+                "app/jobs/base.py": """
+                    import time
+
+                    class Job:
+                        def wait_for_lock(self):
+                            time.sleep(1)
+                """,
+            },
+            why="the class overrides the base class's blocking method with its own",
+        ),
+        flag(
+            """
+            from app.storage import Store
+
+            async def save(key, body):
+                store = Store()
+                store.put(key, body)
+            """,
+            (5, 5),
+            path="app/api.py",
+            files={
+                "app/storage/__init__.py": "from .s3 import Store\n",
+                "app/storage/s3.py": """
+                    import requests
+
+                    class Store:
+                        def put(self, key, body):
+                            requests.put(f"https://s3.example.com/{key}", data=body, timeout=5)
+                """,
+            },
+            why="a class re-exported by its package's `__init__`: its method is found in `app/storage/s3.py`",
+        ),
+        ok(
+            """
+            import asyncio
+
+            from app.storage import Store
+
+            async def save(key, body):
+                store = Store()
+                await asyncio.to_thread(store.put, key, body)
+            """,
+            path="app/api.py",
+            files={
+                "app/storage/__init__.py": "from .s3 import Store\n",
+                "app/storage/s3.py": """
+                    import requests
+
+                    class Store:
+                        def put(self, key, body):
+                            requests.put(f"https://s3.example.com/{key}", data=body, timeout=5)
+                """,
+            },
+            why="the re-exported class's blocking method runs on a thread",
+        ),
+        flag(
+            """
             from django.http import JsonResponse
 
             from shop.models import Order
@@ -1055,14 +1187,18 @@ class BlockingCallInAsync(Rule):
             for call in function.calls:
                 if call.awaited:
                     continue
-                entry = blocking_call(call.callee)
+                callee = call.callee
+                if callee is None and call.deferred and not call.offloaded:
+                    # `data_dir().iterdir()`: blocking when the project says `data_dir` returns a Path
+                    callee = result_method(ctx.index, call.deferred)
+                entry = blocking_call(callee)
                 if entry is None:
                     continue
                 if call.callee in FILE_OPENERS and _wrapped_for_threads(ctx, call):
                     continue
                 if entry is FILE_OBJECT and any(start <= call.node.start_byte for start in reported_openers):
                     continue  # `f.read()` after `f = open(p)` here: one cause, reported at the opening call
-                shown = _callee_display(ctx, call)
+                shown = _callee_display(ctx, call, callee)
                 if call.offloaded_by:
                     message = (
                         f"{shown} runs on the event loop in {place.where} before `{call.offloaded_by}` starts: "
@@ -1075,7 +1211,7 @@ class BlockingCallInAsync(Rule):
                     message,
                     level=place.level,
                     fix=_sleep_fix(ctx, function, call) if call.callee == "time.sleep" else None,
-                    properties={"category": entry.category, "callee": call.callee, **place.properties},
+                    properties={"category": entry.category, "callee": callee, **place.properties},
                 )
             for blocker in session_blockers.get(id(function), ()):
                 if blocker.condition and session_kind(ctx.index, blocker.condition) != "sync":
@@ -1110,11 +1246,12 @@ class BlockingCallInAsync(Rule):
     def _check_helpers(self, ctx, function, place) -> None:
         """Calls of sync project functions that block, directly or further down."""
         for call in function.calls:
-            if call.awaited or call.offloaded or not call.callee or "." not in call.callee:
+            callee = call.callee or call.deferred  # deferred: a method of a project function's result
+            if call.awaited or call.offloaded or not callee or "." not in callee:
                 continue
-            if blocking_call(call.callee) is not None:
+            if blocking_call(callee) is not None:
                 continue
-            found = blocking_helper(ctx.index, call.callee)
+            found = blocking_helper(ctx.index, callee)
             if found is None:
                 continue
             qualname, chain = found
@@ -1274,14 +1411,15 @@ def _wrapped_for_threads(ctx, call: CallFact) -> bool:
     return function is not None and ctx.facts.resolve(function) in THREAD_WRAPPERS
 
 
-def _callee_display(ctx, call: CallFact) -> str:
+def _callee_display(ctx, call: CallFact, callee: Optional[str] = None) -> str:
     """`requests.get`, or `http_get` (`requests.get`) when called through another name."""
+    callee = callee or call.callee
     function = call.function
     text = call.callee_text
-    if function is not None and function.type in _SIMPLE_NAME_TYPES and text != call.callee and "\n" not in text:
+    if function is not None and function.type in _SIMPLE_NAME_TYPES and text != callee and "\n" not in text:
         if all(part.isidentifier() for part in text.split(".")):
-            return f"`{text}` (`{call.callee}`)"
-    return f"`{call.callee}`"
+            return f"`{text}` (`{callee}`)"
+    return f"`{callee}`"
 
 
 # -- fix: time.sleep(x) -> await asyncio.sleep(x) ------------------------------

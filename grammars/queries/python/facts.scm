@@ -20,6 +20,7 @@
 
 (await) @await
 (call) @call
+(return_statement) @return
 
 (while_statement) @while
 (list_comprehension) @comprehension
