@@ -174,7 +174,7 @@ class Extracted:
     notes: list = field(default_factory=list)  # Notifications
     # Phase 2 goes back to the process that extracted it: it kept the early findings or the tree.
     held: bool = False
-    timed_out: bool = False  # stopped by the watchdog (analyzer/parallel.py): no summary, not cached
+    stopped: bool = False  # timed out or crashed its worker (analyzer/parallel.py): no summary, not cached
 
     @property
     def has_facts(self) -> bool:
@@ -193,7 +193,7 @@ class Checked:
     reparsed: bool = False  # parsed a second time in this run (its early check did not hold)
     early: Optional[bool] = None  # checked in phase 1: whether those findings held
     trace: Optional[list] = None  # what the rules asked of the index (RecordingIndex.plain_trace)
-    timed_out: bool = False  # stopped by the watchdog: no findings, not cached
+    stopped: bool = False  # timed out or crashed its worker: no findings, not cached
 
 
 # Language families whose files are checked in phase 1 already, against an index without the

@@ -108,7 +108,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     stats["workers"] = checkers.workers
     if worker_peaks is not None:
         stats["worker_maxrss_kb"] = worker_peaks
-    stats["timed_out"], stats["workers_replaced"] = len(ledger.timed_out), checkers.replaced
+    stats.update(checkers.stopped, workers_replaced=checkers.replaced)
     stats["phase1_s"], stats["phase2_s"] = round(stats["phase1_s"], 3), round(stats["phase2_s"], 3)
 
     result = stages.report(ledger, discovery, config.max_file_size)

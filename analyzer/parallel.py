@@ -18,7 +18,9 @@ The watchdog: each worker notes in shared memory (its clock: no message, no wake
 parent) which item it has started and when. A file that takes longer than the limit is reported
 (a "timeout" notification), its worker killed and replaced, and the rest of its work handed out
 again: a signal could not interrupt tree-sitter or the regex engine in the middle of a call,
-stopping a process can.
+stopping a process can. A worker that dies (a crash in native code, os._exit, the OOM killer) is
+handled the same way: the file it was on is reported (a "crashed" notification with the signal
+or exit code) and not cached, and the run goes on.
 
 `fork` is used where the platform offers it (cheap start, inherits loaded
 grammars and rules), `spawn` elsewhere.
@@ -32,6 +34,7 @@ import multiprocessing
 import os
 import pickle
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -58,6 +61,22 @@ def worker_count(jobs: Optional[int], total_bytes: int, files: int) -> int:
         return max(1, min(jobs, files))
     cores = os.cpu_count() or 1
     return max(1, min(cores, files, total_bytes // MIN_BYTES_PER_WORKER))
+
+
+def crash_note(rel_path: str, exitcode: Optional[int]) -> Notification:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"signal {-exitcode}"
+        if exitcode == -signal.SIGKILL:
+            how += ", killed from outside: out of memory?"
+    else:
+        how = f"exit code {exitcode}"
+    return Notification(
+        "error", f"checking this file crashed the worker process ({how}); file skipped, please report it",
+        rel_path, kind="crashed",
+    )
 
 
 def timeout_note(rel_path: str, limit: float) -> Notification:
@@ -123,8 +142,13 @@ class Checkers:
 
     @property
     def replaced(self) -> int:
-        """Workers the watchdog stopped and replaced."""
+        """Workers the watchdog stopped, or that died, and were replaced."""
         return self.pool.replaced if self.pool is not None else 0
+
+    @property
+    def stopped(self) -> dict[str, int]:
+        """Files given up on: {"timed_out": n, "crashed": n}."""
+        return dict(self.pool.stopped) if self.pool is not None else {"timed_out": 0, "crashed": 0}
 
     def finish(self) -> tuple[int, set, list, Optional[list]]:
         """Stop the workers: files parsed, project files the indexes read, notifications about
@@ -216,6 +240,15 @@ class WorkerError(RuntimeError):
     pass
 
 
+class WorkerDied(WorkerError):
+    """The worker process ended without answering (a crash in native code, os._exit, the OOM
+    killer): `exitcode` as multiprocessing gives it (negative: the signal)."""
+
+    def __init__(self, pid: int, exitcode: Optional[int]):
+        super().__init__(f"worker process {pid} died (exit code {exitcode})")
+        self.exitcode = exitcode
+
+
 class _Worker:
     """One worker process, the items it was sent and has not answered yet, and its clock."""
 
@@ -233,11 +266,14 @@ class _Worker:
         self.retired = False
 
     def send(self, op: str, items: list) -> None:
-        self.conn.send((op, items))
         if not self.pending:
             self.idle_until = time.monotonic()
         self.pending.extend((op, item) for item in items)
         self.chunks.append(len(items))
+        try:
+            self.conn.send((op, items))
+        except OSError:
+            pass  # it died: the pipe's end is read next and says so; these items go elsewhere
 
     def receive_chunk(self) -> tuple[list, Optional[list], Optional[list]]:
         answers, inputs, notes = self.receive()
@@ -248,8 +284,9 @@ class _Worker:
     def receive(self):
         try:
             status, payload = self.conn.recv()
-        except EOFError:
-            raise WorkerError(f"worker process {self.process.pid} died") from None
+        except (EOFError, OSError):
+            self.process.join(timeout=5)
+            raise WorkerDied(self.process.pid, self.process.exitcode) from None
         if status != "ok":
             raise WorkerError(f"worker failed:\n{payload}")
         return payload
@@ -278,7 +315,8 @@ class WorkerPool:
         self.budget_kb = budget_kb
         self.file_timeout = file_timeout or None
         self.parsed = 0
-        self.replaced = 0  # workers stopped by the watchdog
+        self.replaced = 0  # workers stopped by the watchdog, or that died
+        self.stopped = {"timed_out": 0, "crashed": 0}  # files given up on, by why
         self.inputs: set[str] = set()  # project files the workers' indexes read
         self.notes: dict[tuple, Notification] = {}  # note_key -> project file they did not read
         self.workers = [self._start() for _ in range(count)]
@@ -316,8 +354,13 @@ class WorkerPool:
         self._index = index
         for worker in self.workers:
             self._send_index(worker)
-        for worker in self.workers:
-            worker.receive()
+        for slot, worker in enumerate(self.workers):
+            try:
+                worker.receive()
+            except WorkerDied:
+                # Died between files (the OOM killer, while it held trees): no file to blame;
+                # what it held is parsed again below.
+                self._replace(slot)
         queues: dict[int, list] = {}
         lost = []  # held by a worker the watchdog stopped: parsed again by any worker
         for rel in sorted(held):
@@ -344,7 +387,10 @@ class WorkerPool:
                 tsx={rel: s for rel, s in index.tsx.items() if self._producer.get(rel) is not worker},
             )
         blob = pickle.dumps((index, self._share_kb(), mine), protocol=pickle.HIGHEST_PROTOCOL)
-        worker.conn.send(("index", blob))
+        try:
+            worker.conn.send(("index", blob))
+        except OSError:
+            pass  # it died: its answer says so
 
     def _dispatch(self, queues: dict[int, list], shared: list, op_own: str, op_shared: str,
                   progress: Callable[[int], None]) -> list:
@@ -378,7 +424,13 @@ class WorkerPool:
             for conn in wait([worker.conn for worker in busy], self._time_left(busy)):
                 slot = next(i for i, worker in enumerate(self.workers) if worker.conn is conn)
                 worker = self.workers[slot]
-                chunk, inputs, notes = worker.receive_chunk()
+                try:
+                    chunk, inputs, notes = worker.receive_chunk()
+                except WorkerDied as death:
+                    answers.append((None, self._stop(slot, queues, shared, lambda rel: crash_note(rel, death.exitcode))))
+                    progress(1)
+                    feed(slot)
+                    continue
                 self.inputs.update(inputs or ())
                 self.notes.update((note_key(note), note) for note in notes or ())
                 answers.extend((worker, answer) for answer in chunk)
@@ -386,7 +438,8 @@ class WorkerPool:
                 feed(slot)
             for slot, worker in enumerate(self.workers):
                 if worker.pending and self._overdue(worker):
-                    answers.append((None, self._stop_runaway(slot, queues, shared)))
+                    worker.kill()
+                    answers.append((None, self._stop(slot, queues, shared, lambda rel: timeout_note(rel, self.file_timeout))))
                     progress(1)
                     feed(slot)
 
@@ -403,28 +456,33 @@ class WorkerPool:
             and not worker.conn.poll()
         )
 
-    def _stop_runaway(self, slot: int, queues: dict[int, list], shared: list):
-        """Kill the worker stuck on its current item, start another in its place, hand its
-        unanswered work out again; the answer for the stuck file is its timeout note."""
+    def _stop(self, slot: int, queues: dict[int, list], shared: list, note_for: Callable[[str], Notification]):
+        """Give up on the item the worker in `slot` was on (it ran too long and was killed, or
+        it died): start another worker in its place and hand its unanswered work out again; the
+        answer for that file is `note_for(rel_path)`, and it is not cached."""
         worker = self.workers[slot]
         stuck = worker.current()
         op, item = worker.pending[stuck]
         rest = worker.pending[:stuck] + worker.pending[stuck + 1:]
-        worker.kill()
-        self.replaced += 1
         # Its trees and early findings died with it: the files it held are parsed again.
         rest += [("check_held", rel) for rel in queues.pop(slot, [])]
         shared[:0] = [self._files[other] if op_other == "check_held" else other for op_other, other in rest]
+        self._replace(slot)
+        note = note_for(item if isinstance(item, str) else item.rel_path)
+        self.stopped["timed_out" if note.kind == "timeout" else "crashed"] += 1
+        if op == "extract":
+            return Extracted(note.path, item.language, notes=[note], stopped=True)
+        return Checked(note.path, notes=[note], stopped=True)
+
+    def _replace(self, slot: int) -> None:
+        """A new worker in place of the one in `slot` (killed, or dead), with phase 2's index."""
+        self.workers[slot].kill()
+        self.replaced += 1
         replacement = self._start()
         if self._index is not None:
             self._send_index(replacement)
             replacement.receive()
         self.workers[slot] = replacement
-        rel_path = item if isinstance(item, str) else item.rel_path
-        note = timeout_note(rel_path, self.file_timeout)
-        if op == "extract":
-            return Extracted(rel_path, item.language, notes=[note], timed_out=True)
-        return Checked(rel_path, notes=[note], timed_out=True)
 
     def close(self) -> list[int]:
         """Stop the workers; returns each one's peak resident memory (KiB)."""

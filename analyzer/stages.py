@@ -43,7 +43,7 @@ class Ledger:
     stats: dict
     fresh: set[str] = field(default_factory=set)  # extracted in this run
     checked: set[str] = field(default_factory=set)  # checked (phase 2) in this run
-    timed_out: set[str] = field(default_factory=set)  # stopped by the watchdog
+    stopped: set[str] = field(default_factory=set)  # timed out or crashed a worker
     findings: list[Finding] = field(default_factory=list)  # found in this run
     # Project files the indexes read, and notifications about those they did not read (note_key ->
     # Notification): from this run's indexes, and from the cache while those files are unchanged.
@@ -125,8 +125,8 @@ def record_extracted(ledger: Ledger, extracted: list[Extracted]) -> None:
             [note_to_plain(n) for n in out.notes],
         )
         ledger.fresh.add(out.rel_path)
-        if out.timed_out:
-            ledger.timed_out.add(out.rel_path)
+        if out.stopped:
+            ledger.stopped.add(out.rel_path)
 
 
 def build_index(ledger: Ledger, family: str, extracted: list[Extracted], cached: list[str],
@@ -180,12 +180,12 @@ def record_checked(ledger: Ledger, checked: list[Checked], digest: bytes) -> Non
     stats = ledger.stats
     for out in checked:
         entry = ledger.entries[out.rel_path]
-        if out.digest is not None and out.digest != entry.digest or out.timed_out:
+        if out.digest is not None and out.digest != entry.digest or out.stopped:
             # Changed while we ran, or not checked to the end: report what we saw, cache none
             # of it (the next run tries again).
             entry.digest = None
-        if out.timed_out:
-            ledger.timed_out.add(out.rel_path)
+        if out.stopped:
+            ledger.stopped.add(out.rel_path)
         entry.findings = [finding_to_plain(f) for f in out.findings]
         entry.check_notes = [note_to_plain(n) for n in out.notes]
         entry.checked_with = digest
@@ -208,7 +208,7 @@ def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResul
         file = ledger.files[rel]
         result.notifications.extend(note_from_plain(n) for n in entry.extract_notes)
         result.notifications.extend(note_from_plain(n) for n in entry.check_notes)
-        if entry.summary_digest is None or rel in ledger.timed_out:
+        if entry.summary_digest is None or rel in ledger.stopped:
             continue
         result.files_checked += 1
         result.sources[rel] = LazySource(file.path, rel, file.language, entry.partial, max_file_size)

@@ -22,7 +22,7 @@ import pytest
 # Low enough that a pathological file shows up here, high enough for a loaded 2-core CI machine
 # (the slowest real file takes well under a second).
 SWEEP_FILE_TIMEOUT_S = 10
-FAILURE_KINDS = {"timeout", "internal-error"}
+FAILURE_KINDS = {"timeout", "crashed", "internal-error"}
 
 
 def sweep(directory: str, tmp_path: Path) -> dict:
