@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from perfscan.react_values import (compiler_reason, dependencies, memo_target, unstable_dependencies_note,
+from perfscan.react_values import (compiler_reason, dependencies, memo_target, short_text, unstable_dependencies_note,
                                    unstable_value, wrap_fix)
 from perfscan.rule import Rule, flag, ok
 
-SKIPPED_PROPS = frozenset({"key", "ref", "children"})
+SKIPPED_PROPS = frozenset({"key", "ref"})
+JSX_CHILDREN = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
+
+
+def _passed_values(element) -> list:
+    """(prop, value node) for every prop the element passes, the nested `children` included:
+    `<Row>{label}<Icon /></Row>` passes `label` and `<Icon />` as `children`."""
+    passed = [(name, value) for name, value in element.attributes
+              if name not in SKIPPED_PROPS and name != "..." and value is not None]
+    node = element.node
+    parent = node.parent
+    if node.type != "jsx_opening_element" or parent is None or parent.type != "jsx_element":
+        return passed
+    for child in parent.named_children:
+        if child.type in JSX_CHILDREN:
+            passed.append(("children", child))
+        elif child.type == "jsx_expression":
+            inner = next((c for c in child.named_children if c.type != "comment"), None)
+            if inner is not None and inner.type != "spread_element":
+                passed.append(("children", inner))
+    return passed
 
 
 def _attribute_node(value):
@@ -32,8 +52,19 @@ class UnstablePropToMemo(Rule):
         anew on every render of the parent: inline arrow and function expressions, functions
         declared in the component body without `useCallback`, `.bind(...)`, object and array
         literals, derived arrays (`.map`, `.filter`, `.slice`, `Object.entries(...)`, spreads)
-        computed in render without `useMemo`, and JSX elements passed as props. Local names are
-        followed to their binding, also inside `.map` callbacks.
+        computed in render without `useMemo`, constructor calls (`new Map()`, `Array(n)`, `Object()`),
+        and JSX elements passed as props or as `children` (nested between the tags too:
+        `<Card><Title /></Card>`). Ternary and logical values count when a branch is new
+        (`cond ? [] : list`, `props.style || {}`).
+
+        Local names are followed to the value they hold where the JSX reads them, also inside
+        `.map` callbacks: their initializer, or the last assignment before the JSX when it is
+        the same on every path (`let style; style = {...}`); an assignment in a branch before the
+        read, later in a loop or in a callback is not guessed at. Destructured props are followed
+        to their default (`{ items = [] }` is a new array whenever the prop is not given).
+        Memoized components reached as members are found: imported namespaces (`<UI.Palette>`)
+        and module-level objects (`const Parts = { Item: memo(...) }`, `<Parts.Item>`). Every
+        unstable prop of an element is reported, so fixing all of them lets the memo hit.
 
         The memoized child is found across files: relative imports, `index.ts` barrels,
         `export { X } from`, `export * from`, default and named exports, and `tsconfig.json` /
@@ -44,7 +75,7 @@ class UnstablePropToMemo(Rule):
         any other comparator decides for itself, and nothing is reported.
 
         Not reported: DOM elements (`<div onClick={() => …}>`), components that are not memoized,
-        `key` / `ref` / `children`, and stable values: `useCallback`/`useMemo` results, `useState`
+        `key` / `ref`, text children, and stable values: `useCallback`/`useMemo` results, `useState`
         setters, `useReducer` dispatch, refs, module-level functions and constants, props and
         context passed through, primitives. When the project uses the React Compiler the finding
         is a `note`: the compiler memoizes these values for you.
@@ -279,6 +310,144 @@ class UnstablePropToMemo(Rule):
         ),
         flag(
             """
+            import { memo } from "react";
+            const Badge = memo(function Badge(props) { return <b style={props.style} />; });
+
+            export function Header({ compact, title }) {
+              let style;
+              style = { padding: compact ? 2 : 8 };
+              let label = title;
+              label = <em>{title}</em>;
+              return <Badge style={style} label={label} />;
+            }
+            """,
+            (9, 17), (9, 31),
+        ),
+        ok(
+            """
+            import { memo } from "react";
+            const Badge = memo(function Badge(props) { return <b style={props.style} />; });
+            const COMPACT = { padding: 2 };
+            const REGULAR = { padding: 8 };
+
+            export function Header({ compact }) {
+              let style = { padding: 4 };
+              style = compact ? COMPACT : REGULAR;
+              return <Badge style={style} />;
+            }
+            """,
+            why="the last assignment before the JSX is what the child gets: here a module-level constant",
+        ),
+        flag(
+            """
+            import { memo } from "react";
+            const Rows = memo(function Rows({ items, columns }) { return <table />; });
+
+            export function List({ items = [], columns = new Map(), sortBy }) {
+              return <Rows items={items} columns={columns} />;
+            }
+            """,
+            (5, 16), (5, 30),
+        ),
+        ok(
+            """
+            import { memo } from "react";
+            const Rows = memo(function Rows({ items }) { return <table />; });
+            const NO_ITEMS = [];
+
+            export function List({ items = NO_ITEMS, sort = [] }) {
+              return <Rows items={items} />;
+            }
+            """,
+            why="a default that is a module-level constant is the same every render; `sort`'s is not passed on",
+        ),
+        flag(
+            """
+            import { memo } from "react";
+            const Parts = { Item: memo(function Item(props) { return <li />; }) };
+
+            export function Menu({ entries, onPick }) {
+              return entries.map((e) => <Parts.Item key={e.id} onPick={() => onPick(e.id)} />);
+            }
+            """,
+            (5, 52),
+        ),
+        ok(
+            """
+            const Parts = { Item: function Item(props) { return <li />; } };
+
+            export function Menu({ entries, onPick }) {
+              return entries.map((e) => <Parts.Item key={e.id} onPick={() => onPick(e.id)} />);
+            }
+            """,
+            why="`Parts.Item` is not memoized",
+        ),
+        flag(
+            """
+            import { memo } from "react";
+            const Card = memo(function Card({ icon, children }) { return <div>{icon}{children}</div>; });
+
+            export function Profile({ user }) {
+              const icon = <img src={user.avatar} />;
+              return (
+                <Card icon={icon}>
+                  <h2>{user.name}</h2>
+                </Card>
+              );
+            }
+            """,
+            (7, 11), (8, 7),
+        ),
+        ok(
+            """
+            import { memo, useMemo } from "react";
+            const Card = memo(function Card({ icon, children }) { return <div>{icon}{children}</div>; });
+
+            export function Profile({ user }) {
+              const icon = useMemo(() => <img src={user.avatar} />, [user.avatar]);
+              return <Card icon={icon}>{user.name}</Card>;
+            }
+            """,
+            why="a memoized element, and children that are a string",
+        ),
+        flag(
+            """
+            import { memo } from "react";
+            import { useReactTable } from "@tanstack/react-table";
+            function DataTableInner({ columns, data }) { return <table />; }
+            const DataTable = memo(DataTableInner) as typeof DataTableInner;
+
+            export function Orders({ rows, filter, extra }) {
+              const shown = extra || Array(3);
+              return (
+                <DataTable
+                  columns={[{ accessorKey: "id" }, { accessorKey: "total" }]}
+                  data={filter ? rows.filter((r) => r.status === filter) : rows}
+                  extra={shown}
+                />
+              );
+            }
+            """,
+            (10, 7), (11, 7), (12, 7),
+        ),
+        ok(
+            """
+            import { memo, useMemo } from "react";
+            function DataTableInner({ columns, data }) { return <table />; }
+            const DataTable = memo(DataTableInner) as typeof DataTableInner;
+            const COLUMNS = [{ accessorKey: "id" }, { accessorKey: "total" }];
+            const NONE = [];
+
+            export function Orders({ rows, filter, extra }) {
+              const data = useMemo(() => (filter ? rows.filter((r) => r.status === filter) : rows), [rows, filter]);
+              const shown = extra || NONE;
+              return <DataTable columns={COLUMNS} data={data} extra={shown} />;
+            }
+            """,
+            why="columns at module level, data in `useMemo`, a fallback that is a constant",
+        ),
+        flag(
+            """
             "use client";
             import { Chart } from "./Chart";
 
@@ -301,7 +470,8 @@ class UnstablePropToMemo(Rule):
         for element in facts.jsx_elements:
             if element.is_dom or element.owner is None:
                 continue
-            if not any(name not in SKIPPED_PROPS and name != "..." and value is not None for name, value in element.attributes):
+            passed = _passed_values(element)
+            if not passed:
                 continue
             if element.tag not in targets:
                 targets[element.tag] = memo_target(ctx, element.tag, element.node)
@@ -313,12 +483,10 @@ class UnstablePropToMemo(Rule):
             reason = compiler_reason(ctx, owner)
             if reason and ctx.level == "note":
                 reason = ""  # already configured down
-            for prop, value in element.attributes:
-                if prop in SKIPPED_PROPS or prop == "..." or value is None:
-                    continue
+            for prop, value in passed:
                 if target.compared is not None and prop not in target.compared:
                     continue  # the memo comparator ignores this prop
-                unstable = unstable_value(facts, value, owner)
+                unstable = unstable_value(facts, value, owner, fallbacks=True)
                 if unstable is None:
                     continue
                 self._report(ctx, element, prop, value, unstable, child, related, reason)
@@ -330,7 +498,10 @@ class UnstablePropToMemo(Rule):
         passed = f" (passed as `{prop}`)" if unstable.binding is not None and unstable.binding.name != prop else ""
         if unstable.binding is None:
             origin = f"{origin[0].upper()}{origin[1:]} passed as `{prop}`"
-        message = (f"{origin}{passed} is {unstable.noun} each render, so memoized `{child}` "
+        if unstable.default:
+            origin = f"The default value of {origin}"
+        when = " when the prop is not given" if unstable.default else ""
+        message = (f"{origin}{passed} is {unstable.noun} each render{when}, so memoized `{child}` "
                    f"([definition](1)) re-renders every time.")
         fix = None
         if compiler:
@@ -347,6 +518,13 @@ class UnstablePropToMemo(Rule):
             message += " Create it once instead: a class field arrow function, or bind it in the constructor."
         elif owner.kind == "class":
             message += " Keep it in an instance field (or a memoizing selector) that changes only when its inputs do."
+        elif unstable.default:
+            message += (f" Default it to a module-level constant instead (`const EMPTY = {short_text(facts.text(unstable.node))};` "
+                        f"and `{{ {unstable.binding.name} = EMPTY }}`), or memoize it in the body.")
+        elif unstable.binding is not None and unstable.binding.reassigned:
+            deps, _ = dependencies(facts, unstable.node, exclude=unstable.binding)
+            message += (f" Compute it once in `{unstable.hook}(…, [{', '.join(deps)}])` instead of assigning "
+                        f"`{unstable.binding.name}` during render.")
         else:
             fix = wrap_fix(facts, ctx.source, unstable, owner)
             if unstable.binding is not None:

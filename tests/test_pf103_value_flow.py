@@ -1,0 +1,146 @@
+"""PF103 value flow: which value a prop holds where the JSX reads it (reassignment on every path,
+prop defaults, fallbacks, constructor calls), member tags and nested children."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from perfscan.engine import check_text
+from perfscan.rules import rule_by_code_or_name
+
+PF103 = rule_by_code_or_name("PF103")
+
+HEADER = """import { memo } from "react";
+const Row = memo(function Row(props) { return <li />; });
+const STABLE = { a: 1 };
+"""
+
+
+def flagged(body: str, files: dict | None = None) -> list:
+    """(line, column, prop) of PF103 findings in a file of HEADER then `body` (lines counted from body's first)."""
+    text = HEADER + textwrap.dedent(body).lstrip("\n")
+    result = check_text({"App.tsx": text, **(files or {})}, rules=[PF103])
+    offset = HEADER.count("\n")
+    return sorted((f.span.line - offset, f.span.col, f.properties["prop"]) for f in result.findings if f.code == "PF103")
+
+
+@pytest.mark.parametrize("body, expected", [
+    pytest.param("""
+        export function App({ c }) {
+          let s = STABLE;
+          if (c) {
+            s = {};
+            return <Row s={s} />;
+          }
+          return <Row s={s} />;
+        }
+        """, [(5, 17, "s")], id="assigned-in-the-branch-that-renders"),
+    pytest.param("""
+        export function App({ c }) {
+          let s = STABLE;
+          if (c) {
+            s = {};
+          } else {
+            return <Row s={s} />;
+          }
+          return null;
+        }
+        """, [], id="assigned-in-the-other-branch"),
+    pytest.param("""
+        export function App({ c }) {
+          let s = {};
+          if (c) s = STABLE;
+          return <Row s={s} />;
+        }
+        """, [], id="branch-before-the-read-is-not-guessed"),
+    pytest.param("""
+        export function App({ items }) {
+          let s = {};
+          const out = [];
+          for (const i of items) {
+            out.push(<Row key={i} s={s} />);
+            s = STABLE;
+          }
+          return out;
+        }
+        """, [], id="assignment-later-in-a-loop-reaches-the-next-iteration"),
+    pytest.param("""
+        export function App() {
+          let s = {};
+          const render = () => <Row s={s} />;
+          s = STABLE;
+          return render();
+        }
+        """, [], id="closure-run-after-a-later-assignment"),
+    pytest.param("""
+        export function App() {
+          var a;
+          a = a;
+          return <Row a={a} />;
+        }
+        """, [], id="self-assignment-terminates"),
+    pytest.param("""
+        export function App({ style }) {
+          style = style || {};
+          return <Row style={style} />;
+        }
+        """, [(3, 15, "style")], id="prop-reassigned-with-a-fallback"),
+    pytest.param("""
+        export function App({ items }) {
+          const list = items.length ? items : [];
+          const same = items ?? STABLE;
+          return <Row list={list} same={same} />;
+        }
+        """, [(4, 15, "list")], id="conditional-fallbacks"),
+    pytest.param("""
+        function Array(n) { return STABLE; }
+        export function App() {
+          return <Row a={Array(3)} b={Object()} m={new Intl.NumberFormat()} />;
+        }
+        """, [(3, 28, "b"), (3, 41, "m")], id="constructor-calls-and-a-local-Array"),
+    pytest.param("""
+        export function App({ items, label, onPick = () => {} }) {
+          return (
+            <Row onPick={onPick}>
+              {"text"}
+              {label}
+              {items.map((i) => <b key={i}>{i}</b>)}
+            </Row>
+          );
+        }
+        """, [(3, 10, "onPick"), (6, 8, "children")], id="children-and-a-function-default"),
+])
+def test_value_reaching_the_jsx(body, expected):
+    assert flagged(body) == expected
+
+
+def test_member_tags_of_a_module_level_object():
+    body = """
+        const Plain = function Plain(props) { return <i />; };
+        const Parts = { Row, Plain, Alias: Row, Inline: memo((props) => <b />) };
+        export function App() {
+          const Local = { Row };
+          return (
+            <>
+              <Parts.Row s={{}} />
+              <Parts.Plain s={{}} />
+              <Parts.Alias s={{}} />
+              <Parts.Inline s={{}} />
+              <Local.Row s={{}} />
+            </>
+          );
+        }
+        """
+    assert flagged(body) == [(7, 18, "s"), (9, 20, "s"), (10, 21, "s")]
+
+
+def test_children_follow_the_comparator():
+    body = """
+        const Only = memo(function Only(props) { return <i />; }, (a, b) => a.id === b.id);
+        export function App({ id }) {
+          return <Only id={id}><b /></Only>;
+        }
+        """
+    assert flagged(body) == []
