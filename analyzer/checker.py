@@ -256,17 +256,45 @@ class FileChecker:
             return None
 
     def extract(self, file: DiscoveredFile) -> Extracted:
+        self._start_family()
+        source, digest, notes = self._load(file)
+        out = Extracted(file.rel_path, file.language, digest, notes=notes)
+        if source is None:
+            return out
+        return self.extract_source(source, out, file)
+
+    def summarize(self, file: DiscoveredFile) -> Extracted:
+        """Phase 1 for a file of the project that is not reported on: only its summary, for the
+        project index (no rules run, nothing held)."""
+        self._start_family()
+        source, digest, notes = self._load(file)
+        out = Extracted(file.rel_path, file.language, digest, notes=notes)
+        if source is None:
+            return out
+        out.partial = source.partial
+        facts = self._facts(source, out.notes)
+        if facts is not None:
+            self._summarize(source, facts, out)
+            _release(facts)
+        return out
+
+    def _start_family(self) -> None:
         if self.index is not None and not self.held and not self.early_checked:
             # The next language family starts: the last one's trees are all checked.
             self._remember_index()
             self.index = None
             release_memory()
             self._full = False
-        source, digest, notes = self._load(file)
-        out = Extracted(file.rel_path, file.language, digest, notes=notes)
-        if source is None:
-            return out
-        return self.extract_source(source, out, file)
+
+    def _summarize(self, source: SourceFile, facts, out: Extracted) -> bool:
+        try:
+            out.summary = facts.summary()
+            out.summary_digest = summary_digest(out.summary)
+            return True
+        except Exception as error:
+            out.summary = None
+            out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
+            return False
 
     def extract_source(
         self, source: SourceFile, out: Optional[Extracted] = None, file: Optional[DiscoveredFile] = None
@@ -274,14 +302,7 @@ class FileChecker:
         out = out or Extracted(source.rel_path, source.language, content_digest(source.data))
         out.partial = source.partial
         facts = self._facts(source, out.notes)
-        if facts is None:
-            return out
-        try:
-            out.summary = facts.summary()
-            out.summary_digest = summary_digest(out.summary)
-        except Exception as error:
-            out.summary = None
-            out.notes.append(_internal_error(source.rel_path, "summarizing facts", error))
+        if facts is None or not self._summarize(source, facts, out):
             return out
         if source.family in self.early_families:
             early = RecordingIndex(self._early_base())

@@ -70,17 +70,18 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     clock = stages.Clock()
     stats = dict(files=0, parsed=0, summaries_cached=0, findings_cached=0, workers=1)
     discovery = discover(paths, config)
-    stats["files"] = len(discovery.files)
+    project_files = stages.discover_project(discovery, paths, config)
+    stats["files"], stats["project_files"] = len(discovery.files), len(project_files)
     # Read here, at run time, and passed on: a caller may narrow them for one run.
     rules, early_families = select_rules(config), EARLY_CHECK_FAMILIES
     cache = None
     if cache_dir is not None:
         inputs_key = project_inputs_digest(discovery.root)
         cache = Cache.open(cache_dir, discovery.root, check_key(rules, config, inputs_key), load=load_cache)
-    ledger = stages.look_up_cache(discovery, cache, stats, config.max_file_size)
+    ledger = stages.look_up_cache(discovery, project_files, cache, stats, config.max_file_size)
     checkers = Checkers(discovery.root, config, rules, early_families, jobs=jobs, file_timeout=file_timeout,
                         budget_kb=memory_budget_mb(memory_mb) * 1024)
-    bar = progress_bar(progress, len(discovery.files))
+    bar = progress_bar(progress, stages.files_to_do(ledger))
     stats["discovery_and_cache_lookup_s"] = round(clock.lap(), 3)
     stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0, early_kept=0, early_redone=0, findings_replayed=0)
     try:
@@ -88,7 +89,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
             to_extract, cached = stages.family_work(ledger, family)
             if not to_extract and not cached:
                 continue
-            extracted = stages.extract(checkers, to_extract, bar.update)
+            extracted = stages.extract(checkers, ledger, to_extract, bar.update)
             stages.record_extracted(ledger, extracted)
             stats["phase1_s"] += clock.lap()
 

@@ -111,13 +111,22 @@ class Checkers:
             self.pool = WorkerPool(count, *self._pool_args)
         return self.pool is not None and bool(files)
 
-    def extract(self, files: list, sizes: dict[str, int], progress: Callable[[int], None]) -> list[Extracted]:
-        """Phase 1 for `files` ({rel_path: size} in `sizes`), wherever they are checked."""
-        self._held_by_pool = self._use_pool(worker_count(self.jobs, sum(sizes.values()), len(files)), files)
+    def extract(self, files: list, sizes: dict[str, int], progress: Callable[[int], None],
+                summarize: list = ()) -> list[Extracted]:
+        """Phase 1 for `files` ({rel_path: size} in `sizes`), wherever they are checked; the
+        files in `summarize` (project files not reported on) give only their summaries."""
+        everything = [*files, *summarize]
+        self._held_by_pool = self._use_pool(worker_count(self.jobs, sum(sizes.values()), len(everything)), everything)
         if self._held_by_pool:
             # Largest first: no worker is left with a big file at the end.
-            return self.pool.extract(sorted(files, key=lambda f: -sizes[f.rel_path]), progress)
+            return [
+                *self.pool.extract(sorted(summarize, key=lambda f: -sizes[f.rel_path]), progress, "summarize"),
+                *self.pool.extract(sorted(files, key=lambda f: -sizes[f.rel_path]), progress),
+            ]
         extracted = []
+        for file in summarize:
+            extracted.append(self.local.summarize(file))
+            progress(1)
         for file in files:
             extracted.append(self.local.extract(file))
             progress(1)
@@ -179,7 +188,8 @@ def _context():
 def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb) -> None:
     tune_gc()  # a spawned worker does not inherit the parent's settings
     checker = FileChecker(root, config, rules, hold_limit_kb=hold_limit_kb, early_families=early_families)
-    handlers = {"extract": checker.extract, "check_held": checker.check_held, "check_files": checker.check_file}
+    handlers = {"extract": checker.extract, "summarize": checker.summarize, "check_held": checker.check_held,
+                "check_files": checker.check_file}
     inputs_sent = notes_sent = 0
     # The summaries this worker made: the parent's index comes without them (see WorkerPool.check).
     produced: dict[str, tuple[str, object]] = {}
@@ -207,7 +217,7 @@ def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb
                     clock[_SINCE] = time.monotonic()
                     clock[_STARTED] += 1
                     answers.append(handle(item))
-                if op == "extract":
+                if op in ("extract", "summarize"):
                     produced.update(
                         (out.rel_path, (LANGUAGE_FAMILY[out.language], out.summary)) for out in answers if out.has_facts
                     )
@@ -337,11 +347,12 @@ class WorkerPool:
         finally:
             gc.unfreeze()
 
-    def extract(self, files: list, progress: Callable[[int], None]) -> list[Extracted]:
-        """Phase 1 over `files` (ideally largest first); returns Extracted, in any order."""
+    def extract(self, files: list, progress: Callable[[int], None], op: str = "extract") -> list[Extracted]:
+        """Phase 1 over `files` (ideally largest first); returns Extracted, in any order. `op`
+        "summarize": the summaries only (files not reported on)."""
         self._files.update((file.rel_path, file) for file in files)
         out = []
-        for worker, item in self._dispatch({}, list(files), "", "extract", progress):
+        for worker, item in self._dispatch({}, list(files), "", op, progress):
             if item.held:
                 self._holder[item.rel_path] = worker
             if item.has_facts:
@@ -470,7 +481,7 @@ class WorkerPool:
         self._replace(slot)
         note = note_for(item if isinstance(item, str) else item.rel_path)
         self.stopped["timed_out" if note.kind == "timeout" else "crashed"] += 1
-        if op == "extract":
+        if op in ("extract", "summarize"):
             return Extracted(note.path, item.language, notes=[note], stopped=True)
         return Checked(note.path, notes=[note], stopped=True)
 

@@ -20,11 +20,12 @@ from typing import Optional
 from .cache import Cache, Entry, content_digest, file_digest, finding_from_plain, finding_to_plain
 from .cache import note_from_plain, note_to_plain
 from .checker import Checked, Extracted, derived_reports, note_key
-from .discovery import Discovery, DiscoveredFile
+from .config import repository_top
+from .discovery import Discovery, DiscoveredFile, discover
 from .findings import Finding
 from .project import ProjectIndex, trace_holds
 from .results import LazySource, RunResult
-from .safe_read import UnreadableFile, read_bounded
+from .safe_read import UnreadableFile, is_within, read_bounded
 from .source import LANGUAGE_FAMILY
 
 # One language family after the other: a family's rules read only its part of the index, and
@@ -49,6 +50,12 @@ class Ledger:
     # Notification): from this run's indexes, and from the cache while those files are unchanged.
     project_inputs: set[str] = field(default_factory=set)
     project_notes: dict = field(default_factory=dict)
+    # The files reported on (named on the command line), when not every file of `files`: the
+    # others only give their summaries to the project index.
+    reported: Optional[set[str]] = None
+
+    def reports(self, rel_path: str) -> bool:
+        return self.reported is None or rel_path in self.reported
 
     def note_project(self, inputs, notes) -> None:
         self.project_inputs.update(inputs)
@@ -77,11 +84,44 @@ class Recheck:
     stale: list[str]
 
 
-def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict, max_file_size: int) -> Ledger:
-    """Which files the cache knows, by content; the others are to be extracted."""
+def project_scope(paths: list[str], root: str) -> Optional[str]:
+    """The directory whose files make the project index when `paths` name only part of a project
+    (pre-commit names the changed files): the git top level, or the project root when the
+    repository is larger than it or when outside any repository the root is the working
+    directory. None when the paths name the whole of it (or no project is known: a file named
+    from elsewhere outside a repository is checked on its own)."""
+    named = [os.path.abspath(p) for p in paths if os.path.lexists(p)]
+    if not named:
+        return None
+    common = os.path.commonpath(named)
+    top = repository_top(common if os.path.isdir(common) else os.path.dirname(common))
+    if top is not None:
+        scope = top if is_within(top, root) else root
+    else:
+        scope = root if root == os.getcwd() else None
+    return None if scope is None or scope in named else scope
+
+
+def discover_project(discovery: Discovery, paths: list[str], config) -> list[DiscoveredFile]:
+    """Every file of the project the named files belong to, the named ones included: the
+    project index is built from all of them (through the cache), the rules run on the named
+    ones. Discovery's usual rules apply (excludes, .gitignore); its notes are about files that
+    are not reported on and are left out."""
+    scope = project_scope(paths, discovery.root)
+    if scope is None:
+        return list(discovery.files)
+    files = {f.rel_path: f for f in discover([scope], config).files}
+    files.update((f.rel_path, f) for f in discovery.files)  # a named file is checked even if ignored
+    return [files[rel] for rel in sorted(files)]
+
+
+def look_up_cache(discovery: Discovery, project_files: list[DiscoveredFile], cache: Optional[Cache], stats: dict,
+                  max_file_size: int) -> Ledger:
+    """Which files of the project the cache knows, by content; the others are to be extracted.
+    The files `discovery` found are the ones reported on."""
     entries: dict[str, Entry] = {}
     to_extract: list[DiscoveredFile] = []
-    for file in discovery.files:
+    for file in project_files:
         entry = cache.entries.get(file.rel_path) if cache is not None else None
         if entry is not None and entry.language == file.language:
             try:
@@ -97,8 +137,10 @@ def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict, max
     # Project files the indexes read last time (tsconfig paths...) count as index input.
     previous_inputs = sorted(cache.inputs) if cache is not None else []
     inputs_now = {rel: file_digest(discovery.root, rel) for rel in previous_inputs}
-    files = {f.rel_path: f for f in discovery.files}
-    ledger = Ledger(discovery.root, files, entries, to_extract, inputs_now, stats)
+    files = {f.rel_path: f for f in project_files}
+    reported = {f.rel_path for f in discovery.files}
+    ledger = Ledger(discovery.root, files, entries, to_extract, inputs_now, stats,
+                    reported=None if len(reported) == len(files) else reported)
     if cache is not None and inputs_now == cache.inputs:
         # Said by the indexes over these very project files. (When one changed, every file's
         # questions are asked again this run: the notes come from this run alone.)
@@ -106,16 +148,33 @@ def look_up_cache(discovery: Discovery, cache: Optional[Cache], stats: dict, max
     return ledger
 
 
+def files_to_do(ledger: Ledger) -> int:
+    """The files a progress bar counts: those reported on, and the others to summarize."""
+    if ledger.reported is None:
+        return len(ledger.files)
+    return len(ledger.reported) + sum(1 for f in ledger.to_extract if not ledger.reports(f.rel_path))
+
+
 def family_work(ledger: Ledger, family: str) -> tuple[list[DiscoveredFile], list[str]]:
-    """A family's files to extract, and its files known from the cache."""
+    """A family's files to extract, and its reported files known from the cache."""
+    if ledger.reported is not None and not any(
+        FAMILIES.index(LANGUAGE_FAMILY[ledger.files[rel].language]) >= FAMILIES.index(family) for rel in ledger.reported
+    ):
+        # Its summaries would serve only the rules of files not reported on (a family's index
+        # also serves the families after it: the TSX rules ask the Python routes).
+        return [], []
     to_extract = [f for f in ledger.to_extract if LANGUAGE_FAMILY[f.language] == family]
-    cached = [rel for rel, e in ledger.entries.items() if LANGUAGE_FAMILY[e.language] == family]
+    cached = [rel for rel, e in ledger.entries.items() if LANGUAGE_FAMILY[e.language] == family and ledger.reports(rel)]
     return to_extract, cached
 
 
-def extract(checkers, files: list[DiscoveredFile], progress) -> list[Extracted]:
-    """Phase 1: parse, facts, summary and early check of new and changed files."""
-    return checkers.extract(files, {f.rel_path: _size(f.path) for f in files}, progress)
+def extract(checkers, ledger: Ledger, files: list[DiscoveredFile], progress) -> list[Extracted]:
+    """Phase 1: parse, facts, summary and early check of new and changed files (of files not
+    reported on, the summary only)."""
+    reported = [f for f in files if ledger.reports(f.rel_path)]
+    others = [f for f in files if not ledger.reports(f.rel_path)]
+    # Each file not reported on is done in one step of the progress bar's two.
+    return checkers.extract(reported, {f.rel_path: _size(f.path) for f in files}, progress, others)
 
 
 def record_extracted(ledger: Ledger, extracted: list[Extracted]) -> None:
@@ -162,8 +221,9 @@ def plan_recheck(ledger: Ledger, extracted: list[Extracted], family_index: Famil
                             derived_reports("project_notes")(family_index.index))
     held = [out.rel_path for out in extracted if out.held]
     # Files whose trees were let go to stay under the memory cap are parsed again.
-    stale += sorted(out.rel_path for out in extracted if out.has_facts and not out.held)
-    stats["reparsed"] += len(extracted) - len(held) - sum(1 for out in extracted if not out.has_facts)
+    reported = [out for out in extracted if ledger.reports(out.rel_path)]
+    stale += sorted(out.rel_path for out in reported if out.has_facts and not out.held)
+    stats["reparsed"] += len(reported) - len(held) - sum(1 for out in reported if not out.has_facts)
     return Recheck(held, stale)
 
 
@@ -204,6 +264,8 @@ def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResul
     result.notifications.extend(ledger.project_notes.values())
     result.findings.extend(ledger.findings)
     for rel in sorted(ledger.entries):
+        if not ledger.reports(rel):
+            continue
         entry = ledger.entries[rel]
         file = ledger.files[rel]
         result.notifications.extend(note_from_plain(n) for n in entry.extract_notes)

@@ -34,11 +34,6 @@ PERFSCAN_BIN = Path(sys.executable).parent  # the environment running the tests 
 REPORTS = "backend/app/routes/reports.py"
 OWN_FINDING = f"{REPORTS}:19:5: PF201"
 CROSS_FILE_FINDING = f"{REPORTS}:28:12: PF201"
-ENGINE_LOSES_PROJECT_FACTS = (
-    "perfscan check given some files of a project indexes only those files, so a finding that needs "
-    "facts from another file (a helper that blocks, a memoized child) is lost; the engine must "
-    "index the whole project and report only the given files"
-)
 
 
 def copy_fixture(name: str, destination: Path) -> Path:
@@ -87,7 +82,6 @@ def test_pre_commit_entry_on_one_changed_file_reports_its_own_findings(tmp_path)
     assert (root / ".perfscan_cache").is_dir()
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_LOSES_PROJECT_FACTS)
 def test_pre_commit_entry_on_one_changed_file_keeps_cross_file_findings(tmp_path):
     root = copy_fixture("fullstack-demo", tmp_path)
     out = run_hook_entry(root, [REPORTS])
