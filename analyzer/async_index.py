@@ -55,14 +55,16 @@ class Step:
 class ProjectNames:
     """Resolves a qualified name as one file spells it to a project name."""
 
-    def __init__(self, names, modules: dict, objects: dict, bases: Optional[dict] = None, returns: Optional[dict] = None):
+    def __init__(self, names, modules: dict, objects: dict, bases: Optional[dict] = None, returns: Optional[dict] = None,
+                 awaited_returns: Optional[dict] = None):
         self.names = set(names)
         self.bases = bases or {}  # class qualname -> its bases, as its file spells them
         self.class_suffix: dict[str, list] = {}
         for name in self.bases:
             for suffix in dotted_suffixes(name):
                 self.class_suffix.setdefault(suffix, []).append(name)
-        self.returns = returns or {}  # function qualname -> the type it returns
+        self.returns = returns or {}  # sync function qualname -> the type it returns
+        self.awaited_returns = awaited_returns or {}  # async function qualname -> the type `await f()` gives
         self.by_suffix: dict[str, list] = {}
         for name in self.names:
             for suffix in dotted_suffixes(name):
@@ -144,12 +146,17 @@ class ProjectNames:
 
     def result_method(self, name: str, depth: int = 0) -> Optional[str]:
         """`app.cfg.data_dir().iterdir` -> `pathlib.Path.iterdir` when the project function
-        `data_dir` returns a `Path` (annotated, or every `return` constructs one)."""
+        `data_dir` returns a `Path` (annotated, or every `return` constructs one); `fetch(await).m`
+        for `x = await fetch(); x.m()` with an async `fetch`."""
+        returns = self.returns
         function, _, method = name.partition("().")
+        if not method:
+            returns = self.awaited_returns
+            function, _, method = name.partition("(await).")
         if not method or "(" in method or "." in method:
             return None
         qualname = self.resolve(function, depth)
-        type_ = self.returns.get(qualname) if qualname else None
+        type_ = returns.get(qualname) if qualname else None
         return f"{type_}.{method}" if type_ else None
 
 
@@ -353,7 +360,8 @@ def build_async_index(index) -> AsyncIndex:
             (class_routes if class_view else routes)[target] = route
     object_types = index.get_derived("python.objects", build_object_types)
     names = ProjectNames(functions.keys(), modules, object_types, bases,
-                         {q: f.returns for q, f in functions.items() if f.returns})
+                         {q: f.returns for q, f in functions.items() if f.returns and not f.is_async},
+                         {q: f.returns for q, f in functions.items() if f.returns and f.is_async})
     result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, awaited, aliases=aliases)
     _compute_chains(result)
     return result

@@ -520,13 +520,17 @@ _RETURNED_PATH = {
         async def check():
             pending = async_dir()
             pending.unlink()
+            ready = await async_dir()
+            ready.unlink()
             return await pending
     """,
 }
 
 
 def test_path_returned_by_a_project_function_blocks_through_a_sync_helper():
-    (found,) = findings(_RETURNED_PATH)
+    found, awaited = findings(_RETURNED_PATH)
+    # not `pending.unlink()`: calling the async def gave a coroutine; awaited, it gives the Path
+    assert (awaited.span.line, awaited.span.col, awaited.properties["callee"]) == (10, 5, "pathlib.Path.unlink")
     assert (found.span.path, found.span.line, found.span.col) == ("app/jobs.py", 4, 5)
     assert found.properties["chain"] == ["`pathlib.Path.iterdir` blocks (file I/O)"]
     assert [(s.span.path, s.span.line, s.span.col) for s in found.flow][-1] == ("app/storage.py", 7, 18)

@@ -444,12 +444,19 @@ def test_return_types_bases_and_calls_on_a_project_functions_result():
             data_dir().parent.iterdir()
             json.loads("{}").get("x")
             Store().root().exists()
+
+        async def awaits():
+            pending = later()
+            pending.touch()
+            ready = await later()
+            ready.touch()
         """,
         rel_path="app/store.py",
     )
     summary = facts.summary()
-    # async def: its call gives a coroutine, whatever it returns
-    assert facts.return_types() == {"app.store.Store.root": "pathlib.Path", "app.store.data_dir": "pathlib.Path"}
+    assert facts.return_types() == {
+        "app.store.Store.root": "pathlib.Path", "app.store.data_dir": "pathlib.Path", "app.store.later": "pathlib.Path",
+    }
     assert summary["bases"] == {"app.store.Store": ["app.core.base.Model", "pathlib.Path"]}
     in_use = {c.callee_text: (c.callee, c.deferred) for c in function(facts, "use").calls}
     assert in_use == {
@@ -461,6 +468,10 @@ def test_return_types_bases_and_calls_on_a_project_functions_result():
         "Store": ("app.store.Store", None),
         "Store().root": ("app.store.Store.root", None),
         "Store().root().exists": (None, "app.store.Store.root().exists"),
+    }
+    in_awaits = {c.callee_text: c.deferred for c in function(facts, "awaits").calls}
+    assert in_awaits == {
+        "later": None, "pending.touch": "app.store.later().touch", "ready.touch": "app.store.later(await).touch",
     }
     d_iterdir = next(c for c in facts.calls if c.callee_text == "d.iterdir")
     assert facts.lookup_name("d", d_iterdir.node) is None  # a call's result names nothing

@@ -364,9 +364,13 @@ def module_name_for(rel_path: str) -> tuple[str, bool]:
 
 
 def _is_deferred(name: str) -> bool:
-    """`pkg.mod.helper().method`: one method of a project function's result (CallFact.deferred)."""
-    function, found, method = name.partition("().")
-    return bool(found) and "(" not in function and method.isidentifier()
+    """`pkg.mod.helper().method` (or `pkg.mod.fetch(await).method` for `x = await fetch()`): one
+    method of a project function's result (CallFact.deferred)."""
+    for mark in ("().", "(await)."):
+        function, found, method = name.partition(mark)
+        if found:
+            return "(" not in function and method.isidentifier()
+    return False
 
 
 def _last(qualname: Optional[str]) -> str:
@@ -868,6 +872,13 @@ class PythonFacts:
         """(target, type) that a name gets when assigned `node`."""
         if node is None:
             return None, None
+        if node.type == "await" and node.named_children:
+            # `x = await fetch()`: what the project's async `fetch` returns (the index knows)
+            resolved = self._qualify(node.named_children[0], key, pos)
+            called = resolved[1] if resolved is not None and resolved[0] == "ref" else ""
+            if called.endswith("()") and "(" not in called[:-2]:
+                return called[:-2] + "(await)", None
+            return None, None
         resolved = self._qualify(node, key, pos)
         if resolved is None:
             return None, None
@@ -1286,14 +1297,14 @@ class PythonFacts:
     def return_types(self) -> dict:
         """qualname -> the type a function returns: its return annotation, else the one class
         every `return` constructs (`return Path(...)`). Other files' `x = data_dir()` learn it
-        from the project index."""
+        from the project index (for an async def, only when awaited: its call gives a coroutine)."""
         returned: dict = {}
         for node in self._return_nodes:
             returned.setdefault(self._binding_key(node), []).append(node)
         found = {}
         for function in self.functions:
-            if function.is_lambda or function.is_async:
-                continue  # calling an async def gives a coroutine, whatever it returns
+            if function.is_lambda:
+                continue
             node = function.node
             annotation = node.child_by_field_name("return_type")
             if annotation is not None:
