@@ -84,21 +84,34 @@ class Recheck:
     stale: list[str]
 
 
+# Files that mark a directory as a project's top, outside a git repository.
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "package.json", "tsconfig.json",
+                   "jsconfig.json", "perfscan.toml", ".perfscan.toml")
+
+
 def project_scope(paths: list[str], root: str) -> Optional[str]:
     """The directory whose files make the project index when `paths` name only part of a project
     (pre-commit names the changed files): the git top level, or the project root when the
-    repository is larger than it or when outside any repository the root is the working
-    directory. None when the paths name the whole of it (or no project is known: a file named
-    from elsewhere outside a repository is checked on its own)."""
+    repository is larger than it. Outside a repository, the highest directory up to the root
+    that holds a project file (pyproject.toml, package.json...): a parent that is no project (a
+    home directory, a folder of checkouts) is never walked. None when the paths name the whole
+    of it, or no project is known."""
     named = [os.path.abspath(p) for p in paths if os.path.lexists(p)]
     if not named:
         return None
     common = os.path.commonpath(named)
-    top = repository_top(common if os.path.isdir(common) else os.path.dirname(common))
+    start = common if os.path.isdir(common) else os.path.dirname(common)
+    top = repository_top(start)
     if top is not None:
         scope = top if is_within(top, root) else root
     else:
-        scope = root if root == os.getcwd() else None
+        scope, current = None, start
+        while is_within(current, root):
+            if any(os.path.isfile(os.path.join(current, name)) for name in PROJECT_MARKERS):
+                scope = current
+            if current == root or os.path.dirname(current) == current:
+                break
+            current = os.path.dirname(current)
     return None if scope is None or scope in named else scope
 
 
