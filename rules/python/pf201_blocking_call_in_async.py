@@ -56,6 +56,11 @@ class BlockingCallInAsync(Rule):
           every function of the project is summarised once per run (does it block,
           directly or through other project functions?), and the finding carries the
           whole path as a code flow (SARIF `codeFlows`, "call chain" in text output).
+          A method is also found in the class's project base classes (`self.helper()`),
+          and names re-exported by a package's `__init__` lead to their definitions;
+        - methods on what a project function returns: `data_dir().iterdir()` or
+          `p = data_dir(); p.unlink()` is file I/O when `data_dir` is annotated `-> Path`
+          or every `return` in it constructs a `Path` (`p = await fetch()` for an async one).
 
         **One cause, one finding.** When two or more calls from async code reach the same
         blocking call through sync helpers, they are reported once, at that blocking call
