@@ -261,7 +261,9 @@ def test_progress_bar_of_a_cached_run_is_filled_at_the_end():
 def test_sarif_from_a_subfolder_resolves_at_the_repository_root(project, tmp_path):
     repo = project / "repo"
     (repo / ".git").mkdir(parents=True)
-    write_tree(repo, {"server/polar/app.py": HANDLER, "server/polar/clean.py": "x = 1\n"})
+    write_tree(repo, {"server/polar/app.py": HANDLER, "server/polar/clean.py": "x = 1\n",
+                      # The docs' address, so the strict validation below has the tool's informationUri.
+                      "perfscan.toml": 'help-uri = "https://docs.example.org/perfscan/rules.html#{anchor}"\n'})
     os.chdir(repo / "server")
     result = invoke(".", "--no-cache", "--format", "sarif", "-o", "out.sarif")
     assert result.exit_code == 1

@@ -206,6 +206,7 @@ def test_help_uri_comes_from_the_config_template(tmp_path):
     log = json.loads(render_sarif(check_text(FILES, rules=RULES), RULES, help_uri=config.help_uri))
     rule = log["runs"][0]["tool"]["driver"]["rules"][1]
     assert rule["helpUri"] == "https://docs.example.org/perfscan/PF998.html#pf998-test-sleep-call"
+    assert log["runs"][0]["tool"]["driver"]["informationUri"] == "https://docs.example.org/perfscan/"
 
 
 @pytest.mark.parametrize("value", ['"docs/{code}"', '"https://x.org/{nope}"', "3"])
@@ -367,7 +368,10 @@ def test_output_passes_shared_validate_script(tmp_path):
     if not SCHEMA.is_file():
         pytest.skip(f"SARIF schema not found at {SCHEMA} (set SARIF_SCHEMA)")
     output = tmp_path / "out.sarif"
-    output.write_text(render_sarif(check_text(FILES, rules=RULES), RULES), encoding="utf-8")
+    # With the docs' address configured, as a team publishing them would: the multitool asks for
+    # the tool's informationUri, which perfscan gives only from `help-uri`, never guessed.
+    report = render_sarif(check_text(FILES, rules=RULES), RULES, help_uri="https://docs.example.org/perfscan/rules.html#{anchor}")
+    output.write_text(report, encoding="utf-8")
     # STRICT: warnings (e.g. a message link without its related location) fail too.
     env = dict(os.environ, SARIF_PYTHON=sys.executable, SARIF_SCHEMA=str(SCHEMA), STRICT="1")
     if not env.get("SARIF_MULTITOOL"):

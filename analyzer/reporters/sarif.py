@@ -493,6 +493,7 @@ class _SarifBuilder:
             name=TOOL_NAME,
             version=__version__,
             semantic_version=__version__,
+            information_uri=docs_root(self.help_uri),
             rules=descriptors,
         )
         run = om.Run(
@@ -520,6 +521,15 @@ def _paths_of(findings: list[Finding]) -> set[str]:
         if finding.fix is not None:
             paths.update(edit.span.path for edit in finding.fix.edits)
     return paths
+
+
+def docs_root(help_uri: Optional[str]) -> Optional[str]:
+    """The tool's `informationUri`: where the team's published rule docs start (the `help-uri`
+    template up to its first placeholder, without a dangling `#`), or None when unset: no
+    guessed home page."""
+    if not help_uri:
+        return None
+    return help_uri.split("{", 1)[0].rstrip("#") or None
 
 
 def build_sarif(result: RunResult, rules: Iterable, with_snippets: bool = True, help_uri: Optional[str] = None,
