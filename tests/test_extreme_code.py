@@ -352,3 +352,27 @@ def test_a_tree_without_source_files_is_checked_and_clean(tmp_path):
     assert out.exit_code == 0, out.output
     assert "No performance findings in 0 files." in out.stdout
     assert "error" not in out.stderr
+
+
+def test_reporters_find_the_flagged_text_of_a_long_line_in_linear_time():
+    from types import SimpleNamespace
+
+    from perfscan.findings import Span
+    from perfscan.reporters.common import SourceLines
+
+    def spans(n):
+        line = "x = ['é😀', " + "g(u), " * n + "]"
+        prefix = len("x = ['é😀', ".encode("utf-16-le")) // 2
+        lines = SourceLines({"a.py": SimpleNamespace(text=line + "\n")})
+        return lines, [Span("a.py", 1, prefix + 1 + 6 * k, 1, prefix + 5 + 6 * k) for k in range(n)]
+
+    lines, found = spans(50)
+    assert {lines.text_of(span) for span in found} == {"g(u)"}
+
+    def run(n):
+        lines, found = spans(n)
+        for span in found:
+            lines.text_of(span)
+
+    # SARIF and the fingerprints scanned the line up to the span for each finding: 12 minutes on 250 KB.
+    assert _time_ratio(run, 3000) < MAX_TIME_RATIO
