@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 import textwrap
 from pathlib import Path
 
@@ -31,6 +32,21 @@ def source_of(rel_path: str, code: str, language: str | None = None):
     source, note = source_from_bytes("/p/" + rel_path, rel_path, language or language_for(rel_path), text.encode("utf-8"))
     assert note is None, note
     return source
+
+
+@pytest.fixture
+def hang_guard():
+    """Only a guard: a run that waits forever on a stuck or dead worker fails after 60 s instead of
+    hanging the suite (the parent waits in Python, so the alarm reaches it)."""
+
+    def fail(signum, frame):
+        raise TimeoutError("the run did not finish: a stuck or dead worker was waited on")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

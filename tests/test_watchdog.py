@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 
 import pytest
 from click.testing import CliRunner
@@ -62,19 +61,7 @@ def stuck_rules(monkeypatch):
     monkeypatch.setitem(STUCK, "on", True)
 
 
-@pytest.fixture(autouse=True)
-def hang_guard():
-    """Only a guard: a broken watchdog would otherwise hang the suite (the parent waits in Python,
-    so the alarm reaches it)."""
-
-    def fail(signum, frame):
-        raise TimeoutError("the watchdog did not stop a stuck file")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("hang_guard")  # a broken watchdog would hang the suite
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

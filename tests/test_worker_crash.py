@@ -62,16 +62,7 @@ def crashing_rules(monkeypatch):
     monkeypatch.setitem(CRASH, "on", True)
 
 
-@pytest.fixture(autouse=True)
-def hang_guard():
-    def fail(signum, frame):
-        raise TimeoutError("the run waited on a dead worker")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("hang_guard")  # a run waiting on a dead worker would hang
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
