@@ -15,8 +15,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
 import weakref
+from dataclasses import dataclass
 from typing import Optional
 
 from .facts import tsx as model
@@ -312,41 +313,47 @@ _BLOCKS = frozenset({"statement_block", "program", "switch_case", "switch_defaul
 def _reaching_value(facts, binding, read):
     """The expression assigned to `binding` last before `read` on every path to it, `_INITIAL`
     when only the declaration reaches it, or None when that cannot be told (an assignment in a
-    branch, a loop, a callback, an augmented or destructuring assignment)."""
+    branch, a loop, a callback, an augmented or destructuring assignment).
+
+    Assignments are found by position (`_Assignments`), so a read costs a walk up its
+    ancestors, not a scan of every statement before it."""
     assignments = _assignments(facts, binding)
-    if not assignments:
+    if not assignments.nodes:
         return _INITIAL
     declaring = facts.enclosing_function(binding.node)
+    declared_at = binding.node.start_byte if binding.node is not None else -1
     node = read
     while node.parent is not None:
         parent = node.parent
         if parent.type in _BLOCKS:
-            sibling = node.prev_named_sibling
-            while sibling is not None:
-                if binding.node is not None and sibling.start_byte <= binding.node.start_byte < sibling.end_byte:
-                    return _INITIAL  # the declaration itself: what it was given
-                inside = [a for a in assignments if sibling.start_byte <= a.start_byte < sibling.end_byte]
-                if inside:
-                    return _direct_assignment(sibling, inside)
-                sibling = sibling.prev_named_sibling
+            last = assignments.last_before(parent.start_byte, node.start_byte)
+            if parent.start_byte <= declared_at < node.start_byte and (last is None or declared_at > last.start_byte):
+                return _INITIAL  # the declaration is the nearest statement giving it a value
+            if last is not None:
+                statement = last
+                while statement.parent is not None and statement.parent.id != parent.id:
+                    statement = statement.parent
+                return _direct_assignment(statement, assignments.within(statement.start_byte, statement.end_byte))
         elif parent.type in FUNCTION_NODES or parent.type in model.FUNCTION_TYPES:
             if declaring is not None and parent.id == declaring.id:
                 return None  # a parameter or a hoisted `var`: not followed
             # The function may run later or again (a callback): no assignment may follow it or be in it.
-            if any(a.start_byte >= parent.start_byte for a in assignments):
+            if assignments.within(parent.start_byte, None):
                 return None
         elif parent.type in LOOP_STATEMENTS:
-            if any(parent.start_byte <= a.start_byte < parent.end_byte for a in assignments):
+            if assignments.within(parent.start_byte, parent.end_byte):
                 return None  # an assignment later in the loop reaches the next iteration
         elif parent.type != "else_clause":
             # An expression or statement around the read: an assignment in it besides the read's
             # branch (`if (a = x)`, `f(a = {}, <X a={a} />)`) is not followed. The other branch
             # of an `if` does not reach the read.
-            skipped = [parent.child_by_field_name(f) for f in ("consequence", "alternative")] if parent.type == "if_statement" else []
-            for a in assignments:
-                if parent.start_byte <= a.start_byte < parent.end_byte and not node.start_byte <= a.start_byte < node.end_byte \
-                        and not any(s is not None and s.start_byte <= a.start_byte < s.end_byte for s in skipped):
-                    return None
+            skipped = [node]
+            if parent.type == "if_statement":
+                skipped += [parent.child_by_field_name(f) for f in ("consequence", "alternative")]
+            outside = [a for a in assignments.within(parent.start_byte, parent.end_byte)
+                       if not any(s is not None and s.start_byte <= a.start_byte < s.end_byte for s in skipped)]
+            if outside:
+                return None
         node = parent
     return None
 
@@ -361,18 +368,41 @@ def _direct_assignment(statement, inside):
     return expression.child_by_field_name("right")
 
 
+class _Assignments:
+    """The identifiers one name is assigned through (`a = ...`, `a += ...`), in document order,
+    with their start bytes for range look-ups."""
+
+    def __init__(self, nodes: list):
+        self.nodes = nodes
+        self.starts = [n.start_byte for n in nodes]
+
+    def within(self, start: int, end: Optional[int]) -> list:
+        """Those starting in [start, end) (end None: to the end of the file)."""
+        lo = bisect.bisect_left(self.starts, start)
+        hi = len(self.starts) if end is None else bisect.bisect_left(self.starts, end)
+        return self.nodes[lo:hi]
+
+    def last_before(self, start: int, end: int):
+        """The last one starting in [start, end), or None."""
+        index = bisect.bisect_left(self.starts, end) - 1
+        return self.nodes[index] if index >= 0 and self.starts[index] >= start else None
+
+
 _ASSIGNMENT_CACHE: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 
 
-def _assignments(facts, binding) -> list:
-    """The identifiers `binding`'s name is assigned through (`a = ...`, `a += ...`), in document
-    order, found in its declaring function once per file and function."""
+def _assignments(facts, binding) -> _Assignments:
+    """Where `binding`'s name is assigned, found in its declaring function once per file and
+    function, kept per binding."""
+    per_file = _ASSIGNMENT_CACHE.setdefault(facts, {})
+    known = per_file.get(id(binding))
+    if known is not None and known[0] is binding:
+        return known[1]
     declaring = facts.enclosing_function(binding.node) if binding.node is not None else None
     root = declaring if declaring is not None else facts.source.tree.root_node
-    per_file = _ASSIGNMENT_CACHE.setdefault(facts, {})
-    by_name = per_file.get(root.id)
+    by_name = per_file.get(("names", root.id))
     if by_name is None:
-        by_name = per_file[root.id] = {}
+        by_name = per_file[("names", root.id)] = {}
         stack = [root]
         while stack:
             node = stack.pop()
@@ -381,7 +411,9 @@ def _assignments(facts, binding) -> list:
                 if left is not None and left.type == "identifier":
                     by_name.setdefault(facts.text(left), []).append(left)
             stack.extend(reversed(node.named_children))
-    return [a for a in by_name.get(binding.name, ()) if facts.lookup(binding.name, a) is binding]
+    found = _Assignments([a for a in by_name.get(binding.name, ()) if facts.lookup(binding.name, a) is binding])
+    per_file[id(binding)] = (binding, found)  # the binding is kept too, so its id is not reused
+    return found
 
 
 def _in_loop(facts, function, owner) -> bool:

@@ -144,3 +144,20 @@ def test_children_follow_the_comparator():
         }
         """
     assert flagged(body) == []
+
+
+def test_time_linear_in_the_reads_of_one_long_component():
+    """Thousands of elements reading a reassigned and a constant local in one body: the last
+    assignment is found by position, and the compiler directives and the fix of a value are
+    looked up once, not once per element (each was a scan of the whole body)."""
+    from tests.test_extreme_code import MAX_TIME_RATIO, _time_ratio
+
+    def source(n: int) -> str:
+        assigned = "\n".join(f"  s = {{ v: {i} }};" for i in range(n))
+        reads = "\n".join(f"  out.push(<Row k={{{i}}} s={{s}} c={{c}} />);" for i in range(n))
+        return (f"{HEADER}export function App() {{\n  const out = [];\n  const c = {{ a: 1 }};\n  let s;\n"
+                f"{assigned}\n{reads}\n  return out;\n}}\n")
+
+    findings = check_text({"App.tsx": source(10)}, rules=[PF103]).findings
+    assert len(findings) == 20
+    assert _time_ratio(lambda n: check_text({"App.tsx": source(n)}, rules=[PF103]), 500) < MAX_TIME_RATIO

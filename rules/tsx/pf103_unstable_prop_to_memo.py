@@ -467,6 +467,8 @@ class UnstablePropToMemo(Rule):
     def check(self, ctx):
         facts = ctx.facts
         targets: dict[str, object] = {}
+        reasons: dict[int, str] = {}
+        fixes: dict[int, object] = {}
         for element in facts.jsx_elements:
             if element.is_dom or element.owner is None:
                 continue
@@ -480,7 +482,9 @@ class UnstablePropToMemo(Rule):
                 continue
             child, related = target.name, target.related
             owner = element.owner
-            reason = compiler_reason(ctx, owner)
+            if owner.node.id not in reasons:  # reads the component's directives: once per component
+                reasons[owner.node.id] = compiler_reason(ctx, owner)
+            reason = reasons[owner.node.id]
             if reason and ctx.level == "note":
                 reason = ""  # already configured down
             for prop, value in passed:
@@ -489,9 +493,9 @@ class UnstablePropToMemo(Rule):
                 unstable = unstable_value(facts, value, owner, fallbacks=True)
                 if unstable is None:
                     continue
-                self._report(ctx, element, prop, value, unstable, child, related, reason)
+                self._report(ctx, element, prop, value, unstable, child, related, reason, fixes)
 
-    def _report(self, ctx, element, prop, value, unstable, child, related, compiler):
+    def _report(self, ctx, element, prop, value, unstable, child, related, compiler, fixes: dict):
         facts = ctx.facts
         owner = element.owner
         origin = unstable.origin(facts)
@@ -526,7 +530,11 @@ class UnstablePropToMemo(Rule):
             message += (f" Compute it once in `{unstable.hook}(…, [{', '.join(deps)}])` instead of assigning "
                         f"`{unstable.binding.name}` during render.")
         else:
-            fix = wrap_fix(facts, ctx.source, unstable, owner)
+            # One fix per value: a name passed to many elements is wrapped once (and looked up once).
+            key = unstable.node.id
+            if key not in fixes:
+                fixes[key] = wrap_fix(facts, ctx.source, unstable, owner)
+            fix = fixes[key]
             if unstable.binding is not None:
                 deps, _ = dependencies(facts, unstable.node, exclude=unstable.binding)
                 message += (f" Wrap `{unstable.binding.name}` in `{unstable.hook}(…, [{', '.join(deps)}])`"
