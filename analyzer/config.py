@@ -195,29 +195,29 @@ def find_pyproject(start: str) -> Optional[str]:
     """The nearest pyproject.toml at or above `start` (a file or directory), up to the repository
     top -- or only `start` itself outside a repository: a pyproject.toml in some parent (a home
     directory, /tmp) belongs to another project and must not configure this run."""
-    current = os.path.abspath(start)
-    if not os.path.isdir(current):
-        current = os.path.dirname(current)
-    top = repository_top(current) or current
-    while True:
-        candidate = os.path.join(current, "pyproject.toml")
-        if os.path.lexists(candidate):  # even a FIFO: load_config says why it is not read
-            return candidate
-        parent = os.path.dirname(current)
-        if current == top or parent == current:
-            return None
-        current = parent
+    def pyproject_in(directory: str) -> Optional[str]:
+        candidate = os.path.join(directory, "pyproject.toml")
+        # Even a FIFO: load_config says why it is not read.
+        return candidate if os.path.lexists(candidate) else None
+
+    return _nearest(start, pyproject_in)
 
 
 def find_config(start: str) -> Optional[str]:
     """The nearest configuration file at or above `start` (a file or directory), up to the
     repository top -- or only `start` itself outside a repository (see `find_pyproject`)."""
+    return _nearest(start, config_in)
+
+
+def _nearest(start: str, probe) -> Optional[str]:
+    """The first answer of `probe(directory)` from `start` (a file or directory) up to the
+    repository top, or only `start` itself outside a repository."""
     current = os.path.abspath(start)
     if not os.path.isdir(current):
         current = os.path.dirname(current)
     top = repository_top(current) or current
     while True:
-        found = config_in(current)
+        found = probe(current)
         if found is not None:
             return found
         parent = os.path.dirname(current)
