@@ -700,15 +700,7 @@ class TsxFacts:
 
     def _lazy_module(self, call) -> Optional[str]:
         """`lazy(() => import("./Row"))`: "./Row" (the default export is the component)."""
-        loader = unwrap(self._argument(call, 0))
-        if loader is None or loader.type not in ("arrow_function", "function_expression", "function"):
-            return None
-        body = unwrap(loader.child_by_field_name("body"))
-        if body is not None and body.type == "statement_block":
-            statements = [c for c in body.named_children if c.type != "comment"]
-            if len(statements) != 1 or statements[0].type != "return_statement" or not statements[0].named_children:
-                return None
-            body = unwrap(statements[0].named_children[0])
+        body = self._returned_expression(unwrap(self._argument(call, 0)))
         if body is None or body.type != "call_expression":
             return None
         callee = body.child_by_field_name("function")
@@ -716,6 +708,20 @@ class TsxFacts:
             return None
         spec = unwrap(self._argument(body, 0))
         return self._string_value(spec) if spec is not None and spec.type == "string" else None
+
+    @staticmethod
+    def _returned_expression(function):
+        """What a function literal returns when its body is one expression (`() => x`) or a
+        single `return x;`; None for anything else."""
+        if function is None or function.type not in ("arrow_function", "function_expression", "function"):
+            return None
+        body = unwrap(function.child_by_field_name("body"))
+        if body is not None and body.type == "statement_block":
+            statements = [c for c in body.named_children if c.type != "comment"]
+            if len(statements) != 1 or statements[0].type != "return_statement" or not statements[0].named_children:
+                return None
+            body = unwrap(statements[0].named_children[0])
+        return body
 
     def compared_props(self, compare) -> Optional[tuple]:
         """The props a simple memo comparator compares, `(prev, next) => prev.id === next.id &&
@@ -727,12 +733,7 @@ class TsxFacts:
         if len(params) != 2 or any(p.type != "identifier" for p in params):
             return None
         sides = {self.text(params[0]), self.text(params[1])}
-        body = unwrap(function.child_by_field_name("body"))
-        if body is not None and body.type == "statement_block":
-            statements = [c for c in body.named_children if c.type != "comment"]
-            if len(statements) != 1 or statements[0].type != "return_statement" or not statements[0].named_children:
-                return None
-            body = unwrap(statements[0].named_children[0])
+        body = self._returned_expression(function)
         compared: list[str] = []
         stack = [body]
         while stack:
@@ -1306,7 +1307,6 @@ class TsxFacts:
         if name in FRESH_ARRAY_STATICS:
             return Binding(FRESH_ARRAY, "", call)
         if callee is not None and callee.type == "member_expression":
-            receiver = callee.child_by_field_name("object")
             if name == "bind":
                 return Binding(BOUND_FUNCTION, "", call)
             if name in FRESH_ARRAY_METHODS:
