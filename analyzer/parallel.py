@@ -438,7 +438,8 @@ class WorkerPool:
                 try:
                     chunk, inputs, notes = worker.receive_chunk()
                 except WorkerDied as death:
-                    answers.append((None, self._stop(slot, queues, shared, lambda rel: crash_note(rel, death.exitcode))))
+                    exitcode = death.exitcode  # `death` is unbound once the except block ends
+                    answers.append((None, self._stop(slot, queues, shared, lambda rel: crash_note(rel, exitcode))))
                     progress(1)
                     feed(slot)
                     continue
