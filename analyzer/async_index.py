@@ -488,7 +488,61 @@ def is_awaited_somewhere(index, qualname: str) -> bool:
     return async_index(index).is_awaited_somewhere(qualname)
 
 
+
+# -- awaited requests: which project coroutines send an HTTP read (PF402) -------------------------
+
+_ASYNC_HTTP_CLIENTS = ("httpx.AsyncClient", "httpx2.AsyncClient", "aiohttp.ClientSession", "aiohttp.client.ClientSession")
+# Reads only: a write (post, put, delete...) may have to stay in order, and `request`/`send`
+# name their method in an argument the summaries do not keep.
+ASYNC_HTTP_READS = frozenset(f"{client}.{verb}" for client in _ASYNC_HTTP_CLIENTS for verb in ("get", "head", "options"))
+ASYNC_HTTP_REQUESTS = frozenset(f"{client}.{verb}" for client in _ASYNC_HTTP_CLIENTS for verb in ("request", "send", "stream"))
+
+
+def _request_chains(index) -> dict:
+    """Async qualname -> Steps from its first call down to an awaited HTTP read, through awaited
+    project coroutines (breadth first, backwards from the coroutines that send one directly:
+    each gets its shortest chain, cycles end). Built on first use: only PF402 asks."""
+    found = async_index(index)
+    chains: dict = {}
+    awaiting: dict = {}  # callee qualname -> [(caller qualname, Step)]
+    queue = deque()
+    for info in found.functions.values():
+        if not info.is_async:
+            continue
+        for callee, line, col, end_line, end_col, awaited, _offloaded in info.calls:
+            if not awaited:
+                continue
+            where = (line, col, end_line, end_col)
+            if callee in ASYNC_HTTP_READS:
+                if info.qualname not in chains:
+                    chains[info.qualname] = (Step(info.path, where, f"`{callee.rsplit('.', 2)[-2]}.{callee.rsplit('.', 1)[-1]}` request"),)
+                    queue.append(info.qualname)
+                continue
+            target = found.names.resolve(callee)
+            if target is not None and target != info.qualname:
+                awaiting.setdefault(target, []).append((info.qualname, Step(info.path, where, f"awaits `{target.rsplit('.', 1)[-1]}`")))
+    while queue:
+        done = queue.popleft()
+        for caller, step in awaiting.get(done, ()):
+            if caller not in chains:
+                chains[caller] = (step,) + chains[done]
+                queue.append(caller)
+    return chains
+
+
+@question
+def awaited_request(index, callee: Optional[str]) -> Optional[tuple]:
+    """(qualname, chain) when `callee` is a project coroutine that awaits an HTTP read, directly or
+    through other project coroutines; None otherwise."""
+    found = async_index(index)
+    info = found.function(callee)
+    if info is None or not info.is_async:
+        return None
+    chain = index.get_derived("async.request_chains", _request_chains).get(info.qualname)
+    return (info.qualname, chain) if chain else None
+
+
 __all__ = [
     "AsyncIndex", "ProjectNames", "async_index", "route_of", "session_kind", "blocking_helper",
-    "is_awaited_somewhere", "result_method", "dotted_suffixes", "ROUTE_STYLES", "blocking_callers", "folded_cause", "Caller",
+    "is_awaited_somewhere", "result_method", "awaited_request", "ASYNC_HTTP_READS", "ASYNC_HTTP_REQUESTS", "dotted_suffixes", "ROUTE_STYLES", "blocking_callers", "folded_cause", "Caller",
 ]

@@ -1,0 +1,194 @@
+"""PF402 sequential-await-in-loop: behaviour beyond the rule's examples (exact outcomes)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from perfscan.engine import check_text
+from perfscan.facts import build_facts
+from perfscan.checker import source_from_bytes
+from perfscan.rules import rule_by_code_or_name
+from perfscan.rules.tsx.pf402_tsx import request_call, sequential_requests
+
+RULE = rule_by_code_or_name("PF402")
+
+
+def _found(files: dict) -> list:
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
+    result = check_text(files, rules=[RULE])
+    assert not [n for n in result.notifications if n.kind == "internal-error"], result.notifications
+    return sorted((f.span.path, f.span.line, f.span.col) for f in result.findings if f.code == "PF402")
+
+
+def _tsx_facts(text: str, path: str = "a.ts"):
+    data = textwrap.dedent(text).lstrip("\n").encode()
+    source, _ = source_from_bytes(f"/p/{path}", path, "typescript" if path.endswith(".ts") else "tsx", data)
+    return build_facts(source)
+
+
+def test_tsx_request_and_url_nodes_for_the_route_map():
+    facts = _tsx_facts(
+        """
+        async function load(ids: string[]) {
+          for (const id of ids) {
+            await fetch(`/api/users/${id}`);
+          }
+        }
+        """
+    )
+    [request] = sequential_requests(facts)
+    assert facts.text(request.call) == "fetch(`/api/users/${id}`)"
+    assert facts.text(request.url) == "`/api/users/${id}`"
+    assert (request.kind, request.method, request.loop_variable, request.items, request.dropped) == (
+        "fetch", "GET", "id", "ids", False)
+    assert request.loop.type == "for_in_statement"
+
+
+def test_request_call_kinds():
+    facts = _tsx_facts(
+        """
+        async function f(id, init, api, userService, map) {
+          fetch(`/a/${id}`);
+          fetch(`/a/${id}`, { method: "DELETE" });
+          fetch(`/a/${id}`, init);
+          window.fetch("/b");
+          api.get(`/users/${id}`);
+          api.post(`/users/${id}`, {});
+          map.get(id);
+          userService.getUser(id);
+          userService.updateUser(id);
+        }
+        """
+    )
+    kinds = [(facts.text(c.child_by_field_name("function")), (request_call(facts, c) or (None,))[0]) for c in facts.calls]
+    assert kinds == [
+        ("fetch", "fetch"), ("fetch", None), ("fetch", None), ("window.fetch", "fetch"), ("api.get", "client"),
+        ("api.post", None), ("map.get", None), ("userService.getUser", "api-method"), ("userService.updateUser", None),
+    ]
+
+
+def test_tsx_loop_shapes():
+    found = _found({
+        "a.ts": """
+            async function a(ids: string[], api) {
+              for (const id of ids) { await api.get(`/x/${id}`); }
+              for await (const id of ids) { await api.get(`/x/${id}`); }
+              for await (const event of stream()) { await api.get(`/x/${event.id}`); }
+              for (const id in ids) { await fetch("/x/" + id); }
+              let i = 0;
+              while (i < ids.length) { await fetch(`/x/${ids[i]}`); i++; }
+              for (const id of await api.get("/ids")) { console.log(id); }
+              for (const id of ids) { const r = await fetch(`/x/${id}`); if (r.ok) break; }
+              for (const id of ids) { await fetch(`/x/${id}`); await sleep(100); }
+              for (const id of ids) { for (const k of [1]) { if (k) break; } await fetch(`/x/${id}`); }
+              for (const id of ids) { await fetch("/same"); }
+              for (const id of ids) { switch (id) { case "a": break; } await fetch(`/x/${id}`); }
+            }
+            """,
+    })
+    assert found == [("a.ts", 2, 33), ("a.ts", 3, 39), ("a.ts", 5, 33), ("a.ts", 11, 72), ("a.ts", 13, 66)]
+
+
+def test_tsx_same_file_helper_and_dropped_foreach():
+    found = _found({
+        "b.ts": """
+            async function loadUser(id: string) {
+              const response = await fetch(`/api/users/${id}`);
+              return response.json();
+            }
+
+            export async function loadAll(ids: string[]) {
+              const users = [];
+              for (const id of ids) {
+                users.push(await loadUser(id));
+              }
+              ids.forEach(async (id) => {
+                await loadUser(id);
+              });
+              ids.forEach(async (id) => {
+                console.log(id);
+              });
+              ids.forEach((id) => loadUser(id));
+              return users;
+            }
+            """,
+    })
+    assert found == [("b.ts", 9, 22), ("b.ts", 12, 11)]
+
+
+def test_python_project_coroutine_chain_and_no_io():
+    found = _found({
+        "app/client.py": """
+            import httpx
+
+            API = httpx.AsyncClient()
+
+            async def get_item(item_id):
+                return (await API.get(f"/items/{item_id}")).json()
+
+            async def get_item_twice(item_id):
+                return await get_item(item_id)
+
+            async def shape(item):
+                return {"id": item}
+            """,
+        "app/views.py": """
+            from app.client import get_item_twice, shape
+
+            async def items(ids):
+                out = []
+                for item_id in ids:
+                    out.append(await get_item_twice(item_id))
+                for item_id in ids:
+                    out.append(await shape(item_id))
+                return out
+            """,
+    })
+    assert found == [("app/views.py", 6, 26)]
+
+
+def test_python_carried_values_and_generic_request():
+    found = _found({
+        "a.py": """
+            import httpx
+
+            async def f(client: httpx.AsyncClient, ids, token):
+                for i in ids:
+                    await client.request("GET", f"/x/{i}", headers={"t": token})
+                for i in ids:
+                    await client.request("POST", f"/x/{i}")
+                etag = None
+                for i in ids:
+                    r = await client.get(f"/x/{i}", headers={"If-None-Match": etag})
+                    etag = r.headers.get("etag")
+                offset = 0
+                for i in ids:
+                    await client.get(f"/x/{i}", params={"offset": offset})
+                    offset += 10
+                for i in ids:
+                    headers = {"X-Id": str(i)}
+                    await client.get("/x", headers=headers)
+            """,
+    })
+    assert found == [("a.py", 5, 15), ("a.py", 18, 15)]
+
+
+def test_python_database_calls_are_pf301s():
+    found = _found({
+        "app/db.py": """
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from app.models import User
+            import httpx
+
+            async def user_and_avatar(session: AsyncSession, user_id):
+                user = await session.get(User, user_id)
+                return await httpx.AsyncClient().get(user.avatar_url)
+            """,
+        "app/views.py": """
+            from app.db import user_and_avatar
+
+            async def avatars(session, ids):
+                return [await user_and_avatar(session, i) for i in ids]
+            """,
+    })
+    assert found == []
