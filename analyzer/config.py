@@ -169,6 +169,7 @@ _KEYS = {
     "test-paths": "list of gitignore-style patterns of test files",
     "include-tests": "boolean",
     "memo-wrappers": "list of names of in-house HOCs that wrap a component in memo",
+    "image-size-note-kb": "size in KB over which a PNG/JPEG/GIF an <img> shows gets a note (integer >= 0; 0: never)",
 }
 
 SEVERITIES = ("off", "note", "warning", "error")
@@ -305,6 +306,10 @@ def load_config(path: Optional[str], _chain: tuple = ()) -> Config:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
             config.project_settings["memo_wrappers"] = list(value)
+        elif key == "image-size-note-kb":  # run-wide, read by the bundle index (PF502)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
+            config.project_settings["image_size_note_kb"] = value
         elif key == "include-tests":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
