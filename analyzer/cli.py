@@ -325,6 +325,66 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
     sys.exit(EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN)
 
 
+@cli.command("routes")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the map to FILE instead of stdout.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (default: each file's nearest one).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1 checks in this process).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PERFSCAN_CACHE_DIR", show_envvar=True, help="Cache directory (default: .perfscan_cache in the project root).")
+def routes_command(paths, output_format, output, config_path, jobs, no_cache, cache_dir):
+    """Print the cross-stack route map of PATHS: each backend route, its handler, the frontend
+    requests that reach it and the findings on the way; then the requests linked to no route."""
+    from .engine import run
+    from .reporters.text import format_notification
+    from .route_map import map_of_run, render_routes_text, routes_data
+    from .settings import CommandLine, Settings
+
+    paths = list(paths) or ["."]
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        _fail(f"path{'s' * (len(missing) > 1)} do{'es' * (len(missing) == 1)} not exist: {', '.join(map(_shown, missing))}")
+    try:
+        if config_path and not os.path.isfile(config_path):
+            raise ConfigError(f"config file does not exist: {config_path}")
+        settings = Settings(paths, CommandLine(), config_path)
+        config = settings.run_config()
+        if not no_cache and cache_dir is None:
+            from .cache import DEFAULT_DIR_NAME
+            from .discovery import project_root
+
+            cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
+        result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir,
+                     file_timeout=config.file_timeout or None)
+        settings.apply(result)
+        found, index = map_of_run(result, config.project_settings)
+        data = routes_data(found, index, result.active)
+    except ConfigError as error:
+        _fail(str(error))
+    except Exception:  # a bug of ours: say so, exit 2
+        traceback.print_exc()
+        _fail("internal error; please report it with the traceback above")
+    for note in result.notifications:
+        click.echo(format_notification(note), err=True)
+    if output_format == "json":
+        import json
+
+        report = json.dumps(data, indent=2) + "\n"
+    else:
+        report = render_routes_text(data)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(report)
+        except OSError as error:
+            _fail(f"cannot write {output}: {error.strerror or error}")
+    else:
+        click.echo(report, nl=False)
+    sys.exit(EXIT_CLEAN)
+
+
 # Notification kinds of a source file that was found but could not be checked, as the error names them.
 _LOST_FILE_KINDS = {"unreadable": "unreadable", "decode": "undecodable", "binary": "binary", "too-large": "too large",
                     "special-file": "not a regular file", "timeout": "timed out", "crashed": "crashed"}

@@ -169,6 +169,7 @@ _KEYS = {
     "test-paths": "list of gitignore-style patterns of test files",
     "include-tests": "boolean",
     "memo-wrappers": "list of names of in-house HOCs that wrap a component in memo",
+    "api-prefix": 'path under which the frontend reaches the backend\'s root, like a proxy that strips it ("/api")',
     "image-size-note-kb": "size in KB over which a PNG/JPEG/GIF an <img> shows gets a note (integer >= 0; 0: never)",
 }
 
@@ -310,6 +311,10 @@ def load_config(path: Optional[str], _chain: tuple = ()) -> Config:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
             config.project_settings["image_size_note_kb"] = value
+        elif key == "api-prefix":  # run-wide, read by the route map (analyzer/route_map.py)
+            if not isinstance(value, str) or not value.startswith("/"):
+                raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")
+            config.project_settings["api_prefix"] = value
         elif key == "include-tests":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where} must be a {_KEYS[key]}, got {value!r}")

@@ -138,6 +138,7 @@ def check_sources(
         if out.has_facts:
             summaries[source.rel_path] = (source.family, out.summary)
     index = ProjectIndex.build(root, summaries, config.project_settings)
+    result.project_summaries = lambda: summaries
     checker.set_index(index)
     for source in sources:
         if source.rel_path in checker.held:

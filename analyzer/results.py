@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from .config import DEFAULT_MAX_FILE_SIZE
 from .findings import Finding, Notification
@@ -20,6 +21,9 @@ class RunResult:
     missing_paths: list = field(default_factory=list)  # command-line paths that do not exist
     # How the run went: files, parsed, summaries_cached, findings_cached, workers...
     stats: dict = field(default_factory=dict)
+    # {rel_path: (family, summary)} of every project file, read on demand (`perfscan routes`
+    # builds the project index from them): a function, so a run that never asks unpickles none.
+    project_summaries: Optional[Callable[[], dict]] = None
 
     @property
     def active(self) -> list[Finding]:

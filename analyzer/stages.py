@@ -292,6 +292,10 @@ def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResul
             result.findings.extend(finding_from_plain(p) for p in entry.findings)
     result.findings.sort(key=Finding.sort_key)
     result.notifications.sort(key=lambda n: (n.path or "", n.line or 0, n.kind, n.message))
+    entries = ledger.entries
+    result.project_summaries = lambda: {
+        rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None
+    }
     return result
 
 
@@ -336,7 +340,11 @@ def _family_digests(entries, extra: bytes = b"") -> dict[str, bytes]:
     for rel in sorted(entries):
         entry = entries[rel]
         if entry.summary_digest is not None:
-            digests[LANGUAGE_FAMILY[entry.language]].update(rel.encode() + b"\0" + entry.summary_digest)
+            # A family's rules also read the families before it (the TSX rules ask the route
+            # map, built from the Python summaries): a change there is a change for them.
+            family = LANGUAGE_FAMILY[entry.language]
+            for reader in FAMILIES[FAMILIES.index(family):]:
+                digests[reader].update(rel.encode() + b"\0" + entry.summary_digest)
     return {family: digest.digest() for family, digest in digests.items()}
 
 

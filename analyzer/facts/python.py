@@ -33,6 +33,7 @@ from ..blocking import INSTANCE_FACTORIES
 from ..project import question
 from .python_async import async_summary
 from .python_common import OFFLOADERS, _call_arguments, _string_value
+from .python_routes import routing_summary
 from .python_db import db_summary
 
 FUNCTION_TYPES = ("function_definition", "lambda")
@@ -1408,6 +1409,8 @@ class PythonFacts:
             "db": db_summary(self),
             # blocking calls, session factories, route registrations (analyzer/async_index.py)
             "async": async_summary(self),
+            # where routers are mounted, for the cross-stack route map (analyzer/route_map.py)
+            "routing": routing_summary(self, ROUTE_ATTRIBUTES, ROUTE_FUNCTIONS),
         }
 
 

@@ -42,12 +42,9 @@ import tree_sitter
 from perfscan import grammars
 
 from ..source import SourceFile
+from .tsx_common import FUNCTION_TYPES, TRANSPARENT_TYPES, unwrap  # noqa: F401 (part of this module's interface)
+from .tsx_http import http_summary
 
-FUNCTION_TYPES = frozenset(
-    {"function_declaration", "generator_function_declaration", "function_expression", "arrow_function", "method_definition"}
-)
-# Wrappers that keep an expression's value: `(x)`, `x as T`, `x!`, `x satisfies T`.
-TRANSPARENT_TYPES = frozenset({"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"})
 
 # Array methods whose callback runs synchronously, before the call returns.
 ITERATION_METHODS = frozenset(
@@ -211,12 +208,6 @@ class Wrap:
 
 
 _WRAPPER_PATH_TYPES = frozenset({"arguments", "call_expression"}) | TRANSPARENT_TYPES
-
-
-def unwrap(node):
-    while node is not None and node.type in TRANSPARENT_TYPES:
-        node = node.named_children[0] if node.named_children else None
-    return node
 
 
 @lru_cache(maxsize=None)
@@ -404,6 +395,8 @@ class TsxFacts:
             "exports": exports,
             "star_reexports": list(self.star_reexports),
             "imports": {local: list(spec) for local, spec in self.imports.items()},
+            # requests this file makes, for the cross-stack route map (analyzer/route_map.py)
+            "http": http_summary(self),
         }
 
     # -- building ---------------------------------------------------------------

@@ -1,0 +1,404 @@
+"""HTTP call sites of a TS/TSX file, for the cross-stack route map (analyzer/route_map.py).
+
+What one file can say about the requests it makes, as plain data for its summary:
+
+- `calls`: each `fetch(url, init)`, `axios.get(url)` / `axios(config)`, `ky.get(url)` / `ky(url,
+  init)`, a call on an axios/ky instance (`api.get(url)` for `api = axios.create({baseURL})`,
+  here or imported), a request described by an object literal with a literal `url` and `method`
+  (generated OpenAPI clients: `request(OpenAPI, {method: "GET", url: "/api/v1/items/{id}"})`),
+  and each call of a function that may wrap one (a project function, here or imported), with
+  the URL each argument holds;
+- `instances`: module-level axios/ky instances and their base URL.
+
+A URL is a list of parts: `["s", text]` literal text, `["h"]` a value known only at run time,
+`["a", i]` the i-th parameter of the named function the call is in (a wrapper: its callers
+supply it), `["e", default]` an environment variable (`import.meta.env.X ?? "/api"`, the literal
+default or None). Nothing is guessed: a URL built in a way not listed here is not recorded.
+The index joins wrappers to their callers across files and matches URLs to backend routes.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .tsx_common import FUNCTION_TYPES, unwrap
+
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+AXIOS_MODULES = frozenset({"axios"})
+KY_MODULES = frozenset({"ky", "ky-universal"})
+ENV_PREFIXES = ("import.meta.env.", "process.env.")
+MAX_ARGUMENTS = 4  # arguments of a possible wrapper call whose URL is recorded
+MAX_DEPTH = 6  # names followed to their value
+
+
+def http_summary(facts) -> dict:
+    return _HttpReader(facts).read()
+
+
+class _HttpReader:
+    def __init__(self, facts):
+        self.facts = facts
+        self.text = facts.text
+        self.clients: dict[str, str] = {}  # local name -> "axios" / "ky" (the default imports)
+        for local, (module, imported) in facts.imports.items():
+            if imported == "default" and module in AXIOS_MODULES:
+                self.clients[local] = "axios"
+            elif imported == "default" and module in KY_MODULES:
+                self.clients[local] = "ky"
+        self.module_values: dict[str, object] = {}  # module-level const name -> value node
+        self.named: dict[int, str] = {}  # function node id -> its name ("f", "api.orders", "Service.read")
+        self.instances: dict[str, dict] = {}
+        self._read_module()
+        self.named_names = set(self.named.values())
+
+    # -- module level -------------------------------------------------------------------
+
+    def _read_module(self) -> None:
+        root = self.facts.source.tree.root_node
+        for statement in root.named_children:
+            node = statement
+            if node.type == "export_statement":
+                node = node.child_by_field_name("declaration") or next(
+                    (c for c in node.named_children if c.type in FUNCTION_TYPES or c.type == "class_declaration"), None)
+                if node is None:
+                    continue
+            if node.type in ("function_declaration", "generator_function_declaration"):
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    self.named[node.id] = self.text(name)
+            elif node.type == "lexical_declaration" and node.children and self.text(node.children[0]) == "const":
+                for declarator in node.named_children:
+                    if declarator.type == "variable_declarator":
+                        self._read_const(declarator)
+            elif node.type == "class_declaration":
+                name = node.child_by_field_name("name")
+                body = node.child_by_field_name("body")
+                if name is not None and body is not None:
+                    for member in body.named_children:
+                        if member.type == "method_definition":
+                            key = member.child_by_field_name("name")
+                            if key is not None:
+                                self.named[member.id] = f"{self.text(name)}.{self.text(key)}"
+
+    def _read_const(self, declarator) -> None:
+        name_node = declarator.child_by_field_name("name")
+        value = unwrap(declarator.child_by_field_name("value"))
+        if name_node is None or name_node.type != "identifier" or value is None:
+            return
+        name = self.text(name_node)
+        self.module_values[name] = value
+        if value.type in ("arrow_function", "function_expression"):
+            self.named[value.id] = name
+        elif value.type == "object":
+            for member in value.named_children:
+                if member.type == "pair":
+                    key, item = member.child_by_field_name("key"), unwrap(member.child_by_field_name("value"))
+                    if key is not None and item is not None and item.type in ("arrow_function", "function_expression"):
+                        self.named[item.id] = f"{name}.{_key_text(self, key)}"
+                elif member.type == "method_definition":
+                    key = member.child_by_field_name("name")
+                    if key is not None:
+                        self.named[member.id] = f"{name}.{_key_text(self, key)}"
+        elif value.type == "call_expression":
+            instance = self._instance(value)
+            if instance is not None:
+                self.instances[name] = instance
+
+    def _instance(self, call) -> Optional[dict]:
+        """`axios.create({baseURL})`, `ky.create({prefixUrl})` / `ky.extend(...)`."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            return None
+        owner = unwrap(callee.child_by_field_name("object"))
+        method = self.text(callee.child_by_field_name("property"))
+        lib = self.clients.get(self.text(owner)) if owner is not None and owner.type == "identifier" else None
+        if lib is None or method not in ("create", "extend"):
+            return None
+        options = _argument(call, 0)
+        if options is None:
+            return {"lib": lib, "base": []}
+        if options.type != "object":
+            return {"lib": lib, "base": None}
+        key = "baseURL" if lib == "axios" else "prefixUrl"
+        value = _property(self, options, key)
+        if value is None:
+            return {"lib": lib, "base": [] if not _has_spread(options) else None}
+        return {"lib": lib, "base": self.parts(value, call, ())}
+
+    # -- calls --------------------------------------------------------------------------
+
+    def read(self) -> dict:
+        calls = []
+        for call in self.facts.calls:
+            record = self._call(call)
+            if record is not None:
+                calls.append(record)
+        return {"calls": calls, "instances": self.instances}
+
+    def _named_function(self, node):
+        """The nearest enclosing named function, and the parameters of unnamed ones in between."""
+        inner: set = set()
+        function = self.facts.enclosing_function(node)
+        while function is not None and function.id not in self.named:
+            inner.update(name for name in _parameter_names(self, function) if name)
+            function = self.facts.enclosing_function(function)
+        return function, inner
+
+    def _call(self, call) -> Optional[dict]:
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return None
+        function, inner = self._named_function(call)
+        params = (_parameter_names(self, function), inner) if function is not None else ((), inner)
+        record = self._http(call, callee, params)
+        if record is None:
+            record = self._via(call, callee, params)
+        if record is None:
+            return None
+        record["at"] = list(self.facts.source.position(call))
+        record["fn"] = self.named.get(function.id) if function is not None else None
+        return record
+
+    def _http(self, call, callee, params) -> Optional[dict]:
+        """A request this call makes itself: {"method", "url", "base"?}."""
+        first = _argument(call, 0)
+        if callee.type == "identifier":
+            name = self.text(callee)
+            lib = self.clients.get(name)
+            if name == "fetch" and name not in self.facts.imports:
+                return self._with_init(first, _argument(call, 1), call, params)
+            if lib is not None:  # `axios(url, config)`, `axios(config)`, `ky(url, init)`
+                return self._config_or_url(first, _argument(call, 1), call, params)
+            if name in self.instances:
+                return self._on_instance(name, None, call, params)
+        elif callee.type == "member_expression":
+            owner = unwrap(callee.child_by_field_name("object"))
+            method = self.text(callee.child_by_field_name("property"))
+            if owner is not None and owner.type == "identifier":
+                name = self.text(owner)
+                if name == "window" and method == "fetch":
+                    return self._with_init(first, _argument(call, 1), call, params)
+                if name in self.clients:
+                    return self._verb_call(method, call, params, base=[])
+                if name in self.instances:
+                    return self._on_instance(name, method, call, params)
+        return self._described(call, params)
+
+    def _on_instance(self, name: str, method: Optional[str], call, params) -> Optional[dict]:
+        found = self._verb_call(method, call, params, base=None) if method is not None else self._config_or_url(
+            _argument(call, 0), _argument(call, 1), call, params)
+        if found is None:
+            return None
+        base = self.instances[name]["base"]
+        if base is None:
+            return None
+        found["url"] = _merged(base + found["url"])
+        return found
+
+    def _verb_call(self, method: str, call, params, base) -> Optional[dict]:
+        if method in HTTP_VERBS:
+            url = self.parts(_argument(call, 0), call, params)
+            return {"method": method.upper(), "url": url} if url is not None else None
+        if method == "request":
+            return self._config_or_url(_argument(call, 0), None, call, params)
+        return None
+
+    def _with_init(self, url_node, init, call, params) -> Optional[dict]:
+        url = self.parts(url_node, call, params)
+        if url is None:
+            return None
+        method = self._method(init, default="GET")
+        return {"method": method, "url": url}
+
+    def _config_or_url(self, first, second, call, params) -> Optional[dict]:
+        if first is not None and first.type == "object":
+            url = self.parts(_property(self, first, "url"), call, params)
+            return {"method": self._method(first, default="GET"), "url": url} if url is not None else None
+        return self._with_init(first, second, call, params)
+
+    def _described(self, call, params) -> Optional[dict]:
+        """An argument `{method: "GET", url: "/api/v1/items/{id}"}`: a request, whoever sends it."""
+        arguments = call.child_by_field_name("arguments")
+        for argument in arguments.named_children if arguments is not None else ():
+            if argument.type != "object":
+                continue
+            method, url_node = _property(self, argument, "method"), _property(self, argument, "url")
+            if method is None or url_node is None or _literal(self, method) is None:
+                continue
+            verb = _literal(self, method).upper()
+            url = self.parts(url_node, call, params)
+            if verb.lower() in HTTP_VERBS and url and url[0][0] == "s" and url[0][1].startswith("/"):
+                return {"method": verb, "url": url}
+        return None
+
+    def _method(self, init, default: str) -> Optional[str]:
+        """The `method:` of an init/config object literal (None: not known)."""
+        if init is None:
+            return default
+        if init.type != "object":
+            return None
+        value = _property(self, init, "method")
+        if value is None:
+            return None if _has_spread(init) else default
+        literal = _literal(self, value)
+        return literal.upper() if literal is not None and literal.lower() in HTTP_VERBS else None
+
+    def _via(self, call, callee, params) -> Optional[dict]:
+        """A call of a function that may wrap a request: `getJson("/users")`, `api.orders(id)`."""
+        if callee.type == "identifier":
+            name, member = self.text(callee), None
+        elif callee.type == "member_expression":
+            owner = unwrap(callee.child_by_field_name("object"))
+            if owner is None or owner.type != "identifier":
+                return None
+            name, member = self.text(owner), self.text(callee.child_by_field_name("property"))
+        else:
+            return None
+        local = name if member is None else f"{name}.{member}"
+        if local not in self.named_names and name not in self.facts.imports:
+            return None
+        arguments = call.child_by_field_name("arguments")
+        items = [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+        if len(items) > MAX_ARGUMENTS:
+            return None
+        args = [self.parts(item, call, params) for item in items]
+        return {"callee": [name, member], "args": args}
+
+    # -- URLs ---------------------------------------------------------------------------
+
+    def parts(self, node, at, params, depth: int = 0) -> Optional[list]:
+        """The URL an expression holds, as parts (None: not a URL we can read)."""
+        node = unwrap(node)
+        if node is None or depth > MAX_DEPTH:
+            return None
+        kind = node.type
+        if kind == "string":
+            return [["s", self.text(node)[1:-1]]]
+        if kind == "template_string":
+            found: list = []
+            for child in node.named_children:
+                if child.type == "string_fragment":
+                    found.append(["s", self.text(child)])
+                elif child.type == "escape_sequence":
+                    return None
+                elif child.type == "template_substitution":
+                    inner = child.named_children[0] if child.named_children else None
+                    found += self.parts(inner, at, params, depth + 1) or [["h"]]
+            return _merged(found)
+        if kind == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            operator = self.text(operator) if operator is not None else ""
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if operator == "+":
+                first = self.parts(left, at, params, depth + 1)
+                if first is None:
+                    return None
+                return _merged(first + (self.parts(right, at, params, depth + 1) or [["h"]]))
+            if operator in ("??", "||") and _is_env(self.text(unwrap(left))):
+                default = _literal(self, right)
+                return [["e", default]]
+            return None
+        if kind == "member_expression" and _is_env(self.text(node)):
+            return [["e", None]]
+        if kind == "identifier":
+            name = self.text(node)
+            named_params, inner = params
+            if name in inner:
+                return [["h"]]
+            if name in named_params:
+                return [["a", named_params.index(name)]]
+            value = self._local_const(name, at)
+            if value is None:
+                value = self.module_values.get(name)
+            if value is None:
+                return None
+            return self.parts(value, at, ((), ()), depth + 1)
+        return None
+
+    def _local_const(self, name: str, at):
+        """`const url = ...` earlier in the body of a function enclosing `at`."""
+        function = self.facts.enclosing_function(at)
+        while function is not None:
+            body = function.child_by_field_name("body")
+            if body is not None and body.type == "statement_block":
+                for statement in body.named_children:
+                    if statement.start_byte >= at.start_byte:
+                        break
+                    if statement.type == "lexical_declaration" and statement.children and self.text(statement.children[0]) == "const":
+                        for declarator in statement.named_children:
+                            target = declarator.child_by_field_name("name")
+                            if declarator.type == "variable_declarator" and target is not None and self.text(target) == name:
+                                return declarator.child_by_field_name("value")
+            function = self.facts.enclosing_function(function)
+        return None
+
+
+def _merged(parts: list) -> list:
+    """Adjacent literal parts joined."""
+    merged: list = []
+    for part in parts:
+        if part[0] == "s" and merged and merged[-1][0] == "s":
+            merged[-1] = ["s", merged[-1][1] + part[1]]
+        else:
+            merged.append(list(part))
+    return merged
+
+
+def _is_env(text: str) -> bool:
+    return text.startswith(ENV_PREFIXES) and text.count(".") <= 3
+
+
+def _argument(call, index: int):
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return None
+    items = [c for c in arguments.named_children if c.type != "comment"]
+    return unwrap(items[index]) if index < len(items) else None
+
+
+def _key_text(reader, key) -> str:
+    text = reader.text(key)
+    return text[1:-1] if key.type == "string" else text
+
+
+def _property(reader, obj, name: str):
+    """The value of `name: value` (or shorthand `name`) in an object literal."""
+    for member in obj.named_children:
+        if member.type == "pair":
+            key = member.child_by_field_name("key")
+            if key is not None and _key_text(reader, key) == name:
+                return member.child_by_field_name("value")
+        elif member.type == "shorthand_property_identifier" and reader.text(member) == name:
+            return member
+    return None
+
+
+def _has_spread(obj) -> bool:
+    return any(member.type == "spread_element" for member in obj.named_children)
+
+
+def _literal(reader, node) -> Optional[str]:
+    node = unwrap(node)
+    if node is not None and node.type == "string":
+        return reader.text(node)[1:-1]
+    if node is not None and node.type == "template_string" and all(c.type == "string_fragment" for c in node.named_children):
+        return reader.text(node)[1:-1]
+    return None
+
+
+def _parameter_names(reader, function) -> list:
+    """Parameter names by position (None for a destructured one)."""
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        parameter = function.child_by_field_name("parameter")  # `x => ...`
+        return [reader.text(parameter)] if parameter is not None else []
+    names: list = []
+    for param in parameters.named_children:
+        if param.type == "comment":
+            continue
+        target = param.child_by_field_name("pattern") if param.type in ("required_parameter", "optional_parameter") else param
+        if target is not None and target.type == "assignment_pattern":
+            target = target.child_by_field_name("left")
+        names.append(reader.text(target) if target is not None and target.type == "identifier" else None)
+    return names
+

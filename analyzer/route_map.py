@@ -1,0 +1,724 @@
+"""The cross-stack route map: backend routes, frontend requests, and which reaches which.
+
+Built once per run from the summaries (`route_map(index)`), as one more part of the project
+index:
+
+- backend routes from the Python summaries: every decorated handler, its methods and full path
+  (the router's own prefix is in the route; `include_router(prefix=)`, `app.mount(path, sub)` and
+  Flask's `register_blueprint(url_prefix=)` / `Blueprint(url_prefix=)` from the `routing`
+  summaries), under each app object that is mounted nowhere (one backend each);
+- frontend requests from the TSX summaries (facts/tsx_http.py): direct calls (`fetch`, axios,
+  ky, instances with a base URL, request descriptions), and calls of project functions that
+  wrap exactly one request (`getJson(path)`, `api.orders(id)`), followed across files;
+- the frontend base: a dev-server proxy (vite.config `server.proxy`, with a `rewrite` that
+  strips the prefix or none; package.json `proxy`) or the `api-prefix` setting says how a
+  same-origin path reaches the backend; `import.meta.env.X ?? "/api"` stands for its default.
+
+Matching is by path segments: a literal matches the same literal or a `{param}`, a run-time
+value (`${id}`, `{id}` of generated clients) only a `{param}`; query strings are ignored; the
+method must agree. Nothing is guessed: a dynamic route path or router prefix, a router mounted
+nowhere, a URL built in a way not read, a proxy that does not cover the path, or two routes (or
+two backends) matching equally well leave the request unlinked.
+
+`route_for_call(index, rel_path, line, col)` is the question a TSX rule asks about a call.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .facts.python import dotted_suffixes
+from .project import question
+
+API_PREFIX_SETTING = "api_prefix"  # project_settings key (config `api-prefix`)
+APP_ROOT_TYPES = frozenset({
+    "fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette",
+    "flask.Flask", "flask.app.Flask", "quart.Quart", "quart.app.Quart",
+})
+MAX_WRAPPER_DEPTH = 6
+VITE_CONFIGS = ("vite.config.ts", "vite.config.js", "vite.config.mts", "vite.config.mjs")
+_LOCAL_URL = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::\d+)?(/[^?#]*)?(?:[?#].*)?$")
+_ANY_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# vite `server.proxy`: `"/api": "http://..."` or `"/api": { target, rewrite: (p) => p.replace(/^\/api/, "") }`
+_PROXY_BLOCK = re.compile(r"\bproxy\s*:\s*\{")
+_PROXY_KEY = re.compile(r"""["'](/[\w\-./]*)["']\s*:\s*(["'{])""")
+_STRIP_REWRITE = re.compile(r"""rewrite\s*:\s*\(?\s*(\w+)\s*\)?\s*=>\s*\1\.replace\(\s*/\^(\\/[\w\-\\/.]*)/\s*,\s*["']["']\s*\)""")
+_OPENAPI_PARAM = re.compile(r"^\{[A-Za-z_$][\w$]*\}$")
+_BACKEND_PARAM = re.compile(r"^(?:\{(\w+)(?::(\w+))?\}|<(?:(\w+):)?(\w+)>)$")
+
+
+@dataclass(frozen=True)
+class BackendRoute:
+    methods: tuple
+    path: str  # full path when `mounted`, else the path on its router
+    handler: str  # qualname
+    file: str
+    where: tuple  # (line, col, end_line, end_col) of the handler's name; () when unknown
+    last_line: int
+    backend: str  # the app object it is served by ("" when mounted nowhere)
+    mounted: bool
+    dynamic: bool  # its path or a prefix on the way is not a literal: never matched
+
+    @property
+    def display(self) -> str:
+        return f"{'|'.join(self.methods)} {self.path}"
+
+
+@dataclass(frozen=True)
+class FrontendCall:
+    file: str
+    where: tuple  # the call (line, col, end_line, end_col)
+    method: Optional[str]
+    url: str  # as written, `${}` for a run-time value
+    backend_path: Optional[str]  # the path it reaches on the backend, None when not known
+    via: tuple  # ((file, where, text), ...): wrapper functions down to the request
+    route: Optional[int] = None  # index into RouteMap.routes
+    display: str = ""  # `GET /api/users/{user_id}`: the frontend's path with the route's parameters
+
+
+@dataclass(frozen=True)
+class RouteLink:
+    """The answer to "which handler does this call reach, and what does it cost?" (plain data)."""
+
+    method: str
+    display: str  # `GET /api/users/{user_id}`
+    route: str  # the backend route, `GET /users/{user_id}`
+    handler: str
+    handler_at: tuple  # (file, line, col, end_line, end_col)
+    via: tuple  # frontend steps: ((file, line, col, end_line, end_col, text), ...)
+    cost_code: str  # the rule whose finding the handler has on the way ("PF201"), "" for none
+    cost: tuple  # steps from the handler to the slow call, as `via`
+
+
+@dataclass
+class RouteMap:
+    routes: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    by_position: dict = field(default_factory=dict)  # (file, line, col) -> FrontendCall
+    inputs: set = field(default_factory=set)  # project files read (vite configs, package.json)
+
+    def project_inputs(self) -> list:
+        return sorted(self.inputs)
+
+    def callers(self, route_index: int) -> list:
+        return [call for call in self.calls if call.route == route_index]
+
+
+def route_map(index) -> RouteMap:
+    return index.get_derived("route_map", _build)
+
+
+@question
+def route_for_call(index, rel_path: str, line: int, col: int) -> Optional[RouteLink]:
+    """The backend route the call starting at (line, col) of `rel_path` reaches, with its
+    handler and the slow call on its way, or None when that cannot be proven."""
+    found = route_map(index)
+    call = found.by_position.get((rel_path, line, col))
+    if call is None or call.route is None:
+        return None
+    route = found.routes[call.route]
+    cost_code, cost = handler_cost(index, route.handler)
+    return RouteLink(
+        call.method or "", call.display, route.display, route.handler, (route.file, *route.where),
+        tuple((file, *where, text) for file, where, text in call.via), cost_code, cost,
+    )
+
+
+def handler_cost(index, handler: str) -> tuple:
+    """("PF201", steps) when the async handler runs a blocking call on the event loop, itself or
+    through a sync project helper -- what PF201 reports there; ("", ()) otherwise."""
+    from .async_index import async_index
+    from .blocking import blocking_call
+
+    found = async_index(index)
+    info = found.functions.get(handler)
+    if info is None or not info.is_async or info.offloaded:
+        return "", ()
+    for line, col, end_line, end_col, what, category, condition in info.blocking:
+        if condition and found.session_kind(condition) != "sync":
+            continue
+        return "PF201", ((info.path, line, col, end_line, end_col, f"`{what}` blocks the event loop ({category})"),)
+    for callee, line, col, end_line, end_col, awaited, offloaded in info.calls:
+        if awaited or offloaded or not callee or "." not in callee or blocking_call(callee) is not None:
+            continue
+        target = found.function(callee)
+        chain = found.chain(target.qualname) if target is not None and not target.is_async and not target.offloaded else None
+        if chain:
+            steps = [(info.path, line, col, end_line, end_col, f"calls `{target.qualname.rsplit('.', 1)[-1]}`")]
+            steps += [(step.path, *step.where, step.message) for step in chain[1:]] if len(chain) > 1 else []
+            last = chain[-1]
+            if len(chain) > 1:
+                steps[-1] = (last.path, *last.where, f"{last.message.replace(' blocks (', ' blocks the event loop (', 1)}")
+            else:
+                steps.append((last.path, *last.where, last.message.replace(" blocks (", " blocks the event loop (", 1)))
+            return "PF201", tuple(steps)
+    return "", ()
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def _build(index) -> RouteMap:
+    found = RouteMap()
+    found.routes = _backend_routes(index)
+    frontend = _Frontend(index, found)
+    matcher = _Matcher(found.routes)
+    for rel_path in sorted(index.tsx):
+        for record in (index.tsx[rel_path].get("http") or {}).get("calls", ()):
+            request = frontend.request(rel_path, record, 0, set())
+            if request is None:
+                continue
+            method, parts, via = request
+            # Here, a parameter of the function the call is in is one more run-time value.
+            parts = _merge([["h"] if part[0] == "a" else part for part in parts])
+            url = _display(parts)
+            backend_path, shown_prefix = frontend.backend_path(rel_path, parts)
+            route = display = None
+            if backend_path is not None:
+                route = matcher.match(method, backend_path)
+                if route is not None:
+                    display = f"{method or '|'.join(found.routes[route].methods)} {shown_prefix}{_joined(found.routes[route])}"
+            call = FrontendCall(rel_path, tuple(record["at"]), method, url,
+                                _display(backend_path) if backend_path is not None else None, tuple(via), route, display or "")
+            found.calls.append(call)
+            found.by_position[(rel_path, record["at"][0], record["at"][1])] = call
+    return found
+
+
+def _joined(route: BackendRoute) -> str:
+    return route.path
+
+
+def _backend_routes(index) -> list:
+    objects = index.get_derived("python.objects", _object_types)
+    apps = {name for name, type_ in objects.items() if type_ in APP_ROOT_TYPES}
+    routers = {name for name, type_ in objects.items()} | apps
+    suffixes: dict = {}
+    for name in routers:
+        for suffix in dotted_suffixes(name):
+            suffixes.setdefault(suffix, set()).add(name)
+
+    def object_named(name: str) -> Optional[str]:
+        if name in routers:
+            return name
+        matches = set(suffixes.get(name, ())) | {s for s in dotted_suffixes(name) if s in routers and "." in s}
+        return matches.pop() if len(matches) == 1 else None
+
+    parents: dict = {}  # child object -> [(parent object, prefix or None)]
+    own_prefix: dict = {}
+    dynamic_owners: set = set()
+    handlers: dict = {}
+    dynamic_handlers: set = set()
+    for summary in index.python.values():
+        routing = summary.get("routing") or {}
+        for parent, child, prefix, kind in routing.get("mounts", ()):
+            child_name = object_named(child)
+            if child_name is not None:
+                # Flask: `register_blueprint(bp, url_prefix=...)` replaces the blueprint's own prefix.
+                parents.setdefault(child_name, []).append((parent, prefix, kind == "register_blueprint" and prefix != ""))
+        own_prefix.update(routing.get("prefixes", {}))
+        handlers.update(routing.get("handlers", {}))
+        for name in routing.get("dynamic", ()):
+            (dynamic_owners if name in routers else dynamic_handlers).add(name)
+
+    full: dict = {}
+
+    def prefixes_of(owner: str, seen: frozenset) -> list:
+        """[(backend, prefix or None, replaces its own prefix)] under which `owner`'s paths are served."""
+        if owner in full:
+            return full[owner]
+        if owner in seen or len(seen) > 16:
+            return []
+        result = []
+        if owner in apps and owner not in parents:
+            result.append((owner, "", False))
+        for parent, prefix, replaces in parents.get(owner, ()):
+            for backend, above, _ in prefixes_of(parent, seen | {owner}):
+                known = above is not None and prefix is not None and parent not in dynamic_owners
+                result.append((backend, above + prefix if known else None, replaces))
+        full[owner] = result
+        return result
+
+    routes = []
+    for rel_path in sorted(index.python):
+        summary = index.python[rel_path]
+        for record in summary.get("functions", ()):
+            route = record.get("route")
+            if not route or not route.get("confirmed", True) and object_named(route.get("owner") or "") is None:
+                continue
+            qualname = record["qualname"]
+            owner = object_named(route.get("owner") or "") if route.get("owner") else None
+            where = handlers.get(qualname)
+            spots = prefixes_of(owner, frozenset()) if owner else []
+            dynamic = qualname in dynamic_handlers or owner in dynamic_owners
+            methods = tuple(route["methods"])
+            extra = own_prefix.get(owner, "") if owner else ""
+            common = dict(handler=qualname, file=rel_path, where=tuple(where[:4]) if where else (),
+                          last_line=where[4] if where else 0)
+            if not spots:
+                routes.append(BackendRoute(methods, extra + route["path"], backend="", mounted=False, dynamic=dynamic, **common))
+            for backend, prefix, replaces in spots:
+                routes.append(BackendRoute(methods, (prefix or "") + ("" if replaces else extra) + route["path"], backend=backend,
+                                           mounted=prefix is not None, dynamic=dynamic or prefix is None, **common))
+    return routes
+
+
+def _object_types(index) -> dict:
+    from .facts.python import build_object_types
+
+    return build_object_types(index)
+
+
+# -- the frontend: requests, wrappers, bases -----------------------------------------------------
+
+
+class _Frontend:
+    def __init__(self, index, found: RouteMap):
+        from .react_index import react_index
+
+        self.index = index
+        self.files = index.tsx
+        self.react = react_index(index)
+        self.found = found
+        self.api_prefix = (index.settings.get(API_PREFIX_SETTING) or "").rstrip("/")
+        self._functions: dict = {}  # (file, name) -> request or None
+        self._proxies: dict = {}  # directory -> proxy table or None
+
+    # requests ----------------------------------------------------------------------------
+
+    def request(self, rel_path: str, record: dict, depth: int, seen: set):
+        """(method, parts, via) of a call record, its wrappers' arguments filled in; None when
+        it is not (provably) one request."""
+        if "url" in record:
+            return record["method"], record["url"], []
+        target = self._callee(rel_path, record["callee"])
+        if target is None or depth > MAX_WRAPPER_DEPTH:
+            return None
+        kind, file, name = target
+        if kind == "instance":
+            base = self.files[file]["http"]["instances"].get(name, {}).get("base")
+            verb = record["callee"][1]
+            if base is None or verb not in ("get", "post", "put", "patch", "delete", "head", "options") or not record["args"]:
+                return None
+            url = record["args"][0]
+            return (verb.upper(), base + url, []) if url is not None else None
+        wrapped = self.function_request(file, name, depth + 1, seen)
+        if wrapped is None:
+            return None
+        method, parts, via, at = wrapped
+        filled = _fill(parts, record["args"])
+        if filled is None:
+            return None
+        return method, filled, [(file, at, f"`{name}` sends the request")] + list(via)
+
+    def function_request(self, file: str, name: str, depth: int, seen: set):
+        """The one request a project function makes (through its own wrappers), if exactly one."""
+        key = (file, name)
+        if key in self._functions:
+            return self._functions[key]
+        if key in seen:
+            return None
+        seen = seen | {key}
+        found = []
+        for record in (self.files.get(file, {}).get("http") or {}).get("calls", ()):
+            if record.get("fn") != name:
+                continue
+            request = self.request(file, record, depth, seen)
+            if request is not None:
+                found.append((*request, tuple(record["at"])))
+            elif "url" in record:
+                found.append(None)  # a request we cannot read: the function is not one known request
+        result = None
+        if len(found) == 1 and found[0] is not None:
+            method, parts, via, at = found[0]
+            result = (method, parts, via, at)
+        self._functions[key] = result
+        return result
+
+    def _callee(self, rel_path: str, callee: list):
+        """("function", file, name) or ("instance", file, name) for a called name."""
+        name, member = callee
+        summary = self.files.get(rel_path, {})
+        local = name if member is None else f"{name}.{member}"
+        if any(r.get("fn") == local for r in (summary.get("http") or {}).get("calls", ())):
+            return "function", rel_path, local
+        spec = summary.get("imports", {}).get(name)
+        if not spec:
+            return None
+        module, imported = spec[0], spec[1]
+        target = self.react.resolve(rel_path, module)
+        if target is None:
+            return None
+        if imported == "*":
+            if member is None:
+                return None
+            exported = self._exported_local(target, member, 0)
+            return ("function", *exported) if exported else None
+        exported = self._exported_local(target, imported, 0)
+        if exported is None:
+            return None
+        file, local_name = exported
+        if member is not None and local_name in (self.files[file].get("http") or {}).get("instances", {}):
+            return "instance", file, local_name
+        return "function", file, local_name if member is None else f"{local_name}.{member}"
+
+    def _exported_local(self, rel_path: str, name: str, depth: int):
+        """(file, local name) that `rel_path` exports as `name`, following re-exports."""
+        summary = self.files.get(rel_path)
+        if summary is None or depth > 16:
+            return None
+        entry = summary.get("exports", {}).get(name)
+        if entry is None:
+            for module in summary.get("star_reexports", ()) if name != "default" else ():
+                target = self.react.resolve(rel_path, module)
+                found = self._exported_local(target, name, depth + 1) if target else None
+                if found:
+                    return found
+            return None
+        reexport = entry.get("reexport")
+        if reexport:
+            target = self.react.resolve(rel_path, reexport[0])
+            return self._exported_local(target, reexport[1], depth + 1) if target and reexport[1] != "*" else None
+        local = entry.get("local")
+        if not local:
+            return None
+        spec = summary.get("imports", {}).get(local)
+        if spec:  # `import { api } from "./client"; export { api }`
+            target = self.react.resolve(rel_path, spec[0])
+            return self._exported_local(target, spec[1], depth + 1) if target and spec[1] != "*" else None
+        return rel_path, local
+
+    # bases --------------------------------------------------------------------------------
+
+    def backend_path(self, rel_path: str, parts: list):
+        """(parts of the backend path, the prefix the frontend adds) for a request's URL, or
+        (None, "") when where it goes cannot be proven."""
+        if not parts:
+            return None, ""
+        first = parts[0]
+        rest = parts[1:]
+        if first[0] == "e":
+            if first[1] is None:
+                return None, ""
+            first = ["s", first[1]]
+        if first[0] != "s":
+            return None, ""
+        text = first[1]
+        direct = False
+        if _ANY_URL.match(text):
+            local = _LOCAL_URL.match(text)
+            if local is None:
+                return None, ""  # another host
+            text, direct = local.group(1) or "", True
+        parts = _merge([["s", text]] + rest)
+        if not parts or parts[0][0] != "s" or not parts[0][1].startswith("/"):
+            return None, ""
+        if direct:
+            return parts, ""
+        path = parts[0][1]
+        proxy = self._proxy_for(rel_path)
+        stripped = ""
+        if proxy is not None:
+            rule = next((item for item in proxy if _under(path, item[0])), None)
+            if rule is None:
+                return None, ""  # the dev server serves it, not the backend
+            if rule[1]:
+                stripped = rule[0]
+        elif self.api_prefix and _under(path, self.api_prefix):
+            stripped = self.api_prefix
+        if stripped:
+            remainder = path[len(stripped):]
+            if not remainder and len(parts) > 1:
+                return None, ""  # `/api${path}`: the path is a run-time value
+            parts = [["s", remainder or "/"]] + parts[1:]
+        return parts, stripped
+
+    def _proxy_for(self, rel_path: str):
+        """[(prefix, strips)] from the nearest vite config or package.json `proxy`; None if none."""
+        directory = posixpath.dirname(rel_path)
+        while True:
+            if directory not in self._proxies:
+                self._proxies[directory] = self._proxy_in(directory)
+            table = self._proxies[directory]
+            if table is not None:
+                return table or None
+            if not directory:
+                return None
+            directory = posixpath.dirname(directory)
+
+    def _proxy_in(self, directory: str):
+        """The proxy table of a package directory ([] for a package without one), None when
+        the directory is no package (look further up)."""
+        join = lambda name: posixpath.join(directory, name) if directory else name  # noqa: E731
+        package = self.react._json(join("package.json"))
+        for name in VITE_CONFIGS:
+            text = self.react._read(join(name))
+            if text is not None:
+                self.found.inputs.add(join(name))
+                return _vite_proxy(text)
+        if package is not None:
+            self.found.inputs.add(join("package.json"))
+            if isinstance(package, dict) and isinstance(package.get("proxy"), str):
+                return [("/", False)]
+            return []
+        return None
+
+
+def _vite_proxy(text: str) -> list:
+    """[(prefix, strips)] of a vite config's `server.proxy` table (longest prefix first)."""
+    block = _PROXY_BLOCK.search(text)
+    if block is None:
+        return []
+    depth, end = 1, block.end()
+    while end < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        end += 1
+    body = text[block.end():end]
+    rules = []
+    keys = list(_PROXY_KEY.finditer(body))
+    for position, key in enumerate(keys):
+        stop = keys[position + 1].start() if position + 1 < len(keys) else len(body)
+        entry = body[key.end():stop]
+        strips = False
+        rewrite = _STRIP_REWRITE.search(entry)
+        if rewrite is not None:
+            strips = rewrite.group(2).replace("\\/", "/") == key.group(1)
+        elif "rewrite" in entry:
+            continue  # a rewrite we cannot read: paths under it are not matched
+        rules.append((key.group(1).rstrip("/") or "/", strips))
+    return sorted(rules, key=lambda r: -len(r[0]))
+
+
+def _under(path: str, prefix: str) -> bool:
+    return prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def _fill(parts: list, args: list) -> Optional[list]:
+    filled = []
+    for part in parts:
+        if part[0] == "a":
+            value = args[part[1]] if part[1] < len(args) else None
+            filled += value if value is not None else [["h"]]
+        else:
+            filled.append(part)
+    return _merge(filled)
+
+
+def _merge(parts: list) -> list:
+    merged: list = []
+    for part in parts:
+        if part[0] == "s" and merged and merged[-1][0] == "s":
+            merged[-1] = ["s", merged[-1][1] + part[1]]
+        elif part[0] != "s" or part[1]:
+            merged.append(part)
+    return merged
+
+
+def _display(parts: list) -> str:
+    out = []
+    for part in parts:
+        if part[0] == "s":
+            out.append(part[1])
+        elif part[0] == "e":
+            out.append("${env}" if part[1] is None else part[1])
+        else:
+            out.append("${}")
+    return "".join(out)
+
+
+# -- matching ------------------------------------------------------------------------------------
+
+
+LITERAL, PARAM, REST = "literal", "param", "rest"
+
+
+def frontend_segments(parts: list) -> Optional[list]:
+    """[(kind, text)] of a backend path as the frontend builds it; None when a segment mixes
+    text and a run-time value (or a wrapper's parameter is left)."""
+    segments: list = [[]]
+    for part in parts:
+        if part[0] == "s":
+            text = part[1]
+            cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=-1)
+            pieces = (text[:cut] if cut >= 0 else text).split("/")
+            segments[-1].append(("s", pieces[0]))
+            for piece in pieces[1:]:
+                segments.append([("s", piece)])
+            if cut >= 0:
+                break
+        elif part[0] == "h":
+            segments[-1].append(("h", ""))
+        else:
+            return None
+    result = []
+    for pieces in segments[1:]:  # the first is before the leading "/"
+        pieces = [p for p in pieces if p != ("s", "")]
+        if not pieces:
+            result.append((LITERAL, ""))
+        elif len(pieces) == 1 and pieces[0][0] == "h":
+            result.append((PARAM, ""))
+        elif all(p[0] == "s" for p in pieces):
+            text = "".join(p[1] for p in pieces)
+            result.append((PARAM, text) if _OPENAPI_PARAM.match(text) else (LITERAL, text))
+        else:
+            return None
+    while result and result[-1] == (LITERAL, ""):
+        result.pop()
+    return result
+
+
+def backend_segments(path: str) -> Optional[list]:
+    result = []
+    for piece in path.split("/")[1:]:
+        param = _BACKEND_PARAM.match(piece)
+        if param is not None:
+            converter = param.group(2) or param.group(3)
+            result.append((REST, piece) if converter == "path" else (PARAM, piece))
+        elif "{" in piece or "<" in piece:
+            return None  # text and a parameter in one segment, or a regular expression
+        else:
+            result.append((LITERAL, piece))
+    while result and result[-1] == (LITERAL, ""):
+        result.pop()
+    return result
+
+
+class _Matcher:
+    def __init__(self, routes: list):
+        self.all = routes
+        self.routes = [(i, backend_segments(r.path)) for i, r in enumerate(routes) if r.mounted and not r.dynamic]
+
+    def match(self, method: Optional[str], parts: list) -> Optional[int]:
+        """The one route the request reaches: the method agrees (any, when the request's is not
+        known, if all candidates share one handler), and of the paths that match, one agrees on
+        more literal segments than any other; None otherwise."""
+        wanted = frontend_segments(parts)
+        if wanted is None:
+            return None
+        scored = []
+        for position, segments in self.routes:
+            route = self.all[position]
+            if segments is None or method is not None and method not in route.methods and "*" not in route.methods:
+                continue
+            score = _score(wanted, segments)
+            if score is not None:
+                scored.append((score, position))
+        if not scored:
+            return None
+        best = max(score for score, _ in scored)
+        top = [position for score, position in scored if score == best]
+        if method is None and len({self.all[p].handler for p in top}) == 1:
+            return top[0]
+        return top[0] if len(top) == 1 else None
+
+
+def _score(wanted: list, segments: list) -> Optional[int]:
+    """How many literal segments agree (None: no match)."""
+    score = 0
+    for position, (kind, text) in enumerate(segments):
+        if kind == REST:
+            return score if len(wanted) > position else None
+        if position >= len(wanted):
+            return None
+        want_kind, want_text = wanted[position]
+        if kind == LITERAL:
+            if want_kind != LITERAL or want_text != text:
+                return None
+            score += 1
+        elif want_kind == LITERAL and want_text == "":
+            return None
+    return score if len(wanted) == len(segments) else None
+
+
+# -- `perfscan routes` ---------------------------------------------------------------------------
+
+
+def map_of_run(result, settings: Optional[dict] = None) -> tuple:
+    """(RouteMap, index) for a finished run: the index from every project file's summary."""
+    from .project import ProjectIndex
+
+    index = ProjectIndex.build(result.root, result.project_summaries() if result.project_summaries else {}, settings)
+    return route_map(index), index
+
+
+def routes_data(found: RouteMap, index, findings=()) -> dict:
+    """The map as plain data: each route with its handler, frontend callers and the findings on
+    the way (in the handler, and at each step of its slow call); the requests linked to none."""
+    routes = []
+    for position, route in enumerate(found.routes):
+        callers = found.callers(position)
+        cost_code, cost = handler_cost(index, route.handler)
+        on_the_way = _findings_on_the_way(route, cost, findings)
+        routes.append({
+            "route": route.display,
+            "methods": list(route.methods),
+            "path": route.path,
+            "mounted": route.mounted,
+            "dynamic": route.dynamic,
+            "backend": route.backend or None,
+            "handler": {"name": route.handler, "path": route.file,
+                        "line": route.where[0] if route.where else None, "col": route.where[1] if route.where else None},
+            "callers": [_call_data(call) for call in callers],
+            "cost": {"rule": cost_code, "steps": [_step_data(step) for step in cost]} if cost_code else None,
+            "findings": [{"code": f.code, "path": f.span.path, "line": f.span.line, "col": f.span.col, "message": f.message}
+                         for f in on_the_way],
+        })
+    unlinked = [_call_data(call) for call in found.calls if call.route is None]
+    return {
+        "routes": routes,
+        "unlinked_calls": unlinked,
+        "summary": {
+            "routes": len(found.routes),
+            "mounted_routes": sum(1 for r in found.routes if r.mounted and not r.dynamic),
+            "frontend_calls": len(found.calls),
+            "linked_calls": sum(1 for c in found.calls if c.route is not None),
+        },
+    }
+
+
+def _call_data(call: FrontendCall) -> dict:
+    return {"path": call.file, "line": call.where[0], "col": call.where[1], "method": call.method, "url": call.url,
+            "backend_path": call.backend_path, "request": call.display or None,
+            "via": [{"path": file, "line": where[0], "col": where[1], "message": text} for file, where, text in call.via]}
+
+
+def _step_data(step: tuple) -> dict:
+    return {"path": step[0], "line": step[1], "col": step[2], "message": step[5]}
+
+
+def _findings_on_the_way(route: BackendRoute, cost: tuple, findings) -> list:
+    spots = {(step[0], step[1], step[2]) for step in cost}
+    found = []
+    for finding in findings:
+        span = finding.span
+        in_handler = route.where and span.path == route.file and route.where[0] <= span.line <= route.last_line
+        if in_handler or (span.path, span.line, span.col) in spots:
+            found.append(finding)
+    return sorted(found, key=lambda f: f.sort_key())
+
+
+def render_routes_text(data: dict) -> str:
+    lines = []
+    for route in data["routes"]:
+        handler = route["handler"]
+        where = f"{handler['path']}:{handler['line']}:{handler['col']}" if handler["line"] else handler["path"]
+        note = "" if route["mounted"] and not route["dynamic"] else (
+            "  (dynamic path: not matched)" if route["dynamic"] else "  (router mounted nowhere: not matched)")
+        lines.append(f"{route['route']}  {where} {handler['name'].rsplit('.', 1)[-1]}{note}")
+        for caller in route["callers"]:
+            lines.append(f"  <- {caller['path']}:{caller['line']}:{caller['col']}  {caller['request']}")
+        for finding in route["findings"]:
+            lines.append(f"  !! {finding['path']}:{finding['line']}:{finding['col']}: {finding['code']} {finding['message']}")
+    if data["unlinked_calls"]:
+        lines.append("")
+        lines.append("Frontend requests linked to no route:")
+        for call in data["unlinked_calls"]:
+            lines.append(f"  {call['path']}:{call['line']}:{call['col']}  {call['method'] or '?'} {call['url']}")
+    summary = data["summary"]
+    lines.append("")
+    lines.append(f"{summary['routes']} routes ({summary['mounted_routes']} with a proven full path), "
+                 f"{summary['frontend_calls']} frontend requests, {summary['linked_calls']} linked to a route.")
+    return "\n".join(lines) + "\n"

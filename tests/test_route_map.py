@@ -1,0 +1,289 @@
+"""The cross-stack route map (analyzer/route_map.py): backend routes with their full paths,
+frontend requests, and which request reaches which route -- only where that is proven."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from click.testing import CliRunner
+
+from perfscan.cli import cli
+from perfscan.config import Config
+from perfscan.engine import run
+from perfscan.route_map import map_of_run
+
+MAIN = """
+    from fastapi import FastAPI
+    from app.routes import users
+
+    app = FastAPI()
+    app.include_router(users.router, prefix="/api")
+"""
+USERS = """
+    from fastapi import APIRouter
+
+    router = APIRouter(prefix="/users")
+
+    @router.get("/{user_id}")
+    async def get_user(user_id: int):
+        return {}
+
+    @router.get("/me")
+    async def get_me():
+        return {}
+
+    @router.post("/{user_id}/orders")
+    async def add_order(user_id: int):
+        return {}
+"""
+
+
+def build(tmp_path, files: dict, settings=None):
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    config = Config()
+    config.project_settings.update(settings or {})
+    result = run([str(tmp_path)], config, jobs=1)
+    return map_of_run(result, config.project_settings)[0]
+
+
+def links(found) -> dict:
+    """{"file:line:col": (request as displayed, handler) or None} for every frontend request."""
+    return {
+        f"{c.file}:{c.where[0]}:{c.where[1]}": (c.display, found.routes[c.route].handler.rsplit(".", 1)[-1]) if c.route is not None else None
+        for c in found.calls
+    }
+
+
+def backend(extra: dict = None) -> dict:
+    files = {"pyproject.toml": "", "app/main.py": MAIN, "app/routes/users.py": USERS, "app/routes/__init__.py": "",
+             "app/__init__.py": ""}
+    files.update(extra or {})
+    return files
+
+
+def test_full_paths_from_router_prefix_and_include_router(tmp_path):
+    found = build(tmp_path, backend())
+    assert sorted((r.display, r.mounted, r.backend) for r in found.routes) == [
+        ("GET /api/users/me", True, "app.main.app"),
+        ("GET /api/users/{user_id}", True, "app.main.app"),
+        ("POST /api/users/{user_id}/orders", True, "app.main.app"),
+    ]
+
+
+def test_template_url_matches_a_param_segment_and_literals_prefer_literal_routes(tmp_path):
+    found = build(tmp_path, backend({"web/src/users.ts": """
+        export async function load(id: number) {
+          const one = await fetch(`/api/users/${id}`);
+          const me = await fetch("/api/users/me?fields=name");
+          const seven = await fetch("/api/users/7");
+          await fetch(`/api/users/${id}/orders`, { method: "POST", body: "{}" });
+          await fetch(`/api/users/${id}/orders`);
+          return [one, me, seven];
+        }
+    """}))
+    assert links(found) == {
+        "web/src/users.ts:2:21": ("GET /api/users/{user_id}", "get_user"),
+        "web/src/users.ts:3:20": ("GET /api/users/me", "get_me"),  # the literal route wins over {user_id}
+        "web/src/users.ts:4:23": ("GET /api/users/{user_id}", "get_user"),  # a literal fills a parameter
+        "web/src/users.ts:5:9": ("POST /api/users/{user_id}/orders", "add_order"),
+        "web/src/users.ts:6:9": None,  # GET: the route takes POST only
+    }
+
+
+def test_vite_proxy_that_strips_its_prefix(tmp_path):
+    files = {
+        "pyproject.toml": "",
+        "api/main.py": """
+            from fastapi import FastAPI
+            app = FastAPI()
+
+            @app.get("/items/{item_id}")
+            async def read_item(item_id: int):
+                return {}
+        """,
+        "web/package.json": "{}",
+        "web/vite.config.ts": """
+            export default { server: { proxy: {
+              "/backend": { target: "http://localhost:8000", rewrite: (p) => p.replace(/^\\/backend/, "") },
+              "/static": "http://localhost:9000",
+            } } };
+        """,
+        "web/src/items.ts": """
+            export const one = (id: string) => fetch(`/backend/items/${id}`);
+            export const other = (id: string) => fetch(`/items/${id}`);
+        """,
+    }
+    found = build(tmp_path, files)
+    assert links(found) == {
+        "web/src/items.ts:1:36": ("GET /backend/items/{item_id}", "read_item"),
+        "web/src/items.ts:2:38": None,  # not under a proxied prefix: the dev server serves it
+    }
+
+
+def test_api_prefix_setting_and_env_base_default(tmp_path):
+    files = backend({
+        "web/src/client.ts": """
+            const BASE = import.meta.env.VITE_API ?? "/v2";
+            const UNKNOWN = import.meta.env.VITE_OTHER;
+            export const a = (id: number) => fetch(`${BASE}/api/users/${id}`);
+            export const b = (id: number) => fetch(`${UNKNOWN}/api/users/${id}`);
+        """,
+    })
+    found = build(tmp_path, files, {"api_prefix": "/v2"})
+    assert links(found) == {
+        "web/src/client.ts:3:34": ("GET /v2/api/users/{user_id}", "get_user"),
+        "web/src/client.ts:4:34": None,  # a base known only at run time
+    }
+
+
+def test_wrappers_and_axios_instances_across_files(tmp_path):
+    files = backend({
+        "web/package.json": "{}",
+        "web/src/http.ts": """
+            import axios from "axios";
+            export const api = axios.create({ baseURL: "/api" });
+            async function getJson<T>(path: string): Promise<T> {
+              const response = await fetch(`/api${path}`);
+              return (await response.json()) as T;
+            }
+            export const users = {
+              one: (id: number) => getJson(`/users/${id}`),
+              any: (path: string) => getJson(path),
+            };
+        """,
+        "web/src/page.ts": """
+            import { api, users } from "./http";
+            export async function page(ids: number[]) {
+              for (const id of ids) {
+                await users.one(id);
+                await api.get(`/users/${id}`);
+                await users.any(`/users/${id}`);
+              }
+            }
+        """,
+    })
+    found = build(tmp_path, files)
+    got = links(found)
+    assert got["web/src/page.ts:4:11"] == ("GET /api/users/{user_id}", "get_user")
+    assert got["web/src/page.ts:5:11"] == ("GET /api/users/{user_id}", "get_user")
+    assert got["web/src/page.ts:6:11"] == ("GET /api/users/{user_id}", "get_user")
+    assert got["web/src/http.ts:4:26"] is None  # `/api${path}`: the path is the caller's
+    call = next(c for c in found.calls if (c.file, c.where[0]) == ("web/src/page.ts", 4))
+    assert [(file, where[0], text) for file, where, text in call.via] == [
+        ("web/src/http.ts", 8, "`users.one` sends the request"),
+        ("web/src/http.ts", 4, "`getJson` sends the request"),
+    ]
+
+
+def test_generated_client_request_descriptions(tmp_path):
+    files = backend({"web/src/sdk.gen.ts": """
+        import { request as __request } from "./core/request";
+        export class UsersService {
+          public static readUser(data: { userId: number }) {
+            return __request(OpenAPI, { method: "GET", url: "/api/users/{user_id}", path: { user_id: data.userId } });
+          }
+        }
+    """})
+    found = build(tmp_path, files)
+    assert links(found) == {"web/src/sdk.gen.ts:4:12": ("GET /api/users/{user_id}", "get_user")}
+
+
+def test_what_cannot_be_proven_is_not_linked(tmp_path):
+    files = {
+        "pyproject.toml": "",
+        "svc/one.py": """
+            from fastapi import APIRouter, FastAPI
+            PREFIX = "/hidden"
+            app = FastAPI()
+            orphan = APIRouter(prefix="/orphans")
+            dynamic = APIRouter(prefix=PREFIX)
+            app.include_router(dynamic)
+
+            @app.get("/shared/{x}")
+            async def shared_one(x: int):
+                return {}
+
+            @app.get(PREFIX + "/computed")
+            async def computed():
+                return {}
+
+            @orphan.get("/{o}")
+            async def orphaned(o: int):
+                return {}
+
+            @dynamic.get("/inside")
+            async def inside():
+                return {}
+        """,
+        "svc/two.py": """
+            from fastapi import FastAPI
+            other = FastAPI()
+
+            @other.get("/shared/{y}")
+            async def shared_two(y: int):
+                return {}
+        """,
+        "web/src/calls.ts": """
+            export async function calls(url: string, id: number) {
+              await fetch(url);
+              await fetch(`/shared/${id}`);
+              await fetch("/hidden/computed");
+              await fetch(`/orphans/${id}`);
+              await fetch("/hidden/inside");
+              await fetch(`/x${id}/y`);
+              await fetch(`https://api.github.com/shared/${id}`);
+            }
+        """,
+    }
+    found = build(tmp_path, files)
+    assert set(links(found).values()) == {None}
+    routes = {r.handler.rsplit(".", 1)[-1]: (r.mounted, r.dynamic) for r in found.routes}
+    assert routes == {
+        "shared_one": (True, False), "shared_two": (True, False), "computed": (True, True),
+        "orphaned": (False, False), "inside": (True, True),
+    }
+
+
+def test_flask_blueprints(tmp_path):
+    files = {
+        "pyproject.toml": "",
+        "srv/app.py": """
+            from flask import Blueprint, Flask
+            app = Flask(__name__)
+            bp = Blueprint("users", __name__, url_prefix="/users")
+
+            @bp.route("/<int:user_id>")
+            def show(user_id):
+                return {}
+
+            app.register_blueprint(bp, url_prefix="/api")
+        """,
+        "web/src/a.ts": "export const a = (id: number) => fetch(`/api/${id}`);\n",
+    }
+    found = build(tmp_path, files)
+    # `register_blueprint(url_prefix=)` replaces the blueprint's own `url_prefix`
+    assert [r.display for r in found.routes] == ["GET /api/<int:user_id>"]
+    assert links(found) == {"web/src/a.ts:1:34": ("GET /api/<int:user_id>", "show")}
+
+
+def test_routes_command_text_and_json(tmp_path):
+    build(tmp_path, backend({"web/src/a.ts": "export const a = async (id: number) => fetch(`/api/users/${id}`);\n"}))
+    runner = CliRunner()
+    text = runner.invoke(cli, ["routes", "--no-cache", "-j", "1", str(tmp_path)])
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[:3] == [
+        "GET /api/users/{user_id}  app/routes/users.py:6:11 get_user",
+        "  <- web/src/a.ts:1:40  GET /api/users/{user_id}",
+        "GET /api/users/me  app/routes/users.py:10:11 get_me",
+    ]
+    assert text.output.splitlines()[-1] == "3 routes (3 with a proven full path), 1 frontend requests, 1 linked to a route."
+    data = json.loads(runner.invoke(cli, ["routes", "--no-cache", "-j", "1", "--format", "json", str(tmp_path)]).output)
+    assert data["summary"] == {"routes": 3, "mounted_routes": 3, "frontend_calls": 1, "linked_calls": 1}
+    assert data["routes"][0]["callers"] == [{
+        "path": "web/src/a.ts", "line": 1, "col": 40, "method": "GET", "url": "/api/users/${}",
+        "backend_path": "/api/users/${}", "request": "GET /api/users/{user_id}", "via": [],
+    }]
