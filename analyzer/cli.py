@@ -62,7 +62,7 @@ def _stdin_mode(paths: list, stdin_filename, fix: bool) -> bool:
     return True
 
 
-def _check_stdin(stdin_filename: str, config):
+def _check_stdin(stdin_filename: str, config, measure=None):
     """The buffer on standard input as the file `stdin_filename`, checked on its own (no
     cross-file facts: a helper in another file is not followed), with paths relative to the
     project root as a run over that file would give."""
@@ -77,7 +77,36 @@ def _check_stdin(stdin_filename: str, config):
     source, note = source_from_bytes(absolute, rel_path, language_for(stdin_filename), sys.stdin.buffer.read())
     if note is not None:
         result.notifications.append(note)
-    return check_sources([source] if source is not None else [], root, config, result=result)
+    return check_sources([source] if source is not None else [], root, config, result=result, measure=measure)
+
+
+def _load_profiles(profile_paths, compare_paths, min_share, hot_spot_share):
+    """--profile and friends -> the measure stage's options (None without a profile). A file
+    that is no profile perfscan reads is an error naming it (exit 2), before anything runs."""
+    if not profile_paths:
+        for given, option in ((compare_paths, "--profile-compare"), (min_share, "--min-share"),
+                              (hot_spot_share, "--hot-spot-share")):
+            if given:
+                _fail(f"{option} needs --profile FILE")
+        return None
+    from .profiles import ProfileError, load_profile
+    from .profiles.measure import DEFAULT_HOT_SPOT_SHARE, MeasureOptions
+
+    try:
+        profiles = [load_profile(path) for path in profile_paths]
+        compare = [load_profile(path) for path in compare_paths]
+    except ProfileError as error:
+        _fail(_shown(str(error)))
+    for group in (profiles, compare):
+        units = {}
+        for profile in group:
+            if profile.renders:
+                continue
+            if units.setdefault(profile.family, profile.unit) != profile.unit:
+                _fail(f"{_shown(profile.path)}: recorded in {profile.unit}, another profile in {units[profile.family]}: "
+                      "give profiles of one kind (all timed, or all sample counts)")
+    return MeasureOptions(profiles, compare, hot_spot_share if hot_spot_share is not None else DEFAULT_HOT_SPOT_SHARE,
+                          min_share)
 
 
 def _load_baseline(path):
@@ -181,8 +210,17 @@ def cli() -> None:
 @click.option("--sarif-include-suppressed", is_flag=True, help="Keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores that mark and would show them as open alerts).")
 @click.option("--include-tests", is_flag=True, help="Report PF2xx/PF3xx findings in test files (config `test-paths`) too, at level note.")
 @click.option("--stdin-filename", metavar="PATH", help="With `-` as the path: the name of the file read from standard input (its extension gives the language).")
+@click.option("--profile", "profile_paths", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A recorded profile (cProfile .prof, pyinstrument or speedscope JSON, V8 .cpuprofile, React Profiler export): rank findings by measured cost and list hot spots no rule explains (repeatable; `perfscan explain profile`).")
+@click.option("--profile-compare", "compare_paths", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A later profile of the same program (after a fix): show each finding's change in measured cost (repeatable).")
+@click.option("--min-share", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="With --profile: hide findings whose code holds less than PERCENT of the profile (and those it does not cover).")
+@click.option("--hot-spot-share", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="With --profile: list functions holding more than PERCENT of the profile with no finding (PF001; default 5).")
 def check(paths, output_format, output, select, ignore, exclude, force_exclude, config_path, report_unused_ignores, add_ignore, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir,
-          statistics, color, baseline_path, write_baseline_path, repository_root, sarif_category, sarif_include_suppressed, stdin_filename, include_tests):
+          statistics, color, baseline_path, write_baseline_path, repository_root, sarif_category, sarif_include_suppressed, stdin_filename, include_tests,
+          profile_paths, compare_paths, min_share, hot_spot_share):
     """Check PATHS (default: the current directory; `-`: standard input, with --stdin-filename)."""
     from perfscan.rules import all_rules
 
@@ -202,6 +240,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
     baseline_entries = None if write_baseline_path else _load_baseline(baseline_path)
     if from_stdin:
         paths = [stdin_filename]
+    measure = _load_profiles(profile_paths, compare_paths, min_share, hot_spot_share)
     try:
         from .settings import CommandLine, Settings
 
@@ -211,7 +250,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
             select=split_codes(select), ignore=split_codes(ignore), exclude=split_codes(exclude),
             max_file_size=max_file_size, file_timeout=file_timeout,
             respect_gitignore=False if no_gitignore else None, force_exclude=force_exclude,
-            report_unused_ignores=report_unused_ignores,
+            report_unused_ignores=report_unused_ignores, profiled=measure is not None,
         )
         known = all_rules()
         validate_selectors(command_line.select, known, "--select")
@@ -232,10 +271,10 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
             cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
         tune_gc()
         if from_stdin:
-            result = _check_stdin(stdin_filename, config)
+            result = _check_stdin(stdin_filename, config, measure)
         else:
             result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True,
-                         file_timeout=config.file_timeout or None)
+                         file_timeout=config.file_timeout or None, measure=measure)
         settings.apply(result)  # per-file select/ignore/per-file-ignores/severity
     except ConfigError as error:  # a nested configuration file, read when discovery reached it
         _fail(str(error))
@@ -439,12 +478,17 @@ def rules_command(output_format):
 @cli.command()
 @click.argument("code")
 def explain(code):
-    """Show the documentation of rule CODE (a code like PF201 or a name)."""
+    """Show the documentation of rule CODE (a code like PF201 or a name); `profile`: how to record one."""
     from perfscan.rules import rule_by_code_or_name
 
+    if code.lower() in ("profile", "profiles", "profiling"):
+        from .profiles.guide import GUIDE
+
+        click.echo(GUIDE, nl=False)
+        return
     rule = rule_by_code_or_name(code)
     if rule is None:
-        _fail(f"no rule {code!r} (see `perfscan rules`)")
+        _fail(f"no rule {code!r} (see `perfscan rules`; `perfscan explain profile`: how to record a profile)")
     click.echo(rule.markdown(), nl=False)
 
 

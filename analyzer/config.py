@@ -53,6 +53,8 @@ class Config:
     force_exclude: bool = True
     # PF000 unused-suppression on: suppressions that silence nothing or name unknown codes.
     report_unused_ignores: bool = False
+    # A profile was given (`--profile`): PF001 hot-spot notes on.
+    profiled: bool = False
     # The folder `exclude` patterns are relative to: that of the configuration file that set
     # them (None: the run's root, for a Config built in code).
     base_dir: Optional[str] = None
@@ -71,11 +73,12 @@ class Config:
         return state
 
     def rule_enabled(self, rule, named: bool = False) -> bool:
-        """Whether `rule` runs. An opt-in rule (PF000) runs only when asked for: by
-        `report-unused-ignores`, by its own code or name in `select`, or when a caller names it
-        (`named`, as the rule examples do)."""
+        """Whether `rule` runs. An opt-in rule (PF000, PF001) runs only when asked for: by its
+        switch (`report-unused-ignores`; a profile for PF001), by its own code or name in
+        `select`, or when a caller names it (`named`, as the rule examples do)."""
         if getattr(rule, "opt_in", False):
-            if not (named or self.report_unused_ignores or _asks_for(self.select, rule)):
+            switched_on = getattr(self, getattr(rule, "switch", "report_unused_ignores"), False)
+            if not (named or switched_on or _asks_for(self.select, rule)):
                 return False
         elif self.select and not any(_matches(rule, key) for key in self.select):
             return False
@@ -116,6 +119,8 @@ class Config:
             values["force_exclude"] = cli["force_exclude"]
         if cli.get("report_unused_ignores"):
             values["report_unused_ignores"] = True
+        if cli.get("profiled"):
+            values["profiled"] = True
         values["severity"] = dict(self.severity)
         values["project_settings"] = dict(self.project_settings)
         if cli.get("include_tests"):

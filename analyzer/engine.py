@@ -20,6 +20,7 @@ from .discovery import discover
 from .findings import Finding
 from .memory import DEFAULT_MEMORY_MB, memory_budget_mb, tune_gc
 from .parallel import MIN_BYTES_PER_WORKER, Checkers, worker_count
+from .profiles.measure import MeasureOptions
 from .progress import progress_bar
 from .project import ProjectIndex
 from .results import RunResult
@@ -41,6 +42,7 @@ def run(
     progress: bool = False,
     memory_mb: Optional[int] = None,
     file_timeout: Optional[float] = None,
+    measure: Optional[MeasureOptions] = None,
 ) -> RunResult:
     """Check files and directories on disk.
 
@@ -55,9 +57,11 @@ def run(
     With `cache_dir`, summaries and findings of unchanged files come from the
     cache (see analyzer/cache.py). With `file_timeout` (seconds), files are checked
     in worker processes (one at least) and a file that takes longer is reported and
-    skipped (analyzer/parallel.py).
+    skipped (analyzer/parallel.py). With `measure`, the findings get the cost the given
+    profiles measured, and hot spots no rule explains are added (analyzer/profiles/measure.py).
     """
-    options = dict(jobs=jobs, cache_dir=cache_dir, progress=progress, memory_mb=memory_mb, file_timeout=file_timeout)
+    options = dict(jobs=jobs, cache_dir=cache_dir, progress=progress, memory_mb=memory_mb, file_timeout=file_timeout,
+                   measure=measure)
     try:
         return _run(paths, config, **options)
     except CacheCorrupt:
@@ -66,7 +70,8 @@ def run(
         return _run(paths, config, **options, load_cache=False)
 
 
-def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_timeout, load_cache=True) -> RunResult:
+def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_timeout, measure,
+         load_cache=True) -> RunResult:
     clock = stages.Clock()
     stats = dict(files=0, parsed=0, summaries_cached=0, findings_cached=0, workers=1)
     discovery = discover(paths, config)
@@ -115,6 +120,9 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     result = stages.report(ledger, discovery, config.max_file_size)
     if cache is not None:
         stages.save_cache(cache, ledger)
+    if measure is not None:  # after the cache is saved: measurements are this run's, never cached
+        stages.measure(result, measure)
+        stats["measure_s"] = round(clock.lap(), 3)
     stats["results_and_cache_write_s"] = round(clock.lap(), 3)
     stats["total_s"] = clock.total()
     return result
@@ -126,8 +134,9 @@ def check_sources(
     config: Config,
     rules: Optional[Iterable[Rule]] = None,
     result: Optional[RunResult] = None,
+    measure: Optional[MeasureOptions] = None,
 ) -> RunResult:
-    """Facts -> index -> rules -> suppressions, for already parsed sources, in this process."""
+    """Facts -> index -> rules -> suppressions (-> measure), for already parsed sources, in this process."""
     result = result or RunResult(root=root)
     checker = FileChecker(root, config, select_rules(config, rules), early_families=EARLY_CHECK_FAMILIES)
     summaries: dict[str, tuple[str, object]] = {}
@@ -148,10 +157,13 @@ def check_sources(
             result.notifications.extend(out.notes)
     result.findings.sort(key=Finding.sort_key)
     result.notifications.sort(key=lambda n: (n.path or "", n.line or 0, n.kind, n.message))
+    if measure is not None:
+        stages.measure(result, measure)
     return result
 
 
-def check_text(files: dict[str, str], config: Optional[Config] = None, rules=None, root: str = "/project") -> RunResult:
+def check_text(files: dict[str, str], config: Optional[Config] = None, rules=None, root: str = "/project",
+               measure: Optional[MeasureOptions] = None) -> RunResult:
     """Check in-memory files {rel_path: text}: used by rule examples and tests."""
     config = config or Config()
     # Non-source files (tsconfig.json, package.json) of an in-memory project: index builders read them from here.
@@ -172,4 +184,4 @@ def check_text(files: dict[str, str], config: Optional[Config] = None, rules=Non
             result.notifications.append(note)
         if source is not None:
             sources.append(source)
-    return check_sources(sources, root, config, rules=rules, result=result)
+    return check_sources(sources, root, config, rules=rules, result=result, measure=measure)

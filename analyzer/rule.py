@@ -40,6 +40,7 @@ class Example:
     why: str = ""  # for must-not examples: what real-world case this guards
     shown: bool = False
     fixed: Optional[str] = None  # the file's text after applying the finding's fix(es)
+    profile: Optional[str] = None  # a recorded profile the example is measured with (PF001)
 
     @property
     def source(self) -> str:

@@ -40,6 +40,7 @@ class CommandLine:
     respect_gitignore: Optional[bool] = None
     force_exclude: Optional[bool] = None
     report_unused_ignores: bool = False
+    profiled: bool = False  # a profile was given: PF001 on
 
 
 class Settings:
@@ -104,7 +105,7 @@ class Settings:
             validate_selectors(loaded.ignore, all_rules(), f"{where}ignore")
             config = loaded.merged(
                 select=self.cli.select, ignore=self.cli.ignore, force_exclude=self.cli.force_exclude,
-                report_unused_ignores=self.cli.report_unused_ignores,
+                report_unused_ignores=self.cli.report_unused_ignores, profiled=self.cli.profiled,
             )
             self._configs[path] = config
         return config
@@ -130,6 +131,9 @@ class Settings:
             # PF000 is computed when the run asks for it (the command line or the scanned
             # folder's configuration); each file's own configuration may then drop it.
             report_unused_ignores=self.root_config.rule_enabled(meta),
+            # PF001 comes from the measure stage, not from checking files: the rules the engine
+            # runs (and the cache is keyed on) are the same with a profile or without.
+            profiled=False,
         )
         return Config(**values)
 

@@ -1,7 +1,7 @@
 """The stages of a run over files on disk, in the order `engine.run` calls them:
 
     discover -> look up the cache -> per language family: extract -> build the index -> recheck
-    -> report (and save the cache)
+    -> report (and save the cache) -> measure (with profiles)
 
 The `Ledger` is what the stages know about each file so far (its cache entry: digest, summary,
 findings; and which files this run extracted, checked or gave up on). Each stage reads what the
@@ -297,6 +297,15 @@ def report(ledger: Ledger, discovery: Discovery, max_file_size: int) -> RunResul
         rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in entries.items() if e.summary_digest is not None
     }
     return result
+
+
+def measure(result: RunResult, options) -> None:
+    """The profiles the user recorded, laid over the findings: each finding gets the measured
+    cost of its code, and hot spots no rule explains become PF001 notes. After the rules and
+    the cache: rules stay static checks, and nothing measured is cached."""
+    from .profiles.measure import measure as measure_findings
+
+    measure_findings(result, options)
 
 
 def save_cache(cache: Cache, ledger: Ledger) -> None:

@@ -21,7 +21,13 @@ CASES = [
 def _run(rule, example):
     path = rule.example_path(example)
     files = {path: example.source, **{p: textwrap.dedent(t).lstrip("\n") for p, t in example.files.items()}}
-    result = check_text(files, rules=[rule])
+    measure = None
+    if example.profile is not None:  # PF001: measured with the profile kept next to the example
+        from perfscan.profiles import parse_profile
+        from perfscan.profiles.measure import MeasureOptions
+
+        measure = MeasureOptions([parse_profile("example-profile.json", example.profile.encode())])
+    result = check_text(files, rules=[rule], measure=measure)
     assert not [n for n in result.notifications if n.kind == "internal-error"], result.notifications
     assert build_fixes(result) == []  # deferred fixes made, as for --fix or a report that carries them
     return path, result

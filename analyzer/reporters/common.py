@@ -35,6 +35,21 @@ def severity_key(finding: Finding):
     return (LEVEL_RANK.get(finding.level, 3), finding.sort_key())
 
 
+def measured_rank(finding: Finding):
+    """0-100: how much of a recorded profile the finding's code holds; None when not measured
+    (no profile given, or it does not cover that code)."""
+    measured = finding.properties.get("perfscan/measured")
+    rank = measured.get("rank") if isinstance(measured, dict) else None
+    return max(0.0, min(100.0, float(rank))) if isinstance(rank, (int, float)) else None
+
+
+def triage_key(finding: Finding):
+    """What to fix first: with a profile, the most expensive measured findings, then the
+    others in the usual order (`severity_key`)."""
+    rank = measured_rank(finding)
+    return (rank is None, -(rank or 0.0), severity_key(finding))
+
+
 def repository_root(start: str) -> Optional[str]:
     """The git top level above `start` (a file or directory): config.py's walk up to a `.git`
     directory or file; no git process is started."""

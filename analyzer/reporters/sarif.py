@@ -25,7 +25,7 @@ from ..engine import RunResult
 from ..findings import Finding, Notification, Span
 from ..fingerprint import line_hashes
 from ..fixes import build_fixes
-from .common import ReportOptions, SourceLines, fingerprints, sarif_category
+from .common import ReportOptions, SourceLines, fingerprints, measured_rank, sarif_category
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "perfscan"
@@ -377,6 +377,9 @@ class _SarifBuilder:
             result.suppressions = [om.Suppression(kind="inSource", justification=finding.suppressed_by)]
         if finding.properties:
             result.properties = dict(finding.properties)
+        rank = measured_rank(finding)
+        if rank is not None:  # with a profile: the share of it the code holds (viewers sort by it)
+            result.rank = round(rank, 1)
         return result
 
     def _absent_result(self, entry, descriptors: list) -> om.Result:

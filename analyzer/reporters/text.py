@@ -7,7 +7,8 @@
        = fix available: replace with `await asyncio.sleep(...)`
 
 followed by a summary: counts by level, then by rule. Findings come most severe first, then in
-file order, so what to fix first is on top. The level word is always written, on a terminal or
+file order, so what to fix first is on top; with a profile (`--profile`), the most expensive
+measured findings come first, each with a `= measured: ...` line. The level word is always written, on a terminal or
 not, so piped and logged output keep it (`grep ' error:'`); the line still starts like ruff's,
 `path:line:col: CODE`.
 Suppressed findings, and with a baseline the findings in it, are not shown.
@@ -22,7 +23,8 @@ import click
 
 from ..findings import Finding, Notification
 from ..line_columns import snippet_start
-from .common import reported, severity_key, unlinked
+from ..profiles.measure import describe
+from .common import reported, triage_key, unlinked
 
 
 def plain_message(message: str) -> str:
@@ -70,6 +72,9 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
     code = style(finding.code, bold=True)
     fixable = " [*]" if finding.fix is not None and finding.fix.safe else ""
     lines = [f"{location} {code}{fixable} {level} {plain_message(finding.message)}"]
+    measured = finding.properties.get("perfscan/measured")
+    if isinstance(measured, dict) and not show_source:
+        lines[0] += f" [{terminal_safe(describe(measured))}]"
     if show_source and finding.snippet:
         source_line = terminal_safe(finding.snippet.split("\n")[0])
         gutter = len(str(s.line))
@@ -91,6 +96,8 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
         if finding.fix is not None:
             kind = "fix" if finding.fix.safe else "unsafe fix"
             lines.append(f"{pad} = {kind} available: {plain_message(finding.fix.description)}")
+        if isinstance(measured, dict):
+            lines.append(f"{pad} = {terminal_safe(describe(measured))}")
         lines.append("")
     return "\n".join(lines)
 
@@ -159,7 +166,7 @@ def summary_line(findings: list[Finding], suppressed: int, files_checked: int, i
 
 
 def render_text(result, color: bool = False, show_source: bool = True, options=None) -> str:
-    shown = sorted(reported(result, options), key=severity_key)
+    shown = sorted(reported(result, options), key=triage_key)
     active = result.active
     out = [format_finding(f, color=color, show_source=show_source) for f in shown]
     if out and not show_source:
