@@ -226,6 +226,34 @@ def test_speedscope_in_sample_counts_from_another_machine(tmp_path, root):
     assert sum("PF001" in line for line in lines[:3]) == 2 and "routes.py:6:11: PF001" not in result.output
 
 
+@pytest.mark.parametrize("profiler", ["cProfile", "profile"])
+def test_stats_of_both_standard_profilers_recorded_here(tmp_path, profiler):
+    """`python -m cProfile -o` and `python -m profile -o` (which also files its own bookkeeping
+    under keys holding code objects: values, never run) on a small project's script."""
+    files = dict(APP)
+    files["run.py"] = """
+        import asyncio
+        import sys
+
+        sys.path.insert(0, ".")
+        from app.routes import export
+
+        asyncio.run(export(list(range(20000))))
+        """
+    files["app/routes.py"] = files["app/routes.py"].replace("time.sleep(1)", "time.sleep(0)")
+    write_tree(tmp_path, files)
+    subprocess.run([sys.executable, "-m", profiler, "-o", "run.prof", "run.py"], cwd=tmp_path, check=True, timeout=120)
+    result = invoke("app", "--profile", tmp_path / "run.prof", "--format", "json", cwd=tmp_path)
+    findings = json.loads(result.output)["findings"]
+    export = next(f for f in findings if f["code"] == "PF201")["properties"]["perfscan/measured"]
+    assert (export["function"], export["calls"]) == ("routes.export", 1)
+    notes = {f["properties"]["perfscan/measured"]["function"]: f["properties"]["perfscan/measured"]
+             for f in findings if f["code"] == "PF001"}
+    # render: 20,000 calls; build_rows: 1 call, its loop and list appends its own.
+    assert notes["reports.render"]["calls"] == 20000
+    assert export["seconds"] >= notes["reports.render"]["seconds"]
+
+
 def test_speedscope_evented_profile_in_seconds(tmp_path):
     write_tree(tmp_path, APP)
     frames = [{"name": "export", "file": "/srv/app/routes.py", "line": 6},
@@ -251,6 +279,18 @@ def test_pyinstrument_json(tmp_path):
     lines = result.output.splitlines()
     assert lines[0].startswith("app/routes.py:7:5: PF201") and "[measured: 4.0 s, 100 % of the profile]" in lines[0]
     assert lines[1].startswith("app/reports.py:1:5: PF001 note: 2.7 s (68 %) in `reports.build_rows`")
+
+
+def test_a_hot_spot_can_be_acknowledged_inline(tmp_path):
+    files = dict(APP)
+    files["app/reports.py"] = files["app/reports.py"].replace(
+        "def build_rows(orders):", "def build_rows(orders):  # perfscan: ignore[PF001] -- the report is this big")
+    write_tree(tmp_path, files)
+    frames = [{"name": "export", "file": "/app/app/routes.py", "line": 7},
+              {"name": "build_rows", "file": "/app/app/reports.py", "line": 4}]
+    (tmp_path / "p.json").write_text(speedscope(frames, [((0,), 1)] * 4 + [((0, 1), 1)] * 6))
+    result = invoke(".", "--profile", tmp_path / "p.json", "--no-source", cwd=tmp_path)
+    assert "PF001" not in result.output and "1 suppressed by inline comments" in result.output
 
 
 # -- JavaScript and React ---------------------------------------------------------------------
@@ -301,6 +341,33 @@ def test_cpuprofile_from_a_vite_dev_server_maps_by_url_path(tmp_path):
     # Idle time is not part of the profile: 100 busy samples of 0.1 ms.
     assert lines[0].startswith("web/src/Table.tsx:2:8: PF101") and "[measured: 10 ms, 100 % of the profile]" in lines[0]
     assert lines[1].startswith("web/src/Table.tsx:6:17: PF001 note: 6.0 ms (60 %) in `slowTotal`")
+
+
+def test_chrome_performance_trace(tmp_path):
+    """DevTools Performance > Save profile: trace events whose ProfileChunk events carry the
+    samples (nodes with `parent` links, time deltas in microseconds)."""
+    write_tree(tmp_path, {"src/grid.ts": """
+        export function layoutGrid(cells) {
+          let width = 0;
+          for (const cell of cells) width = Math.max(width, cell.length);
+          return width;
+        }
+        """})
+    url = "http://localhost:3000/src/grid.ts"
+    chunk = {"cpuProfile": {"nodes": [
+        {"id": 1, "callFrame": {"functionName": "(root)", "url": "", "lineNumber": -1, "columnNumber": -1}},
+        {"id": 2, "parent": 1, "callFrame": {"functionName": "layoutGrid", "url": url, "lineNumber": 0, "columnNumber": 27}},
+        {"id": 3, "parent": 1, "callFrame": {"functionName": "(program)", "url": "", "lineNumber": -1, "columnNumber": -1}},
+    ], "samples": [2, 2, 2, 3, 2]}, "timeDeltas": [250, 250, 250, 250, 250]}
+    events = [{"name": "TracingStartedInBrowser", "ph": "I", "pid": 1, "ts": 0, "args": {}},
+              {"name": "Profile", "ph": "P", "pid": 1, "id": "0x1", "ts": 0, "args": {"data": {"startTime": 0}}},
+              {"name": "ProfileChunk", "ph": "P", "pid": 1, "id": "0x1", "ts": 10, "args": {"data": chunk}}]
+    (tmp_path / "Trace-20261201.json").write_text(json.dumps({"traceEvents": events}))
+    result = invoke(".", "--profile", tmp_path / "Trace-20261201.json", "--format", "json", cwd=tmp_path)
+    (note,) = json.loads(result.output)["findings"]
+    measured = note["properties"]["perfscan/measured"]
+    assert (note["code"], note["line"], measured["function"]) == ("PF001", 1, "layoutGrid")
+    assert measured["seconds"] == pytest.approx(0.001) and measured["share"] == 80.0
 
 
 def test_a_real_node_cpu_profile(tmp_path):

@@ -71,7 +71,9 @@ and SARIF's `rank` (0-100, the share), which the VS Code SARIF Viewer sorts by.
 
 - cProfile: the enclosing function's cumulative time, its share of the profile (the sum of
   every function's own time) and its call count. Own time: the function's code and the library
-  calls it makes directly.
+  code it calls (each library function's own time goes to the project function that called
+  it); import machinery and module bodies are nobody's own time. cProfile measures wall-clock
+  time (waiting on a socket or a sleep counts); the slower `profile` module measures CPU time.
 - Sampled profiles (py-spy, Austin, pyinstrument, V8): time (or samples, for py-spy, which
   records no time) in which the function was on the stack; own time is the samples whose
   innermost project function it is. No call counts. Browser idle time is left out.

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..findings import Finding
 from ..source import LANGUAGE_FAMILY, language_for
+from ..suppression import apply_suppressions
 from .model import Frame, Profile
 from .scopes import Scope, innermost, scopes_of
 
@@ -315,16 +316,17 @@ class Mapper:
     def _add_renders(self, costs: Costs, profile: Profile) -> None:
         costs.render_total += profile.total
         by_name: dict[str, list] = {}
+        # `Memo(UserRow)`, `ForwardRef(Input)`: DevTools may wrap the inner name.
+        bare = {name: name.split("(")[-1].rstrip(")") if name.endswith(")") else name for name in profile.renders}
+        wanted = set(bare.values())
         for rel in self.sources:
             if LANGUAGE_FAMILY.get(language_for(rel) or "") != "tsx":
                 continue
-            for scope in self.scopes(rel) if profile.renders.keys() & self._names_in(rel) else ():
+            for scope in self.scopes(rel) if wanted & self._names_in(rel) else ():
                 if scope.kind == "component":
                     by_name.setdefault(scope.name, []).append((rel, scope.start))
         for name, stats in profile.renders.items():
-            # `Memo(UserRow)`, `ForwardRef(Input)`: DevTools wraps the inner name.
-            bare = name.split("(")[-1].rstrip(")") if name.endswith(")") else name
-            places = by_name.get(bare, [])
+            places = by_name.get(bare[name], [])
             if len(places) != 1:
                 continue  # no component of that name, or several: not guessed
             cost = costs.cpu.setdefault(places[0], Cost())
@@ -488,10 +490,13 @@ def _hot_spots(mapper: Mapper, before: Costs, after: Optional[Costs], explained:
         if after is not None:
             _compare(measured, _figures(after, key, family), after)
         source = mapper.parsed[rel]
-        notes.append(Finding(
+        note = Finding(
             code=HOT_SPOT, rule_name=HOT_SPOT_NAME, level="note", message=message, span=scope.name_span,
             snippet=source.snippet(scope.name_span), properties={MEASURED: measured},
-        ))
+        )
+        # `def build_rows(...):  # perfscan: ignore[PF001]`: the work it must do, acknowledged.
+        apply_suppressions(source, [note])
+        notes.append(note)
     return notes
 
 

@@ -42,8 +42,12 @@ def read_pstats(path: str, data: bytes) -> Profile:
         return found
 
     for key, value in stats.items():
-        if not _is_key(key) or not isinstance(value, tuple) or len(value) != 5:
+        if not isinstance(value, tuple) or len(value) != 5:
             raise ProfileError(f"{path}: not a cProfile stats file (an entry is not (calls, time, callers))")
+        if not _is_key(key):
+            # The `profile` module records its own bookkeeping under keys holding a code object
+            # instead of a name: a value like any other, never run; no function of the project.
+            continue
         primitive, calls, own, cumulative, callers = value
         if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (primitive, calls, own, cumulative)):
             raise ProfileError(f"{path}: not a cProfile stats file (an entry's counts are not numbers)")
@@ -52,7 +56,7 @@ def read_pstats(path: str, data: bytes) -> Profile:
         from_callers = {}
         for caller, edge in callers.items():
             if not _is_key(caller):
-                raise ProfileError(f"{path}: not a cProfile stats file (a caller is not (file, line, function))")
+                continue
             # cProfile: (primitive calls, calls, own time, cumulative time); the `profile` module
             # of older Pythons: a call count alone, which says nothing of time.
             if isinstance(edge, tuple) and len(edge) == 4 and all(isinstance(v, numbers.Real) for v in edge[2:]):
