@@ -1390,6 +1390,11 @@ class PythonFacts:
                     ],
                     "returns": returns.get(function.qualname),
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
+                    # what says it runs per request or once (analyzer/per_request.py): a view's
+                    # `request` parameter, `@lru_cache`
+                    "params": [p.name for p in function.params[:2]],
+                    "decorators": sorted({_last(d.callee) or _last(self._text(d.expression).split("(", 1)[0])
+                                          for d in function.decorators}),
                 }
             )
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfscan.facts.python import confirm_route
-from perfscan.project import question
+from perfscan.per_request import reason_for, runs_once
 from perfscan.rule import Rule, flag, ok
 
 ENGINE_FACTORIES = {
@@ -22,35 +22,6 @@ ENGINE_FACTORIES = {
     "aiomysql.create_pool": "pool",
     "databases.Database": "pool",
 }
-CACHING_DECORATORS = frozenset({"lru_cache", "cache", "cached", "functools.lru_cache", "functools.cache", "cached_property"})
-
-
-def _per_request_functions(index) -> dict:
-    """{qualname: why it runs per request}: route handlers, FastAPI dependencies
-    of routes, and functions a route handler calls directly."""
-    found = {}
-    for summary in index.python.values():
-        for function in summary.get("functions", ()):
-            route = function.get("route")
-            if not route:
-                continue
-            label = f"route `{route['display']}`"
-            found.setdefault(function["qualname"], label)
-            for call in function.get("calls", ()):
-                if call[0]:
-                    found.setdefault(call[0], f"called by {label}")
-    for summary in index.python.values():
-        for qualname, target in (summary.get("db") or {}).get("depends", ()):
-            found.setdefault(target, "a dependency resolved on every request")
-    return found
-
-
-@question
-def per_request_reason(index, qualname: str):
-    """Why the function `qualname` runs on every request, or None."""
-    return index.get_derived("db.per_request", _per_request_functions).get(qualname)
-
-
 class EnginePerRequest(Rule):
     code = "PF305"
     name = "engine-per-request"
@@ -61,9 +32,13 @@ class EnginePerRequest(Rule):
     summary = "A database engine, pool or connection is created inside a request handler, losing connection pooling."
     what_it_does = """
         Finds `create_engine` / `create_async_engine`, `psycopg2.connect`, `asyncpg.connect` /
-        `create_pool` and similar calls made inside a route handler, a FastAPI dependency
-        (`Depends(get_db)`) or a function a route calls directly. Functions cached with
-        `@lru_cache` / `@cache` and lazy singletons (`if _engine is None: ...`) are not reported.
+        `create_pool` and similar calls made in code that runs on every request: a route handler
+        (FastAPI, Flask, Starlette, aiohttp, Django URL patterns and the other frameworks perfscan
+        knows), a method of a Django / REST framework / Flask / Starlette / aiohttp view class, a
+        Django function view (`def detail(request, ...)` in `views.py`), a FastAPI dependency
+        (`Depends(get_db)`), or a function one of these calls, up to three calls away. Functions
+        cached with `@lru_cache` / `@cache`, lazy singletons (`if _engine is None: ...`) and
+        engines stored on `app.state` or in a module global are not reported.
     """
     why_slow = """
         An engine owns a connection pool. Creating one per request throws the pool away: every
@@ -222,18 +197,14 @@ class EnginePerRequest(Rule):
     )
 
     def check(self, ctx):
-        candidates = [c for c in ctx.facts.calls if c.callee in ENGINE_FACTORIES and c.scope is not None]
-        if not candidates:
-            return ()
-        guarded: dict = {}  # function id -> ids of its calls under a lazy-singleton test
-        for call in candidates:
+        for call in ctx.facts.calls:
             scope = call.scope
+            if call.callee not in ENGINE_FACTORIES or scope is None:
+                continue
             if scope.route is not None and confirm_route(scope.route, ctx.index) is None:
                 continue
-            why = per_request_reason(ctx.index, scope.qualname)
-            if why is None and scope.route is not None:
-                why = f"route `{scope.route.display}`"
-            if why is None or self._cached(ctx, scope) or self._lazy_singleton(ctx, call, guarded):
+            why = reason_for(scope, ctx.index)
+            if why is None or runs_once(ctx.facts, call):
                 continue
             kind = ENGINE_FACTORIES[call.callee]
             name = call.callee.rsplit(".", 1)[-1]
@@ -244,47 +215,3 @@ class EnginePerRequest(Rule):
                 "lifespan) and take sessions or connections from it.",
             )
         return ctx.findings
-
-    @staticmethod
-    def _cached(ctx, scope) -> bool:
-        return any(
-            (d.callee or ctx.source.node_text(d.expression)).rsplit(".", 1)[-1] in CACHING_DECORATORS
-            or ctx.source.node_text(d.expression).split("(", 1)[0].rsplit(".", 1)[-1] in CACHING_DECORATORS
-            for d in scope.decorators
-        )
-
-    @staticmethod
-    def _lazy_singleton(ctx, call, guarded: dict) -> bool:
-        """Whether an `if ... None` / `if not ...` between the call and its function guards it.
-
-        Answered from one walk down each function (`guarded`: function id -> ids of the guarded
-        calls), not a walk up from each call: tree-sitter finds a parent by descending from the
-        root, so walking up from 1,500 calls nested in conditional expressions took a minute."""
-        scope = call.scope.node
-        node = call.node
-        if not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
-            return False  # not inside its function's node (a decorator): no test between them
-        calls = guarded.get(scope.id)
-        if calls is None:
-            calls = guarded[scope.id] = EnginePerRequest._guarded_calls(ctx, scope)
-        return node.id in calls
-
-    @staticmethod
-    def _guarded_calls(ctx, scope) -> set:
-        """Ids of the calls in function `scope` (not in functions nested in it) inside an
-        `if` statement testing for None or a negation, its condition and branches included."""
-        found = set()
-        stack = [(child, False) for child in scope.children]
-        while stack:
-            node, under = stack.pop()
-            kind = node.type
-            if kind in ("function_definition", "lambda"):
-                continue  # its own scope: the walk up from its calls stopped at it
-            if kind == "call" and under:
-                found.add(node.id)
-            elif kind == "if_statement" and not under:
-                condition = node.child_by_field_name("condition")
-                text = ctx.source.node_text(condition) if condition is not None else ""
-                under = "None" in text or text.startswith("not ")
-            stack.extend((child, under) for child in node.children)
-        return found
