@@ -61,6 +61,9 @@ class ComponentRef:
     custom_compare: bool = False  # `memo(Row, areEqual)`: a comparator we cannot read
     # `memo(Row, (a, b) => a.id === b.id)`: the only props compared (None: every prop, shallowly)
     compared: Optional[tuple] = None
+    # What memoizes it: "memo", "observer" (MobX's alone), "PureComponent", an in-house HOC's name.
+    memo_by: str = ""
+    renders_list: bool = False  # its render builds JSX per item of a list (`items.map(...)`)
 
 
 @dataclass
@@ -113,11 +116,12 @@ def memoized_child(index, rel_path: str, local: str, member: Optional[str]) -> O
 
 
 @question
-def memoized_module_default(index, rel_path: str, spec: str) -> Optional[ComponentRef]:
-    """`lazy(() => import(spec))` in `rel_path`: the memoized component `spec` exports as default."""
+def memoized_module_default(index, rel_path: str, spec: str, export: str) -> Optional[ComponentRef]:
+    """`lazy(() => import(spec))` in `rel_path`: the memoized component `spec` exports as default
+    (`export`: the named export a `.then((m) => ({ default: m.Row }))` picks instead)."""
     react = react_index(index)
     target = react.resolve(rel_path, spec)
-    ref = react.exported_component(target, "default") if target is not None else None
+    ref = react.exported_component(target, export) if target is not None else None
     return ref if ref is not None and ref.memoized and not ref.custom_compare else None
 
 
@@ -407,16 +411,20 @@ class ReactIndex:
             if component is not None:
                 if component.get("lazy"):
                     target = self.resolve(rel_path, component["lazy"])
-                    return self.exported_component(target, "default", depth + 1, seen) if target is not None else None
+                    export = component.get("lazy_export", "default")
+                    return self.exported_component(target, export, depth + 1, seen) if target is not None else None
                 memoized = bool(component["memoized"])
+                memo_by = component.get("memo_by", "")
                 if component.get("wrappers"):
                     decided = wraps_in_memo(component["wrappers"], self._memo_wrappers)
                     memoized = memoized if decided is None else decided
+                    memo_by = next((w for w in component["wrappers"] if w != "forwardRef"), "")
                 compared = component.get("compared")
                 return ComponentRef(rel_path, component["name"], memoized, component["line"],
                                     component["col"], component.get("kind", "function"),
                                     bool(component.get("custom_compare")),
-                                    tuple(compared) if compared is not None else None)
+                                    tuple(compared) if compared is not None else None,
+                                    memo_by if memoized else "", bool(component.get("renders_list")))
             reexport = entry.get("reexport")
             if reexport:
                 target = self.resolve(rel_path, reexport[0])

@@ -39,6 +39,13 @@ class MemoTarget:
     name: str
     related: Related  # its memo definition
     compared: Optional[tuple] = None  # only these props are compared (a simple custom comparator)
+    memo_by: str = "memo"  # what memoizes it: "memo", "observer" (MobX's alone), "PureComponent", an in-house HOC
+    renders_list: bool = False  # its render builds JSX per item of a list
+
+    @property
+    def mobx_only(self) -> bool:
+        """Memoized only as a side effect of MobX's `observer`, which a MobX codebase puts on every component."""
+        return self.memo_by == "observer"
 
 
 def memo_target(ctx, tag: str, at) -> Optional[MemoTarget]:
@@ -57,7 +64,7 @@ def memo_target(ctx, tag: str, at) -> Optional[MemoTarget]:
         if ref is not None:
             span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
             return MemoTarget(ref.name if ref.name != "default" else tag, Related(span, f"memo definition of {tag}"),
-                              ref.compared)
+                              ref.compared, ref.memo_by, ref.renders_list)
     return None
 
 
@@ -69,32 +76,40 @@ def _local_memo(ctx, tag: str, at) -> Optional[MemoTarget]:
     wrap = facts.wraps.get(tag)
     if wrap is not None:
         if wrap.lazy is not None:
-            ref = memoized_module_default(ctx.index, ctx.source.rel_path, wrap.lazy)
+            ref = memoized_module_default(ctx.index, ctx.source.rel_path, wrap.lazy, wrap.lazy_export)
             if ref is None:
                 return None
             span = Span(ref.path, ref.line, ref.col, ref.line, ref.col)
-            return MemoTarget(tag, Related(span, f"memo definition of {tag}"), ref.compared)
+            return MemoTarget(tag, Related(span, f"memo definition of {tag}"), ref.compared, ref.memo_by, ref.renders_list)
         memoized = wraps_in_memo(wrap.wrappers, configured_memo_wrappers(ctx.index))
         if memoized is False:
             return None
         if memoized:
-            return _memo_call_target(ctx, tag, wrap.call, wrap.compare)
+            component = facts.component(tag) or (facts.component(wrap.inner) if wrap.inner else None)
+            return _memo_call_target(ctx, tag, wrap.call, wrap.compare, facts.memo_wrapper(None, wrap), component)
     component = facts.component(tag)
     if component is None or not component.memoized:
         return None
     if component.kind == "class":  # PureComponent
-        return MemoTarget(tag, Related(ctx.source.span(component.node), f"memo definition of {tag}"))
+        return MemoTarget(tag, Related(ctx.source.span(component.node), f"memo definition of {tag}"), None,
+                          "PureComponent", facts.renders_list(component))
     memo_node = component.memo_node
     if memo_node is None or (memo_node.parent is not None and memo_node.parent.type == "export_statement"):
         return None  # `export default memo(Row)` memoizes what other files import, not the local name `Row`
-    return _memo_call_target(ctx, tag, memo_node, facts._argument(memo_node, 1))
+    return _memo_call_target(ctx, tag, memo_node, facts._argument(memo_node, 1), facts.memo_wrapper(component), component)
 
 
 def _local_member_memo(ctx, tag: str, head: str, member: str, at) -> Optional[MemoTarget]:
     """`<Parts.Item>` with `const Parts = { Item: memo(...) }` (or `{ Item }`, `{ Item: MemoItem }`
-    naming a memoized component) at module level."""
+    naming a memoized component) or `Parts.Item = memo(...)` at module level."""
     facts = ctx.facts
     binding = facts.lookup(head, at)
+    if binding is not None and binding.kind == model.MODULE and tag in facts.wraps:  # `Parts.Item = memo(...)`
+        wrap = facts.wraps[tag]
+        if wrap.lazy is not None or not wraps_in_memo(wrap.wrappers, configured_memo_wrappers(ctx.index)):
+            return None
+        inner = facts.component(wrap.inner) if wrap.inner else _inline_component(facts, wrap.call)
+        return _memo_call_target(ctx, tag, wrap.call, wrap.compare, facts.memo_wrapper(None, wrap), inner)
     value = model.unwrap(binding.value) if binding is not None and binding.kind == model.MODULE and binding.value is not None else None
     if value is None or value.type != "object" or "." in member:
         return None
@@ -110,17 +125,24 @@ def _local_member_memo(ctx, tag: str, head: str, member: str, at) -> Optional[Me
         wrap = facts._wrap_of(tag, item) if item is not None else None
         if wrap is None or wrap.lazy is not None or not wraps_in_memo(wrap.wrappers, configured_memo_wrappers(ctx.index)):
             return None
-        return _memo_call_target(ctx, tag, wrap.call, wrap.compare)
+        inner = facts.component(wrap.inner) if wrap.inner else _inline_component(facts, wrap.call)
+        return _memo_call_target(ctx, tag, wrap.call, wrap.compare, facts.memo_wrapper(None, wrap), inner)
     return None
 
 
-def _memo_call_target(ctx, tag: str, call, compare) -> Optional[MemoTarget]:
+def _inline_component(facts, call):
+    """The component an inline function wrapped by `call` defines (`memo(function Item() {...})`)."""
+    return next((c for c in facts.components if c.memo_node is not None and c.memo_node.id == call.id), None)
+
+
+def _memo_call_target(ctx, tag: str, call, compare, memo_by: str, component) -> Optional[MemoTarget]:
     compared = None
     if compare is not None:
         compared = ctx.facts.compared_props(compare)
         if compared is None:
             return None  # `memo(Row, areEqual)`: the comparator decides which props matter
-    return MemoTarget(tag, Related(ctx.source.span(call), f"memo definition of {tag}"), compared)
+    renders_list = component is not None and ctx.facts.renders_list(component)
+    return MemoTarget(tag, Related(ctx.source.span(call), f"memo definition of {tag}"), compared, memo_by, renders_list)
 
 
 @dataclass
@@ -163,6 +185,23 @@ class Unstable:
             "element": "the JSX element",
             "bound function": f"`{short_text(facts.text(node))}`",
         }[self.kind]
+
+
+def empty_fallback(facts, expr) -> bool:
+    """`items ?? []`, `props.style || {}` (inline or through a local's initializer): a new value
+    only while the data is missing, and then an empty one."""
+    node = model.unwrap(expr)
+    if node is not None and node.type == "identifier":
+        binding = facts.lookup(facts.text(node), node)
+        node = model.unwrap(binding.value) if binding is not None and not binding.reassigned else None
+    if node is None or node.type != "binary_expression":
+        return False
+    operator = node.child_by_field_name("operator")
+    fallback = model.unwrap(node.child_by_field_name("right"))
+    left = model.unwrap(node.child_by_field_name("left"))
+    return (operator is not None and facts.text(operator) in ("||", "??") and fallback is not None
+            and fallback.type in ("array", "object") and not fallback.named_children
+            and left is not None and left.type in ("identifier", "member_expression", "call_expression", "subscript_expression"))
 
 
 def short_text(text: str, limit: int = 40) -> str:
@@ -279,6 +318,12 @@ def _unstable_name(facts, binding, read, owner, fallbacks: bool, depth: int) -> 
         reaching = _reaching_value(facts, binding, read)
         if reaching is None or reaching is _INITIAL and binding.node is None:
             return None
+        if isinstance(reaching, tuple):  # `if (c) x = a; else x = b;`: new when a branch's value is
+            for branch in reaching:
+                found = unstable_value(facts, branch, owner, fallbacks, depth + 1)
+                if found is not None:
+                    return found if found.binding is not None else Unstable(found.kind, found.node, binding, in_loop)
+            return None
         if reaching is not _INITIAL:
             value = reaching
         elif binding.node.parent is None or binding.node.parent.type != "variable_declarator":
@@ -312,8 +357,9 @@ _BLOCKS = frozenset({"statement_block", "program", "switch_case", "switch_defaul
 
 def _reaching_value(facts, binding, read):
     """The expression assigned to `binding` last before `read` on every path to it, `_INITIAL`
-    when only the declaration reaches it, or None when that cannot be told (an assignment in a
-    branch, a loop, a callback, an augmented or destructuring assignment).
+    when only the declaration reaches it, a tuple of the values an `if`/`else` chain's branches
+    each assign (`if (c) x = a; else x = b;`), or None when that cannot be told (an `if` without
+    `else`, a loop, a callback, an augmented or destructuring assignment).
 
     Assignments are found by position (`_Assignments`), so a read costs a walk up its
     ancestors, not a scan of every statement before it."""
@@ -333,6 +379,8 @@ def _reaching_value(facts, binding, read):
                 statement = last
                 while statement.parent is not None and statement.parent.id != parent.id:
                     statement = statement.parent
+                if statement.type == "if_statement":
+                    return _branch_values(statement, assignments)
                 return _direct_assignment(statement, assignments.within(statement.start_byte, statement.end_byte))
         elif parent.type in FUNCTION_NODES or parent.type in model.FUNCTION_TYPES:
             if declaring is not None and parent.id == declaring.id:
@@ -356,6 +404,42 @@ def _reaching_value(facts, binding, read):
                 return None
         node = parent
     return None
+
+
+def _branch_values(statement, assignments) -> Optional[tuple]:
+    """`if (c) x = a; else x = b;` (blocks and else-if chains too): the value each branch assigns,
+    when every branch assigns the name once, as a statement of its own; else None."""
+    values = []
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        if node.type == "else_clause":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            if len(inner) != 1:
+                return None
+            node = inner[0]
+        if node.type == "if_statement":
+            condition = node.child_by_field_name("condition")
+            consequence, alternative = node.child_by_field_name("consequence"), node.child_by_field_name("alternative")
+            if consequence is None or alternative is None or (
+                    condition is not None and assignments.within(condition.start_byte, condition.end_byte)):
+                return None  # no `else`: the value before the `if` may reach the read too
+            stack.extend((alternative, consequence))
+            continue
+        inside = assignments.within(node.start_byte, node.end_byte)
+        if node.type == "statement_block":
+            if len(inside) != 1:
+                return None
+            assigned = inside[0]
+            while assigned.parent is not None and assigned.parent.id != node.id:
+                assigned = assigned.parent
+            value = _direct_assignment(assigned, inside)
+        else:
+            value = _direct_assignment(node, inside)
+        if value is None:
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def _direct_assignment(statement, inside):

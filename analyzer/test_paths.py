@@ -1,8 +1,8 @@
 """Test code is not a hot path: which files are tests, and what hot-path rules do there.
 
-A rule with `hot_path_only = True` (PF2xx, PF3xx: blocking calls, queries) reports nothing in
-a test file by default: a `time.sleep` in a test or a query in a fixture's loop costs a test
-run, not a user. `--include-tests` (or `include-tests = true`) turns them back on there, at
+A rule with `hot_path_only = True` (PF2xx, PF3xx: blocking calls, queries; PF101-PF104: React
+render work) reports nothing in a test file by default: a `time.sleep` in a test, a query in a
+fixture's loop or an inline callback in a test's wrapper component costs a test run, not a user. `--include-tests` (or `include-tests = true`) turns them back on there, at
 level `note`. Which files are tests: gitignore-style patterns relative to the project root,
 config `test-paths`, by default `DEFAULT_TEST_PATHS`. One-off scripts are not in the default
 list; a team that wants them quiet adds `"scripts/"` to `test-paths`.
@@ -18,7 +18,12 @@ import functools
 
 import pathspec
 
-DEFAULT_TEST_PATHS = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_TEST_PATHS = (
+    "tests/", "test/", "test_*.py", "*_test.py", "conftest.py",
+    # JS/TS: Jest/Vitest test files and folders, Storybook stories (a story renders once, for a designer)
+    "__tests__/", "*.test.[cm][jt]s", "*.test.[jt]s", "*.test.[jt]sx", "*.spec.[cm][jt]s", "*.spec.[jt]s", "*.spec.[jt]sx",
+    "*.stories.[jt]s", "*.stories.[jt]sx", "*.stories.mdx",
+)
 # project_settings keys
 TEST_PATHS = "test_paths"
 INCLUDE_TESTS = "include_tests"

@@ -102,9 +102,10 @@ def peer_cases(folders: list[str]) -> list[tuple[str, str, str]]:
         for directory, _, files in os.walk(folder):
             for name in files:
                 path = os.path.join(directory, name)
-                if name == COMMON_FILE and os.path.basename(directory) == "utils":
+                in_tests = "tests" in path.split(os.sep)  # the peer's own lib/utils/common.js is its rule code
+                if name == COMMON_FILE and os.path.basename(directory) == "utils" and in_tests:
                     common = path
-                elif RULE_FILE.match(name) and os.path.basename(directory) == "rules" and "tests" in path.split(os.sep):
+                elif RULE_FILE.match(name) and os.path.basename(directory) == "rules" and in_tests:
                     rules[name[:-3]] = path
     if common is None or not rules:
         raise SystemExit(f"{' '.join(folders)}: need tests/lib/utils/common.js and tests/lib/rules/jsx-no-*-as-prop.js")

@@ -56,6 +56,26 @@ def flagged(body: str, files: dict | None = None) -> list:
         }
         """, [], id="branch-before-the-read-is-not-guessed"),
     pytest.param("""
+        export function App({ c, d, list }) {
+          let s;
+          if (c) s = STABLE;
+          else if (d) {
+            s = list;
+          } else s = { c };
+          let t;
+          if (c) { t = STABLE; } else { t = list; }
+          return <Row s={s} t={t} />;
+        }
+        """, [(9, 15, "s")], id="every-branch-of-an-if-else-chain-assigns"),
+    pytest.param("""
+        export function App({ c }) {
+          let s;
+          if (c) { s = {}; s = STABLE; } else s = STABLE;
+          if ((s = STABLE)) s = STABLE; else s = STABLE;
+          return <Row s={s} />;
+        }
+        """, [], id="branch-assigning-twice-or-in-the-condition-is-not-guessed"),
+    pytest.param("""
         export function App({ items }) {
           let s = {};
           const out = [];
@@ -161,3 +181,61 @@ def test_time_linear_in_the_reads_of_one_long_component():
     findings = check_text({"App.tsx": source(10)}, rules=[PF103]).findings
     assert len(findings) == 20
     assert _time_ratio(lambda n: check_text({"App.tsx": source(n)}, rules=[PF103]), 500) < MAX_TIME_RATIO
+
+
+def test_member_tags_assigned_at_module_level_and_spread_objects():
+    body = """
+        function Select(props) { return <ul />; }
+        Select.Option = memo(function Option(props) { return <li />; });
+        Select.Plain = function Plain(props) { return <li />; };
+        export function App({ go, rest }) {
+          const extra = { onPick: () => go(), id: 1, style: STABLE };
+          let moved = { onPick: () => go() };
+          moved = STABLE;
+          return (
+            <>
+              <Select.Option s={{}} />
+              <Select.Plain s={{}} />
+              <Select.Option {...extra} />
+              <Select.Option {...{ data: [] }} data={STABLE} />
+              <Select.Option {...moved} {...rest} />
+            </>
+          );
+        }
+        """
+    assert flagged(body) == [(10, 22, "s"), (12, 22, "onPick")]
+
+
+def test_a_comparator_named_at_module_level_is_read_unless_reassigned():
+    body = """
+        const ById = memo(function ById(props) { return <li />; }, sameId);
+        function sameId(prev, next) { return prev.id === next.id; }
+        let changing = (a, b) => a.id === b.id;
+        changing = (a, b) => false;
+        const Changing = memo(function Changing(props) { return <li />; }, changing);
+        export function App({ id }) {
+          return <><ById id={id} s={{}} /><Changing id={id} s={{}} /></>;
+        }
+        """
+    assert flagged(body) == []
+    body = body.replace("prev.id === next.id", "prev.s === next.s")
+    assert flagged(body) == [(7, 26, "s")]
+
+
+def test_a_value_new_only_for_the_items_meeting_a_condition_on_the_item():
+    body = """
+        export function App({ rows, openId, wide }) {
+          return rows.map((r, i) => {
+            const last = i === rows.length - 1;
+            return (
+              <Row key={r.id}
+                open={r.id === openId ? { open: true } : null}
+                footer={last && <b>end</b>}
+                size={wide ? { w: 2 } : STABLE}
+                both={r.big ? { big: 1 } : { small: 1 }} />
+            );
+          });
+        }
+        """
+    # `size` depends on no item: new for every row when `wide`; `both` is new whichever branch
+    assert flagged(body) == [(8, 9, "size"), (9, 9, "both")]

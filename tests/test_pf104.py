@@ -108,3 +108,31 @@ def test_not_reported_in_test_files():
         """
     assert len(findings(code)) == 1
     assert findings(code, path="tests/Harness.tsx") == []  # the default test paths (analyzer/test_paths.py)
+
+
+def test_js_test_files_and_stories_are_test_code_for_every_react_rule():
+    from perfscan.config import Config
+    from perfscan.test_paths import is_test_path
+
+    tests = ["src/List.test.tsx", "src/List.spec.ts", "src/__tests__/List.tsx", "src/List.stories.tsx",
+             "src/api.test.mjs", "src/List.spec.jsx"]
+    product = ["src/List.tsx", "src/testing.tsx", "src/stories/List.tsx", "src/List.tests.tsx", "src/attest.ts"]
+    assert [p for p in tests + product if is_test_path({}, p)] == tests
+    code = textwrap.dedent("""
+        import { memo } from "react";
+        const Item = memo(function Item(props) { return <li />; });
+        export function Harness({ items }) {
+          items.push(1);
+          const sorted = items.slice().sort();
+          const Probe = () => <span />;
+          return <ul value={{ sorted }}><Probe /><Item onPick={() => null} /></ul>;
+        }
+        """).lstrip("\n")
+    rules = [rule_by_code_or_name(code_) for code_ in ("PF101", "PF102", "PF103", "PF104")]
+    product_codes = sorted(f.code for f in check_text({"src/Harness.tsx": code}, rules=rules).findings)
+    assert product_codes == ["PF101", "PF102", "PF103", "PF104"]
+    assert check_text({"src/Harness.test.tsx": code}, rules=rules).findings == []
+    included = check_text({"src/Harness.stories.tsx": code}, rules=rules,
+                          config=Config(project_settings={"include_tests": True})).findings
+    assert sorted((f.code, f.level) for f in included) == [
+        ("PF101", "note"), ("PF102", "note"), ("PF103", "note"), ("PF104", "note")]

@@ -245,13 +245,77 @@ def pf103_props(row_module: str, config: Config | None = None, parent: str = PAR
     return sorted(f.properties["prop"] for f in findings if f.span.path == "List.tsx")
 
 
+STATEFUL_PARENT = """
+    import { useState } from "react";
+    import { Row } from "./Row";
+    export function List({ items }) {
+      const [query, setQuery] = useState("");
+      return (
+        <>
+          <input value={query} onChange={(e) => setQuery(e.target.value)} />
+          {items.map((i) => <Row key={i.id} item={i} style={{ gap: 1 }} onPick={() => pick(i.id)} />)}
+        </>
+      );
+    }
+"""
+TAGS_ROW = "function Row({ item }) { return <ul>{item.tags.map((t) => <li key={t}>{t}</li>)}</ul>; }"
+
+
 def test_mobx_observer_is_memo_but_another_observer_is_not():
-    mobx = 'import { observer } from "mobx-react-lite";\nexport const Row = observer(function Row() { return <li />; });\n'
-    assert pf103_props(mobx) == ["onPick", "style"]
-    aliased = 'import * as mobxReact from "mobx-react";\nconst RowImpl = () => <li />;\nexport const Row = mobxReact.observer(RowImpl);\n'
-    assert pf103_props(aliased) == ["onPick", "style"]
-    other = 'import { observer } from "./my-observer";\nexport const Row = observer(function Row() { return <li />; });\n'
-    assert pf103_props(other) == []
+    mobx = f'import {{ observer }} from "mobx-react-lite";\nexport const Row = observer({TAGS_ROW});\n'
+    assert pf103_props(mobx, parent=STATEFUL_PARENT) == ["onPick", "style"]
+    aliased = f'import * as mobxReact from "mobx-react";\nconst RowImpl = {TAGS_ROW.replace("function Row", "function")};\n' \
+              "export const Row = mobxReact.observer(RowImpl);\n"
+    assert pf103_props(aliased, parent=STATEFUL_PARENT) == ["onPick", "style"]
+    other = f'import {{ observer }} from "./my-observer";\nexport const Row = observer({TAGS_ROW});\n'
+    assert pf103_props(other, parent=STATEFUL_PARENT) == []
+
+
+def test_mobx_observer_child_is_reported_only_when_it_is_costly_and_the_parent_renders_on_its_own():
+    """MobX puts `observer` on every component for its tracking, and an observer parent re-renders only
+    when what it reads changes: reported when the child renders a list and the parent has state of its
+    own that the child does not receive."""
+    mobx = f'import {{ observer }} from "mobx-react-lite";\nexport const Row = observer({TAGS_ROW});\n'
+    assert pf103_props(mobx) == []  # a parent without state of its own
+    passed = STATEFUL_PARENT.replace("item={i} ", "item={i} query={query} ")
+    assert pf103_props(mobx, parent=passed) == []  # the state goes to the row: it re-renders with it anyway
+    leaf = 'import { observer } from "mobx-react-lite";\nexport const Row = observer(function Row() { return <li><b /></li>; });\n'
+    assert pf103_props(leaf, parent=STATEFUL_PARENT) == []
+    handler = ('import { observer } from "mobx-react";\n'
+               "export const Row = observer(function Row({ item }) {\n"
+               "  const open = () => item.tags.map((t) => <li key={t} />);\n  return <li onClick={open} />;\n});\n")
+    assert pf103_props(handler, parent=STATEFUL_PARENT) == []  # the list is built in a handler
+    fallback = STATEFUL_PARENT.replace("style={{ gap: 1 }}", "tags={i.tags ?? []}")
+    assert pf103_props(mobx, parent=fallback) == ["onPick"]  # a new `[]` only while there is nothing to list
+    # React's memo is a request to skip renders, whatever the child costs
+    memo = 'import { memo } from "react";\nexport const Row = memo(function Row() { return <li />; });\n'
+    assert pf103_props(memo) == ["onPick", "style"]
+    local = """
+        import { useState } from "react";
+        import { observer } from "mobx-react-lite";
+        const Leaf = observer(function Leaf() { return <i />; });
+        const Tags = observer(({ tags }) => <ul>{tags.map((t) => <li key={t}>{t}</li>)}</ul>);
+        export const Card = observer(function Card({ tags }) {
+          const [open, setOpen] = useState(false);
+          return <div onClick={() => setOpen(!open)}><Leaf onPick={() => pick()} /><Tags tags={tags} onPick={() => pick()} /></div>;
+        });
+    """
+    findings = run({"Card.tsx": local}, [PF103])
+    assert [(f.properties["child"], f.span.col, f.level, f.properties["memoizedBy"]) for f in findings] == [
+        ("Tags", 94, "note", "observer")]  # how often `open` changes cannot be read: a note
+    assert "re-renders on `open` too" in findings[0].message
+    memo_findings = run({"Card.tsx": local.replace("const Tags = observer(", "const Tags = memo(")
+                         .replace('import { useState }', 'import { memo, useState }')}, [PF103])
+    assert [(f.properties["child"], f.level) for f in memo_findings] == [("Tags", "warning")]
+
+
+def test_new_children_elements_are_reported_to_a_child_that_does_more_than_wrap_them():
+    wrapper = 'import { memo } from "react";\nexport const Row = memo(function Row({ children }) { return <li>{children}</li>; });\n'
+    parent = 'import { Row } from "./Row";\nexport function List({ n }) { return <Row><b>{n}</b></Row>; }\n'
+    assert pf103_props(wrapper, parent=parent) == []
+    lister = 'import { memo } from "react";\n' \
+             "export const Row = memo(function Row({ tags, children }) { return <li>{children}{tags.map((t) => <i key={t} />)}</li>; });\n"
+    assert pf103_props(lister, parent=parent) == ["children"]
 
 
 def test_type_assertion_and_memo_of_an_imported_component():
@@ -355,3 +419,28 @@ def test_memo_wrappers_is_read_from_the_configuration_file(tmp_path):
         assert "memo-wrappers" in str(error)
     else:
         raise AssertionError("a string where a list is expected was accepted")
+
+
+def test_renders_list_is_jsx_built_per_item_during_render():
+    from perfscan.facts.tsx import TsxFacts
+    from tests.conftest import source_of
+
+    facts = TsxFacts.build(source_of("src/Parts.tsx", """
+        import { memo, useMemo } from "react";
+        import { observer } from "mobx-react";
+        export const Mapped = ({ xs }) => <ul>{xs.map((x) => <li key={x}>{x}</li>)}</ul>;
+        export const Memoized = ({ xs }) => { const rows = useMemo(() => Array.from(xs, (x) => <b key={x} />), [xs]); return rows; };
+        export const InHandler = ({ xs }) => <button onClick={() => alert(xs.map((x) => <i key={x} />))} />;
+        export const Single = ({ x }) => <p>{[x].length}</p>;
+        function ListImpl({ xs }) { return xs.flatMap((x) => [<dt key={x} />]); }
+        export const List = observer(ListImpl);
+        export const Plain = memo(function Plain() { return <p />; });
+    """))
+    by_name = {c.name: c for c in facts.components}
+    assert {name: facts.renders_list(c) for name, c in by_name.items()} == {
+        "Mapped": True, "Memoized": True, "InHandler": False, "Single": False, "ListImpl": True, "List": True,
+        "Plain": False,
+    }
+    assert [facts.memo_wrapper(by_name[n]) for n in ("Mapped", "List", "Plain")] == ["", "observer", "memo"]
+    exported = facts.summary()["exports"]
+    assert (exported["List"]["component"]["renders_list"], exported["Plain"]["component"]["renders_list"]) == (True, False)

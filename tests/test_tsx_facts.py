@@ -116,6 +116,7 @@ def test_summary_is_plain_data_with_memo_positions():
     assert pickle.loads(pickle.dumps(summary)) == summary
     assert summary["exports"]["default"]["component"] == {
         "name": "Row", "kind": "function", "memoized": True, "line": 9, "col": 16, "wrappers": ["memo"],
+        "renders_list": False,
     }
     assert summary["exports"]["Header"]["component"]["memoized"] is False
     assert summary["exports"]["Input"]["component"]["line"] == 10

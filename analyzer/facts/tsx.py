@@ -68,6 +68,10 @@ REACT_MODULES = frozenset({"react", "preact/compat", "preact/hooks"})
 MOBX_MODULES = frozenset({"mobx-react", "mobx-react-lite"})
 # Wrappers whose result is a memoized component: React's memo, and MobX's observer (which wraps in memo).
 MEMO_WRAPPERS = frozenset({"memo", "observer"})
+# Hooks giving a component state of its own: setting it re-renders the component.
+LOCAL_STATE_HOOKS = frozenset({"useState", "useReducer", "useActionState", "useOptimistic", "useTransition"})
+# Calls whose callback builds one element per item: a component calling them with JSX renders a list.
+LIST_RENDERING_CALLS = frozenset({"map", "flatMap", "forEach", "reduce", "reduceRight", "Array.from"})
 HOOK_NAME = re.compile(r"^use[A-Z0-9]")
 # zustand-style stores: `useCartStore(selector)`, `useStore()`: any hook whose name ends in `Store`.
 STORE_HOOK_NAME = re.compile(r"^use\w*Store$")
@@ -205,6 +209,8 @@ class Wrap:
     inner: Optional[str] = None  # the wrapped name (`TableImpl`); None for an inline function
     lazy: Optional[str] = None  # `lazy(() => import("./Row"))`: the module
     compare: object = None  # memo's comparator argument, if any
+    # `lazy(() => import("./Row").then((m) => ({ default: m.Row })))`: the export the module gives
+    lazy_export: str = "default"
 
 
 _WRAPPER_PATH_TYPES = frozenset({"arguments", "call_expression"}) | TRANSPARENT_TYPES
@@ -245,6 +251,8 @@ class TsxFacts:
         # function id -> {node id: Binding}: root_binding's answers (names resolve the same
         # anywhere in one function), so the calls of a long chain do not each classify it all.
         self._classified: dict = {}
+        self._list_renderers: Optional[set] = None  # see renders_list
+        self._stateful: Optional[dict] = None  # see local_state
 
     # -- public queries ---------------------------------------------------------
 
@@ -253,6 +261,69 @@ class TsxFacts:
 
     def component(self, name: str) -> Optional[Owner]:
         return next((c for c in self.components if c.name == name), None)
+
+    def renders_list(self, owner: Owner) -> bool:
+        """Whether `owner`'s render builds JSX per item of a list (`items.map((i) => <Row />)`,
+        `Array.from(...)`): a sign that re-rendering it costs more than a few elements."""
+        if self._list_renderers is None:
+            self._list_renderers = set()
+            for element in self.jsx_elements:
+                owner_of = element.owner
+                render = owner_of.render if owner_of is not None else None
+                if render is None or render.id in self._list_renderers:
+                    continue
+                function = self.enclosing_function(element.node)
+                while function is not None and function.id != render.id:
+                    arguments = function.parent
+                    if arguments is not None and arguments.type == "arguments" \
+                            and self._callee_name(arguments.parent) in LIST_RENDERING_CALLS:
+                        self._list_renderers.add(render.id)  # by render node: aliases (`const Row = memo(RowImpl)`) share it
+                        break
+                    function = self.enclosing_function(function)
+        return owner.render is not None and owner.render.id in self._list_renderers
+
+    def _renders_list_named(self, component: Optional[Owner], inner: Optional[str]) -> bool:
+        """renders_list of a wrapped component: the wrap's own name, else the name it wraps (`withX(RowImpl)`)."""
+        component = component if component is not None else (self.component(inner) if inner else None)
+        return component is not None and self.renders_list(component)
+
+    def local_state(self, owner: Owner) -> tuple:
+        """The names of the state `owner` keeps itself (`const [query, setQuery] = useState("")`:
+        "query"; "" when unnamed, or a class's `setState`): setting it re-renders the component,
+        whether or not its parent re-renders. Empty when it keeps none."""
+        if self._stateful is None:
+            self._stateful = {}
+            for call in self.calls:
+                name = self._callee_name(call)
+                if name in LOCAL_STATE_HOOKS:
+                    holder = self.render_owner(call)
+                elif name == "setState":
+                    holder = self._enclosing_class_component(call)
+                else:
+                    continue
+                if holder is None:
+                    continue
+                state = ""
+                declarator = call.parent
+                while declarator is not None and declarator.type in TRANSPARENT_TYPES:
+                    declarator = declarator.parent
+                pattern = declarator.child_by_field_name("name") if declarator is not None and declarator.type == "variable_declarator" else None
+                if name != "setState" and pattern is not None and pattern.type == "array_pattern" and pattern.named_children \
+                        and pattern.named_children[0].type == "identifier":
+                    state = self.text(pattern.named_children[0])
+                self._stateful.setdefault(holder.node.id, []).append(state)
+        return tuple(self._stateful.get(owner.node.id, ()))
+
+    def memo_wrapper(self, owner: Optional[Owner], wrap: Optional["Wrap"] = None) -> str:
+        """What memoizes a component: "memo", "observer" (MobX's alone), "PureComponent", a
+        configurable HOC's name, or "" when nothing does."""
+        if wrap is not None:
+            return next((w for w in wrap.wrappers if w != "forwardRef"), "")
+        if owner is None or not owner.memoized:
+            return ""
+        if owner.kind == "class":
+            return "PureComponent"
+        return (self._wrapper_name(owner.memo_node) or "") if owner.memo_node is not None else "memo"
 
     def enclosing_function(self, node):
         """The nearest function-like node strictly containing `node` (None at module level)."""
@@ -386,6 +457,8 @@ class TsxFacts:
                     "memoized": component.memoized or export.memo_node is not None,
                     "line": point[0] + 1,
                     "col": self.source.column(point[0], point[1]),
+                    "memo_by": (self._wrapper_name(memo) or "") if memo is not None else self.memo_wrapper(component),
+                    "renders_list": self.renders_list(component),
                 }
                 if memo is not None and self._argument(memo, 1) is not None:
                     # `memo(Row, areEqual)`: the comparator decides, new references may be fine
@@ -490,6 +563,7 @@ class TsxFacts:
                 wrap = self._wrap_of(name, value)
                 if wrap is not None:
                     self.wraps[name] = wrap
+        self._read_member_wraps(root)
         for node in by_position(found.get("export", [])):
             self._read_export(node)
 
@@ -665,7 +739,7 @@ class TsxFacts:
         """The Wrap `name = value` makes, when `value` is a chain of wrapping calls around a
         component (a capitalized name, an inline function or class) or a lazy import."""
         node = unwrap(value)
-        outer, wrappers, compare, lazy = None, [], None, None
+        outer, wrappers, compare, lazy, lazy_export = None, [], None, None, "default"
         while node is not None and node.type == "call_expression" and len(wrappers) < 8:
             wrapper = self._wrapper_name(node)
             if wrapper is None:
@@ -673,9 +747,10 @@ class TsxFacts:
             outer = outer if outer is not None else node
             wrappers.append(wrapper)
             if wrapper == "lazy":
-                lazy = self._lazy_module(node)
-                if lazy is None:
+                found = self._lazy_module(node)
+                if found is None:
                     return None
+                lazy, lazy_export = found
                 node = None
                 break
             if wrapper == "memo" and compare is None:
@@ -689,24 +764,63 @@ class TsxFacts:
                 inner = self.text(node)
             elif node.type not in FUNCTION_TYPES and node.type not in ("class",):
                 return None
-        return Wrap(name, outer, tuple(wrappers), inner, lazy, compare)
+        return Wrap(name, outer, tuple(wrappers), inner, lazy, compare, lazy_export)
 
-    def _lazy_module(self, call) -> Optional[str]:
-        """`lazy(() => import("./Row"))`: "./Row" (the default export is the component)."""
+    def _read_member_wraps(self, root) -> None:
+        """`Parts.Item = memo(function Item() {...});` at module level (compound components): kept
+        in `wraps` under the tag that renders it, "Parts.Item"."""
+        for statement in root.named_children:
+            expression = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+            if expression is None or expression.type != "assignment_expression":
+                continue
+            left = expression.child_by_field_name("left")
+            head = left.child_by_field_name("object") if left is not None and left.type == "member_expression" else None
+            if head is None or head.type != "identifier":
+                continue
+            tag = f"{self.text(head)}.{self.text(left.child_by_field_name('property'))}"
+            wrap = self._wrap_of(tag, expression.child_by_field_name("right"))
+            if wrap is not None:
+                self.wraps[tag] = wrap
+
+    def _lazy_module(self, call) -> Optional[tuple]:
+        """`lazy(() => import("./Row"))`: ("./Row", "default"); a named export picked as the default,
+        `lazy(() => import("./Rows").then((m) => ({ default: m.Row })))`: ("./Rows", "Row")."""
         body = self._returned_expression(unwrap(self._argument(call, 0)))
         if body is None or body.type != "call_expression":
             return None
-        callee = body.child_by_field_name("function")
+        export = "default"
+        callee = unwrap(body.child_by_field_name("function"))
+        if callee is not None and callee.type == "member_expression" and self.text(callee.child_by_field_name("property")) == "then":
+            export = self._default_picked(unwrap(self._argument(body, 0)))
+            body = unwrap(callee.child_by_field_name("object"))
+            if export is None or body is None or body.type != "call_expression":
+                return None
+            callee = body.child_by_field_name("function")
         if callee is None or callee.type != "import":
             return None
         spec = unwrap(self._argument(body, 0))
-        return self._string_value(spec) if spec is not None and spec.type == "string" else None
+        return (self._string_value(spec), export) if spec is not None and spec.type == "string" else None
+
+    def _default_picked(self, function) -> Optional[str]:
+        """`(m) => ({ default: m.Row })`: "Row"; None for any other callback."""
+        params = self._parameters(function) if function is not None and function.type in FUNCTION_TYPES else []
+        picked = unwrap(self._returned_expression(function)) if len(params) == 1 and params[0].type == "identifier" else None
+        if picked is None or picked.type != "object" or len(picked.named_children) != 1 or picked.named_children[0].type != "pair":
+            return None
+        pair = picked.named_children[0]
+        key, value = pair.child_by_field_name("key"), unwrap(pair.child_by_field_name("value"))
+        if key is None or self.text(key).strip("'\"") != "default" or value is None or value.type != "member_expression":
+            return None
+        module = unwrap(value.child_by_field_name("object"))
+        if module is None or self.text(module) != self.text(params[0]):
+            return None
+        return self.text(value.child_by_field_name("property"))
 
     @staticmethod
     def _returned_expression(function):
         """What a function literal returns when its body is one expression (`() => x`) or a
         single `return x;`; None for anything else."""
-        if function is None or function.type not in ("arrow_function", "function_expression", "function"):
+        if function is None or function.type not in ("arrow_function", "function_expression", "function", "function_declaration"):
             return None
         body = unwrap(function.child_by_field_name("body"))
         if body is not None and body.type == "statement_block":
@@ -718,9 +832,13 @@ class TsxFacts:
 
     def compared_props(self, compare) -> Optional[tuple]:
         """The props a simple memo comparator compares, `(prev, next) => prev.id === next.id &&
-        Object.is(prev.label, next.label)`: ("id", "label"); None for any other comparator."""
+        Object.is(prev.label, next.label)`: ("id", "label"); None for any other comparator. A name
+        (`memo(Row, areEqual)`) is followed to a module-level function or const of that name."""
         function = unwrap(compare)
-        if function is None or function.type not in ("arrow_function", "function_expression", "function"):
+        if function is not None and function.type == "identifier":
+            binding = self.module_scope.get(self.text(function))
+            function = unwrap(binding.value) if binding is not None and binding.kind == MODULE and not binding.reassigned else None
+        if function is None or function.type not in ("arrow_function", "function_expression", "function", "function_declaration"):
             return None
         params = self._parameters(function)
         if len(params) != 2 or any(p.type != "identifier" for p in params):
@@ -773,9 +891,12 @@ class TsxFacts:
             "wrappers": list(wrap.wrappers),
             "line": point[0] + 1,
             "col": self.source.column(point[0], point[1]),
+            "renders_list": self._renders_list_named(component, wrap.inner),
         }
         if wrap.lazy is not None:
             entry["lazy"] = wrap.lazy
+            if wrap.lazy_export != "default":
+                entry["lazy_export"] = wrap.lazy_export
         if wrap.compare is not None:
             compared = self.compared_props(wrap.compare)
             if compared is None:

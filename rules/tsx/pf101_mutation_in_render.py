@@ -28,6 +28,7 @@ class MutationInRender(Rule):
     name = "mutation-in-render"
     languages = frozenset({"tsx"})
     level = "warning"
+    hot_path_only = True  # render work in a test or a story costs no user anything (analyzer/test_paths.py)
     tags = ("react", "render", "correctness")
     summary = "An array the component does not own (props, state, context, store, module data) is mutated in place during render."
 

@@ -25,6 +25,7 @@ class MissingUseMemo(Rule):
     name = "missing-usememo"
     languages = frozenset({"tsx"})
     level = "warning"
+    hot_path_only = True  # render work in a test or a story costs no user anything (analyzer/test_paths.py)
     tags = ("react", "render", "memo")
     summary = "Costly work, or a new object/array/function that a hook or a context depends on, is recomputed on every render without useMemo."
 
@@ -53,7 +54,10 @@ class MissingUseMemo(Rule):
         Sorts and nested searches are reported only when the input can be large: not on a
         literal list (or a local bound to one), the keys of a literal object, the letters of a
         string (`title.split("")`, `[...title]`), a slice of at most 50 items (`xs.slice(0, 5)`),
-        nor on a copy of a module constant or an import.
+        nor on a copy of a module constant or an import. Even then they are a `note`: their cost
+        grows with the size of the list, which the code does not show, and below a few thousand
+        items it is not worth a `useMemo`. New references in dependency arrays and context values
+        are warnings: they re-run the hook or re-render the consumers whatever the sizes.
 
         With the React Compiler the finding is a `note`. The compiler is in use when a package's
         `package.json` depends on it or its build config enables it, or when the component (or
@@ -265,11 +269,11 @@ class MissingUseMemo(Rule):
         reported: dict[int, dict] = {}  # creation node id -> pending finding (related locations accumulate)
         order: list[int] = []
 
-        def pend(node, owner, message_for, related, unstable=None, fixable=True):
+        def pend(node, owner, message_for, related, unstable=None, fixable=True, sized=False):
             key = node.id
             if key not in reported:
                 reported[key] = {"node": node, "owner": owner, "message_for": message_for, "related": [],
-                                 "unstable": unstable, "fixable": fixable}
+                                 "unstable": unstable, "fixable": fixable, "sized": sized}
                 order.append(key)
             if related is not None:
                 reported[key]["related"].append(related)
@@ -306,7 +310,7 @@ class MissingUseMemo(Rule):
             found = self._expensive(facts, call)
             if found is not None:
                 node, owner, what = found
-                pend(node, owner, what, None, None)
+                pend(node, owner, what, None, None, sized=True)
 
         for key in order:
             pending = reported[key]
@@ -406,7 +410,14 @@ class MissingUseMemo(Rule):
                 deps, _ = dependencies(facts, node)
                 message += f". Compute it once with `useMemo(() => …, [{', '.join(deps)}])` in the component body"
             message += unstable_dependencies_note(facts, node, owner, deps) + "."
-        ctx.report(node, message, related=related, fix=fix, level="note" if reason and ctx.level != "note" else None)
+        # Sorting or searching costs in proportion to sizes the code does not show: under a few
+        # thousand items it is not worth a `useMemo` (react.dev: "probably not expensive").
+        sized = pending["sized"] and not (reason and ctx.level != "note")
+        if sized:
+            message += (" A note: this costs something only on long lists (thousands of items); time it with"
+                        " `console.time` on production-sized data before memoizing.")
+        ctx.report(node, message, related=related, fix=fix,
+                   level="note" if (reason and ctx.level != "note") or sized else None)
 
 
 def _dependency_message(facts, unstable: Unstable, hook: str, effect: str) -> str:

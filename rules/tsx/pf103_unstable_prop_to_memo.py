@@ -2,31 +2,130 @@
 
 from __future__ import annotations
 
-from perfscan.react_values import (compiler_reason, dependencies, memo_target, short_text, unstable_dependencies_note,
+from perfscan.react_values import (compiler_reason, dependencies, empty_fallback, memo_target, short_text, unstable_dependencies_note,
                                    unstable_value, wrap_fix)
+from perfscan.facts import tsx as model
 from perfscan.rule import Rule, flag, ok
 
 SKIPPED_PROPS = frozenset({"key", "ref"})
 JSX_CHILDREN = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 
 
-def _passed_values(element) -> list:
+def _passed_values(facts, element) -> list:
     """(prop, value node) for every prop the element passes, the nested `children` included:
-    `<Row>{label}<Icon /></Row>` passes `label` and `<Icon />` as `children`."""
-    passed = [(name, value) for name, value in element.attributes
-              if name not in SKIPPED_PROPS and name != "..." and value is not None]
+    `<Row>{label}<Icon /></Row>` passes `label` and `<Icon />` as `children`. A spread object
+    literal, inline or in a local (`const extra = { onPick: () => go() }; <Row {...extra} />`),
+    passes each of its properties, unless a later attribute gives that prop again."""
+    passed = []
+    for index, (name, value) in enumerate(element.attributes):
+        if name == "...":
+            later = {n for n, _ in element.attributes[index + 1:]}
+            spread = value.parent.parent if value.parent is not None and value.parent.parent is not None else value
+            passed.extend((key, item, spread) for key, item in _spread_properties(facts, value, element.owner)
+                          if key not in later and key not in SKIPPED_PROPS)
+        elif name not in SKIPPED_PROPS and value is not None:
+            passed.append((name, value, _attribute_node(value)))
     node = element.node
     parent = node.parent
     if node.type != "jsx_opening_element" or parent is None or parent.type != "jsx_element":
         return passed
     for child in parent.named_children:
         if child.type in JSX_CHILDREN:
-            passed.append(("children", child))
+            passed.append(("children", child, child))
         elif child.type == "jsx_expression":
             inner = next((c for c in child.named_children if c.type != "comment"), None)
             if inner is not None and inner.type != "spread_element":
-                passed.append(("children", inner))
+                passed.append(("children", inner, _attribute_node(inner)))
     return passed
+
+
+def _costly_observer_child(facts, target, element, passed) -> bool:
+    """MobX puts `observer` on every component for its tracking, not to skip renders, and an observer
+    parent re-renders only when what it reads changes. A defeated memo costs something when the child
+    renders a list and the parent re-renders on state of its own (typing, hovering, dragging) that
+    the child does not receive: state passed to the child re-renders it anyway."""
+    if not target.renders_list:
+        return False
+    state = facts.local_state(element.owner)
+    if not state or "" in state:
+        return bool(state)
+    read = set()
+    for _, value, _ in passed:
+        stack = [value]
+        while stack:
+            node = stack.pop()
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                read.add(facts.text(node))
+            stack.extend(node.named_children)
+    return not read.issuperset(state)
+
+
+_MAX_CONDITION_DEPTH = 16  # nested conditions followed by _new_for_some_items (it recurses)
+
+
+def _new_for_some_items(facts, value, owner) -> bool:
+    """`items.map((m) => <Row extra={m.id === openId ? { open: true } : null} />)`: a value new only
+    for the items meeting a condition on the item (its fields, its index, locals derived from them),
+    stable for the others, whose memo still hits: only those few rows re-render."""
+    callback = facts.enclosing_function(value)
+    if callback is None or owner.render is None or callback.id == owner.render.id:
+        return False
+
+    def per_item(condition) -> bool:
+        stack = [condition]
+        while stack:
+            part = stack.pop()
+            if part.type == "identifier":
+                binding = facts.lookup(facts.text(part), part)
+                declared = binding.node if binding is not None else None
+                if declared is not None and callback.start_byte <= declared.start_byte < callback.end_byte:
+                    return True
+            stack.extend(part.named_children)
+        return False
+
+    rank = {"stable": 0, "some": 1, "all": 2}
+
+    def new_for(node, depth=0) -> str:  # "stable", "some" items, "all" items
+        node = model.unwrap(node)
+        if node is None:
+            return "stable"
+        if depth > _MAX_CONDITION_DEPTH:
+            return "all"  # not followed further: reported as before
+        if node.type == "ternary_expression":
+            sides = [new_for(node.child_by_field_name(b), depth + 1) for b in ("consequence", "alternative")]
+            if not per_item(node.child_by_field_name("condition")):
+                return max(sides, key=rank.get)
+            return sides[0] if sides[0] == sides[1] and sides[0] != "some" else "some"
+        if node.type == "binary_expression" and facts.text(node.child_by_field_name("operator")) == "&&":
+            right = new_for(node.child_by_field_name("right"), depth + 1)
+            return "some" if right != "stable" and per_item(node.child_by_field_name("left")) else right
+        return "stable" if unstable_value(facts, node, owner) is None else "all"
+
+    return new_for(value) == "some"
+
+
+def _spread_properties(facts, expr, owner) -> list:
+    """(key, value node) of the object literal `{...expr}` spreads: `expr` itself, or the initializer of
+    a local never reassigned, declared during `owner`'s render; [] for anything else (props passed
+    through, a call)."""
+    node = model.unwrap(expr)
+    if node is not None and node.type == "identifier":
+        binding = facts.lookup(facts.text(node), node)
+        declared = binding.node if binding is not None and not binding.reassigned and binding.kind not in model.NOT_OWNED_KINDS else None
+        if declared is None or facts.render_owner(declared) is not owner:
+            return []
+        node = model.unwrap(binding.value)
+    if node is None or node.type != "object":
+        return []
+    properties = []
+    for entry in node.named_children:
+        if entry.type == "pair":
+            key = entry.child_by_field_name("key")
+            if key is not None and key.type in ("property_identifier", "string"):
+                properties.append((facts.text(key).strip("'\""), entry.child_by_field_name("value")))
+        elif entry.type == "shorthand_property_identifier":
+            properties.append((facts.text(entry), entry))
+    return properties
 
 
 def _attribute_node(value):
@@ -41,41 +140,61 @@ class UnstablePropToMemo(Rule):
     name = "unstable-prop-to-memo"
     languages = frozenset({"tsx"})
     level = "warning"
+    hot_path_only = True  # render work in a test or a story costs no user anything (analyzer/test_paths.py)
     tags = ("react", "render", "memo")
     summary = "A function, object, array or element created anew on every render is passed to a memoized component, so its memo never hits."
 
     what_it_does = """
         Finds props given to a **memoized** component (`memo(...)`, `React.memo(...)`,
         `memo(forwardRef(...))`, `export default memo(Row)`, `memo(Imported)`, `memo(Impl) as typeof
-        Impl`, MobX `observer(...)`, `lazy(() => import("./Row"))` of a memoized default export,
-        `PureComponent`, and the in-house HOCs listed in the `memo-wrappers` setting) whose value is created
+        Impl`, MobX `observer(...)` (see below), `lazy(() => import("./Row"))` of a memoized default
+        export or of the export a `.then((m) => ({ default: m.Row }))` picks, `PureComponent`, and
+        the in-house HOCs listed in the `memo-wrappers` setting) whose value is created
         anew on every render of the parent: inline arrow and function expressions, functions
         declared in the component body without `useCallback`, `.bind(...)`, object and array
         literals, derived arrays (`.map`, `.filter`, `.slice`, `Object.entries(...)`, spreads)
         computed in render without `useMemo`, constructor calls (`new Map()`, `Array(n)`, `Object()`),
         and JSX elements passed as props or as `children` (nested between the tags too:
         `<Card><Title /></Card>`). Ternary and logical values count when a branch is new
-        (`cond ? [] : list`, `props.style || {}`).
+        (`cond ? [] : list`, `props.style || {}`). A spread object literal, inline or in a local
+        (`const handlers = { onPick: () => … }; <Row {...handlers} />`), passes each of its
+        properties.
 
         Local names are followed to the value they hold where the JSX reads them, also inside
         `.map` callbacks: their initializer, or the last assignment before the JSX when it is
-        the same on every path (`let style; style = {...}`); an assignment in a branch before the
-        read, later in a loop or in a callback is not guessed at. Destructured props are followed
+        the same on every path (`let style; style = {...}`), or the values every branch of an
+        `if`/`else` chain assigns (new when one of them is); an `if` without `else` before the
+        read, an assignment later in a loop or in a callback is not guessed at. Destructured props are followed
         to their default (`{ items = [] }` is a new array whenever the prop is not given).
         Memoized components reached as members are found: imported namespaces (`<UI.Palette>`)
-        and module-level objects (`const Parts = { Item: memo(...) }`, `<Parts.Item>`). Every
-        unstable prop of an element is reported, so fixing all of them lets the memo hit.
+        and module-level objects (`const Parts = { Item: memo(...) }` or `Parts.Item = memo(...)`,
+        `<Parts.Item>`). Every unstable prop of an element is reported, so fixing all of them lets
+        the memo hit.
 
         The memoized child is found across files: relative imports, `index.ts` barrels,
         `export { X } from`, `export * from`, default and named exports, and `tsconfig.json` /
         `jsconfig.json` `paths` + `baseUrl` aliases (`@/components/Row`).
 
         With a custom comparator, only the props a simple one compares are reported
-        (`memo(Row, (a, b) => a.id === b.id && Object.is(a.style, b.style))`: `id` and `style`);
+        (`memo(Row, (a, b) => a.id === b.id && Object.is(a.style, b.style))`: `id` and `style`,
+        also when the comparator is a module-level function named there, `memo(Row, sameId)`);
         any other comparator decides for itself, and nothing is reported.
 
+        Cost, not shape. MobX puts `observer` on every component to track observables, not to skip
+        renders, and an observer parent re-renders only when what it reads changes. So a child
+        memoized only by `observer` is reported only when re-rendering it costs something and its
+        parent re-renders on its own: the child renders a list (JSX built per item of a `.map`,
+        `Array.from`...) and the parent keeps state (`useState`, `useReducer`, `setState`) that it
+        does not pass to the child (state it passes re-renders the child anyway); an empty fallback
+        (`items ?? []`) is new only while there is nothing to list and is not reported there. Even
+        then it is a `note`: most such state is a modal's open flag, set once per click, and how
+        often it changes cannot be read from the code. New
+        JSX `children` are reported only to a child that renders a list too: a wrapper that
+        re-renders the children it is given costs nothing beyond them.
+
         Not reported: DOM elements (`<div onClick={() => …}>`), components that are not memoized,
-        `key` / `ref`, text children, and stable values: `useCallback`/`useMemo` results, `useState`
+        `key` / `ref`, text children, test files and stories (`*.test.tsx`, `__tests__/`,
+        `*.stories.tsx`, config `test-paths`), and stable values: `useCallback`/`useMemo` results, `useState`
         setters, `useReducer` dispatch, refs, module-level functions and constants, props and
         context passed through, primitives. When the project uses the React Compiler the finding
         is a `note`: the compiler memoizes these values for you.
@@ -385,18 +504,35 @@ class UnstablePropToMemo(Rule):
         flag(
             """
             import { memo } from "react";
-            const Card = memo(function Card({ icon, children }) { return <div>{icon}{children}</div>; });
+            const Card = memo(function Card({ icon, tags, children }) {
+              return <div>{icon}{children}<ul>{tags.map((t) => <li key={t}>{t}</li>)}</ul></div>;
+            });
 
             export function Profile({ user }) {
               const icon = <img src={user.avatar} />;
               return (
-                <Card icon={icon}>
+                <Card icon={icon} tags={user.tags}>
                   <h2>{user.name}</h2>
                 </Card>
               );
             }
             """,
-            (7, 11), (8, 7),
+            (9, 11), (10, 7),
+        ),
+        ok(
+            """
+            import { memo } from "react";
+            const Panel = memo(function Panel({ title, children }) { return <section title={title}>{children}</section>; });
+
+            export function Profile({ user }) {
+              return (
+                <Panel title="Profile">
+                  <h2>{user.name}</h2>
+                </Panel>
+              );
+            }
+            """,
+            why="new `children` elements to a thin wrapper: re-rendering it costs nothing beyond the children, which render anyway",
         ),
         ok(
             """
@@ -462,6 +598,107 @@ class UnstablePropToMemo(Rule):
                 "Chart.tsx": "import { memo } from 'react';\nexport const Chart = memo(function Chart() { return <svg />; });\n",
             },
         ),
+        flag(
+            """
+            import { memo } from "react";
+            const Badge = memo(function Badge(props) { return <b style={props.style} />; });
+            const QUIET = { opacity: 0.5 };
+
+            export function Status({ level }) {
+              let style;
+              if (level === "quiet") style = QUIET;
+              else if (level === "loud") style = { fontWeight: 700 };
+              else style = { color: "red" };
+              return <Badge style={style} />;
+            }
+            """,
+            (10, 17),
+        ),
+        ok(
+            """
+            import { memo } from "react";
+            const Badge = memo(function Badge(props) { return <b style={props.style} />; });
+            const QUIET = { opacity: 0.5 };
+            const LOUD = { fontWeight: 700 };
+
+            export function Status({ level }) {
+              let style;
+              if (level === "quiet") style = QUIET;
+              else style = LOUD;
+              return <Badge style={style} />;
+            }
+            """,
+            why="every branch assigns a module-level constant",
+        ),
+        flag(
+            """
+            import { memo } from "react";
+            function Select(props) { return <ul>{props.children}</ul>; }
+            Select.Option = memo(function Option({ label, onPick }) { return <li onClick={onPick}>{label}</li>; });
+
+            export function Picker({ options, onPick }) {
+              const handlers = { onPick: (value) => onPick(value) };
+              return (
+                <Select>
+                  {options.map((o) => <Select.Option key={o} label={o} {...handlers} />)}
+                </Select>
+              );
+            }
+            """,
+            (9, 60),
+        ),
+        ok(
+            """
+            import { memo } from "react";
+            function Select(props) { return <ul>{props.children}</ul>; }
+            Select.Option = memo(function Option({ label, onPick }) { return <li onClick={onPick}>{label}</li>; });
+
+            export function Picker({ options, onPick, ...rest }) {
+              const handlers = { onPick: (value) => onPick(value) };
+              return options.map((o) => <Select.Option key={o} label={o} {...handlers} onPick={onPick} {...rest} />);
+            }
+            """,
+            why="a later `onPick` attribute replaces the spread one, and props passed through are the parent's",
+        ),
+        flag(
+            """
+            import { lazy } from "react";
+            const Chart = lazy(() => import("./charts").then((m) => ({ default: m.LineChart })));
+
+            export function Report({ series }) {
+              return <Chart series={series} options={{ legend: false }} />;
+            }
+            """,
+            (5, 33),
+            files={
+                "charts.tsx": """
+                    import { memo } from "react";
+                    export const LineChart = memo(function LineChart({ series, options }) { return <svg />; }, sameSeries);
+                    function sameSeries(prev, next) { return prev.series === next.series && prev.options === next.options; }
+                    export function BarChart(props) { return <svg />; }
+                """,
+            },
+        ),
+        ok(
+            """
+            import { lazy } from "react";
+            const Chart = lazy(() => import("./charts").then((m) => ({ default: m.BarChart })));
+            const Line = lazy(() => import("./charts").then((m) => ({ default: m.LineChart })));
+
+            export function Report({ series }) {
+              return <><Chart options={{ legend: false }} /><Line series={series} onHover={() => null} /></>;
+            }
+            """,
+            why="`BarChart` is not memoized, and `LineChart`'s comparator (`sameSeries`, followed by name) ignores `onHover`",
+            files={
+                "charts.tsx": """
+                    import { memo } from "react";
+                    export const LineChart = memo(function LineChart({ series, options }) { return <svg />; }, sameSeries);
+                    function sameSeries(prev, next) { return prev.series === next.series && prev.options === next.options; }
+                    export function BarChart(props) { return <svg />; }
+                """,
+            },
+        ),
     )
 
     def check(self, ctx):
@@ -472,13 +709,13 @@ class UnstablePropToMemo(Rule):
         for element in facts.jsx_elements:
             if element.is_dom or element.owner is None:
                 continue
-            passed = _passed_values(element)
+            passed = _passed_values(facts, element)
             if not passed:
                 continue
             if element.tag not in targets:
                 targets[element.tag] = memo_target(ctx, element.tag, element.node)
             target = targets[element.tag]
-            if target is None:
+            if target is None or (target.mobx_only and not _costly_observer_child(facts, target, element, passed)):
                 continue
             child, related = target.name, target.related
             owner = element.owner
@@ -487,17 +724,21 @@ class UnstablePropToMemo(Rule):
             reason = reasons[owner.node.id]
             if reason and ctx.level == "note":
                 reason = ""  # already configured down
-            for prop, value in passed:
+            for prop, value, at in passed:
                 if target.compared is not None and prop not in target.compared:
                     continue  # the memo comparator ignores this prop
                 unstable = unstable_value(facts, value, owner, fallbacks=True)
-                if unstable is None:
+                if unstable is None or (target.mobx_only and empty_fallback(facts, value)):
+                    continue  # an observer's list gets a new `[]` only while it has nothing to list
+                if prop == "children" and unstable.kind == "element" and not target.renders_list:
+                    continue  # a wrapper re-rendering the children it is given costs nothing beyond them
+                if unstable.in_loop and _new_for_some_items(facts, value, element.owner):
                     continue
-                self._report(ctx, element, prop, value, unstable, child, related, reason, fixes)
+                self._report(ctx, at, prop, unstable, target, reason, fixes, element.owner)
 
-    def _report(self, ctx, element, prop, value, unstable, child, related, compiler, fixes: dict):
+    def _report(self, ctx, at, prop, unstable, target, compiler, fixes: dict, owner):
         facts = ctx.facts
-        owner = element.owner
+        child = target.name
         origin = unstable.origin(facts)
         passed = f" (passed as `{prop}`)" if unstable.binding is not None and unstable.binding.name != prop else ""
         if unstable.binding is None:
@@ -541,6 +782,11 @@ class UnstablePropToMemo(Rule):
                             + unstable_dependencies_note(facts, unstable.node, owner, deps) + ".")
             else:
                 message += f" Move it into a `{unstable.hook}` in the component body and pass that instead."
-        ctx.report(_attribute_node(value), message, related=(related,), fix=fix,
-                   level="note" if compiler else None,
-                   properties={"child": child, "valueKind": unstable.kind, "prop": prop})
+        observer_note = target.mobx_only and not compiler
+        if observer_note:
+            state = ", ".join(f"`{name}`" for name in facts.local_state(owner) if name) or "its own state"
+            message += (f" `{child}` is memoized only by MobX's `observer` and renders a list; this component re-renders"
+                        f" on {state} too, so this is a note: it matters when that state changes often (typing, dragging).")
+        ctx.report(at, message, related=(target.related,), fix=fix,
+                   level="note" if compiler or observer_note else None,
+                   properties={"child": child, "valueKind": unstable.kind, "prop": prop, "memoizedBy": target.memo_by})
