@@ -208,7 +208,7 @@ def cli() -> None:
               help="Repository root that SARIF, GitHub, GitLab and JUnit paths and baselines are relative to (default: the git top level, else the project root).")
 @click.option("--sarif-category", metavar="TEXT", help="SARIF automationDetails.id (default: perfscan/<scanned path>/).")
 @click.option("--sarif-include-suppressed", is_flag=True, help="Keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores that mark and would show them as open alerts).")
-@click.option("--include-tests", is_flag=True, help="Report PF2xx/PF3xx findings in test files (config `test-paths`) too, at level note.")
+@click.option("--include-tests", is_flag=True, help="Report findings of hot-path rules (PF101-PF104, PF2xx, PF3xx...) in test files (config `test-paths`) too, at level note.")
 @click.option("--stdin-filename", metavar="PATH", help="With `-` as the path: the name of the file read from standard input (its extension gives the language).")
 @click.option("--profile", "profile_paths", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="A recorded profile (cProfile .prof, pyinstrument or speedscope JSON, V8 .cpuprofile, React Profiler export): rank findings by measured cost and list hot spots no rule explains (repeatable; `perfscan explain profile`).")
