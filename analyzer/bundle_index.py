@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import stat
 from dataclasses import dataclass
 from typing import Optional
@@ -32,6 +33,7 @@ SERVER_PACKAGES = frozenset({
     "express", "fastify", "koa", "@nestjs/core", "@hapi/hapi", "@hocuspocus/server", "@remix-run/express",
     "@adonisjs/core", "restify", "polka", "@fastify/autoload",
 })
+_VERSION = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")  # the first version in "^13.4.12", "~14", ">=15.1 <16"
 # Dependencies of a package that builds or renders for the browser.
 BROWSER_BUILD_PACKAGES = frozenset({
     "react-dom", "vite", "webpack", "next", "react-scripts", "parcel", "@vitejs/plugin-react", "vue", "svelte",
@@ -40,7 +42,15 @@ BROWSER_BUILD_PACKAGES = frozenset({
 # Folders whose code runs in Node or in a test runner, not in the shipped bundle.
 NOT_SHIPPED_FOLDERS = frozenset({
     "scripts", "script", "bin", "server", "servers", "__tests__", "__mocks__", "tests", "test", "e2e",
-    "cypress", "playwright", ".storybook", "migrations", "seeds", "tools",
+    "cypress", "playwright", ".storybook", "migrations", "seeds",
+})
+# `<tool>.config.<ext>` of build and dev tools: run by Node, never bundled. (`site.config.ts` of an
+# app may be imported by its components: not in this list.)
+TOOL_CONFIGS = frozenset({
+    "vite", "vitest", "webpack", "rollup", "next", "nuxt", "astro", "svelte", "remix", "tailwind", "postcss",
+    "babel", "jest", "eslint", "prettier", "stylelint", "playwright", "cypress", "karma", "metro", "craco",
+    "tsup", "tsdown", "esbuild", "turbo", "commitlint", "lint-staged", "drizzle", "orval", "codegen",
+    "storybook", "electron-builder", "electron.vite", "knip", "panda", "unocss", "uno", "windi", "vike",
 })
 NEXT_SERVER_FILES = frozenset({"route", "middleware", "instrumentation", "sitemap", "robots", "manifest"})
 _CONFIG_EXTENSIONS = (".js", ".ts", ".mjs", ".cjs", ".mts", ".cts")
@@ -50,7 +60,6 @@ IMPORT_REWRITERS = {
     "lodash": ("babel-plugin-lodash", "@optimize-lodash/rollup-plugin", "@optimize-lodash/esbuild-plugin",
                "@optimize-lodash/vite-plugin", "babel-plugin-transform-imports"),
 }
-NEXT_CONFIGS = ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs")
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,9 @@ class BundleIndex:
         name = posixpath.basename(rel_path)
         stem, _, extension = name.partition(".")
         parts = rel_path.split("/")[:-1]
-        if extension.endswith(_CONFIG_EXTENSIONS) and (".config." in name or name.startswith((".eslintrc", "."))):
+        if extension.endswith(_CONFIG_EXTENSIONS) and (
+            ".config." in name and name.split(".config.", 1)[0] in TOOL_CONFIGS or name.startswith(".")
+        ):
             return f"`{name}` is a build or tool configuration"
         if any(marker in name for marker in (".test.", ".spec.", ".stories.", ".story.", ".e2e.", ".cy.")):
             return f"`{name}` is a test or a story"
@@ -123,7 +134,7 @@ class BundleIndex:
                 inside = parts[len(directory.split("/")) if directory else 0:]
                 if inside[:1] == ["pages"] and inside[1:2] == ["api"] or inside[:2] == ["src", "pages"] and inside[2:3] == ["api"]:
                     return "it is a Next.js API route"
-                if "app" in inside[:2]:
+                if inside[:1] == ["app"] or inside[:2] == ["src", "app"]:
                     if stem in NEXT_SERVER_FILES or "api" in inside:
                         return "it is a Next.js route handler"
                     return "next-app"
@@ -156,20 +167,15 @@ class BundleIndex:
 
     def import_rewriter(self, rel_path: str, package: str) -> str:
         """A build step of `rel_path`'s package that rewrites `import { x } from package` into
-        per-function imports: a plugin in its dependencies, or Next.js `modularizeImports` /
-        `optimizePackageImports` naming it. "" when there is none."""
+        per-function imports ("" when there is none): a plugin in its dependencies, or Next.js,
+        which since 13.4.8 adds `modularizeImports` for `lodash` to every app's config."""
         for directory, manifest in self._package_dirs(rel_path):
             deps = _dependencies(manifest)
             plugin = next((name for name in IMPORT_REWRITERS.get(package, ()) if name in deps), None)
             if plugin:
-                return f"`{plugin}` (in `{posixpath.join(directory, 'package.json')}`)"
-            for name in NEXT_CONFIGS:
-                path = posixpath.join(directory, name) if directory else name
-                text = self._react._read(path)
-                if text and ("modularizeImports" in text or "optimizePackageImports" in text) and (
-                    f'"{package}"' in text or f"'{package}'" in text
-                ):
-                    return f"`{path}`"
+                return plugin
+            if package == "lodash" and "next" in deps and _next_rewrites_lodash(_version_of(manifest, "next")):
+                return "next"
         return ""
 
     def importers_count(self, spec: str) -> int:
@@ -258,6 +264,23 @@ def _dependencies(manifest: dict) -> set:
         if isinstance(deps, dict):
             found.update(name for name in deps if isinstance(name, str))
     return found
+
+
+def _version_of(manifest: dict, package: str) -> str:
+    for section in ("dependencies", "devDependencies", "peerDependencies"):
+        deps = manifest.get(section)
+        if isinstance(deps, dict) and isinstance(deps.get(package), str):
+            return deps[package]
+    return ""
+
+
+def _next_rewrites_lodash(spec: str) -> bool:
+    """Whether the Next.js version range `spec` starts at 13.4.8 or later (unreadable: assumed current)."""
+    found = _VERSION.search(spec)
+    if found is None or spec.startswith(("workspace:", "file:", "link:", "npm:")):
+        return True
+    major, minor, patch = (int(part) if part else 0 for part in found.groups())
+    return (major, minor, patch) >= (13, 4, 8)
 
 
 def _has_esm_entry(manifest: dict) -> bool:

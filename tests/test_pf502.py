@@ -65,6 +65,8 @@ def test_which_list_images_are_reported(img, flagged):
     ("rows.slice(0, 20)", "", True),
     ("rows.slice(2)", "", True),
     ("[...rows, extra]", "", True),
+    ("virtualizer.getVirtualItems()", "", False),
+    ("virtualRows", "", False),
 ])
 def test_lists_short_by_construction_are_not_reported(items, prelude, flagged):
     assert bool(lines(in_list("<img src={row.url} />", items, prelude))) is flagged

@@ -119,6 +119,12 @@ def test_barrels_by_prefix_and_default_imports_of_barrels():
     """) == [("src/Thing.tsx", 1, 1), ("src/Thing.tsx", 2, 1), ("src/Thing.tsx", 3, 1)]
 
 
+def test_lucides_icons_object_is_every_icon():
+    (finding,) = findings('import { icons, Plus } from "lucide-react";\nexport const pick = (n) => icons[n] ?? Plus;\n')
+    assert "`icons` of `lucide-react` holds every one of its icons" in finding.message
+    assert findings('import { Plus } from "lucide-react";\nexport const icons = { Plus };\n') == []
+
+
 def test_moment_with_every_locale_is_reported_plain_moment_is_not():
     assert [line for _, line, _ in positions("""
         import moment from "moment";
@@ -130,6 +136,7 @@ def test_moment_with_every_locale_is_reported_plain_moment_is_not():
 @pytest.mark.parametrize("path, files, code_prefix", [
     ("vite.config.ts", {}, ""),
     ("tailwind.config.js", {}, ""),
+    ("packages/web/.eslintrc.cjs", {}, ""),
     ("scripts/seed.ts", {}, ""),
     ("src/server/render.tsx", {}, ""),
     ("src/Thing.test.tsx", {}, ""),
@@ -147,7 +154,7 @@ def test_code_not_shipped_to_the_browser_is_not_reported(path, files, code_prefi
 
 
 def test_shipped_code_of_the_same_kinds_of_package_is_reported():
-    lodash = 'import { merge } from "lodash";\nexport const m = merge;\n'
+    lodash = 'import _ from "lodash";\nexport const m = _.merge;\n'
     # One package holding a Koa server and a Vite app (Outline's layout): the app is shipped, server/ is not.
     both = {"package.json": json.dumps({"dependencies": {"koa": "2", "react-dom": "18", "vite": "5"}})}
     assert positions(lodash, "app/editor.ts", both) == [("app/editor.ts", 1, 1)]
@@ -156,21 +163,30 @@ def test_shipped_code_of_the_same_kinds_of_package_is_reported():
     assert positions('"use client";\n' + lodash, "src/app/posts/list.tsx", next_app) == [("src/app/posts/list.tsx", 2, 1)]
     assert positions(lodash, "src/components/list.tsx", next_app) == [("src/components/list.tsx", 1, 1)]
     assert positions(lodash, "pages/posts.tsx", next_app) == [("pages/posts.tsx", 1, 1)]
+    assert positions(lodash, "src/components/app/header.tsx", next_app) == [("src/components/app/header.tsx", 1, 1)]
+    # An app's own `*.config.ts` module is imported by its components: shipped.
+    assert positions(lodash, "src/site.config.ts") == [("src/site.config.ts", 1, 1)]
 
 
-def test_a_build_step_that_rewrites_lodash_imports_silences_lodash(tmp_path, monkeypatch):
-    lodash = 'import { merge } from "lodash";\nexport const m = merge;\n'
-    plugin = {"package.json": json.dumps({"dependencies": {"react-dom": "18"}, "devDependencies": {"babel-plugin-lodash": "3"}})}
-    assert positions(lodash, "src/a.ts", plugin) == []
-    config = Config(select=("PF503",))
-    for packages, found in ((["'lodash'", "'date-fns'"], []), (["'date-fns'"], [("src/a.ts", 1)])):
-        project = write_tree(tmp_path / str(len(packages)), {
-            "package.json": json.dumps({"dependencies": {"next": "14"}}),
-            "next.config.js": f"module.exports = {{ experimental: {{ optimizePackageImports: [{', '.join(packages)}] }} }};\n",
-            "src/a.ts": lodash,
-        })
-        monkeypatch.chdir(project)
-        assert [(f.span.path, f.span.line) for f in run(["."], config).findings] == found
+@pytest.mark.parametrize("dev_dependencies, next_version, named, default", [
+    ({}, None, True, True),
+    ({"babel-plugin-lodash": "3"}, None, False, False),
+    ({"@optimize-lodash/rollup-plugin": "4"}, None, False, True),
+    ({}, "^14.2.3", False, True),
+    ({}, "13.4.8", False, True),
+    ({}, "~13.4.7", True, True),
+    ({}, "12.3.4", True, True),
+    ({}, "canary", False, True),
+])
+def test_build_steps_that_rewrite_lodash_imports(dev_dependencies, next_version, named, default):
+    manifest = {"dependencies": {"react-dom": "18", **({"next": next_version} if next_version else {})},
+                "devDependencies": dev_dependencies}
+    files = {"package.json": json.dumps(manifest)}
+    assert bool(positions('import { merge } from "lodash";\nexport const m = merge;\n', "src/a.ts", files)) is named
+    assert bool(positions('import _ from "lodash";\nexport const m = _.merge;\n', "src/a.ts", files)) is default
+    # lodash/fp is a module of its own: only babel-plugin-lodash knows it.
+    assert bool(positions('import { map } from "lodash/fp";\nexport const m = map;\n', "src/a.ts", files)) is (
+        "babel-plugin-lodash" not in dev_dependencies)
 
 
 def test_node_modules_decides_how_a_listed_package_is_built_and_a_broken_manifest_falls_back_to_the_list():

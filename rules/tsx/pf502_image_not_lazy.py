@@ -18,6 +18,7 @@ ICON_PX = 32
 RASTER_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif")
 # Tailwind sizes in className: `size-6`, `w-8 h-8` (units of 4 px), `h-[24px]`.
 _TAILWIND_SIZE = re.compile(r"(?:^|\s)(?:[a-z0-9]+:)*(size|w|h)-(\d+(?:\.5)?|\[\d+px\])(?=\s|$)")
+_VIRTUAL = re.compile(r"[Vv]irtual")
 _GENERATED_URL = re.compile(r"^[`'\"](?:data|blob):")
 EXTENSION_NAMES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
 
@@ -52,8 +53,13 @@ class ImageNotLazy(Rule):
         literal array of at most 6 items (directly or through a `const`), `.slice(0, n)` with
         `n <= 6` — icons drawn at 32 px or less (`width`/`height` both at most 32, or Tailwind
         `size-8`, `w-6 h-6`, `h-[24px] w-[24px]`), sources that are `data:`/`blob:` URLs or
-        `URL.createObjectURL(...)` (nothing to fetch), and code that is not shipped to the browser
-        (tests, stories, `server/` folders such as e-mail templates).
+        `URL.createObjectURL(...)` (nothing to fetch), a source that is the same for every item (a
+        literal, an import, a module constant, a prop: one request, then the browser's cache),
+        virtualized lists (`virtualizer.getVirtualItems().map(...)`, `virtualRows.map(...)`: only
+        the rows in view are rendered), and
+        code that is not shipped to the browser (tests, stories, `server/` folders such as e-mail
+        templates). Only images written in the list's own callback are seen: an `<Avatar>`
+        component rendering an `<img>`, itself rendered per item elsewhere, is not followed.
     """
     why_slow = """
         Without `loading="lazy"` the browser requests every image of the list as soon as the
@@ -229,7 +235,7 @@ class ImageNotLazy(Rule):
         if found is None:
             return None
         call, callback = found
-        if _short_list(facts, call) or _icon_sized(facts, attributes):
+        if _short_list(facts, call) or _virtualized(facts, call) or _icon_sized(facts, attributes):
             return None
         src = attributes.get("src")
         if src is None or _generated_source(facts, src) or not _varies_per_item(facts, src, callback):
@@ -252,7 +258,7 @@ class ImageNotLazy(Rule):
         ctx.report(
             element.node,
             f"This `<img>` is rendered for every item of {items} ([here](1)) and loads eagerly: the browser fetches "
-            f"the image of every item at page load, offscreen ones too. Add `{insert.strip()}` (keep the first few "
+            f"every item's image as soon as the list renders, offscreen ones too. Add `{insert.strip()}` (keep the first few "
             f"eager if the list starts above the fold).{dimensions}",
             related=(Related(ctx.source.span(call), "rendered per item here"),),
             fix=fix,
@@ -302,6 +308,14 @@ def _short_list(facts, call) -> bool:
     else:
         items = model.unwrap(callee.child_by_field_name("object")) if callee is not None else None
     return _bounded(facts, items, 0) is not None and _bounded(facts, items, 0) <= SHORT_LIST
+
+
+def _virtualized(facts, call) -> bool:
+    """`virtualizer.getVirtualItems().map(...)`, `virtualRows.map(...)`: a virtualized list renders
+    only the rows in view, so there is nothing offscreen to defer."""
+    callee = call.child_by_field_name("function")
+    receiver = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
+    return receiver is not None and _VIRTUAL.search(facts.text(receiver)) is not None
 
 
 def _bounded(facts, node, depth):

@@ -28,6 +28,8 @@ ESM_BARRELS = {
     "@fortawesome/free-brands-svg-icons": "icons", "react-icons/*": "icons", "@heroicons/react/*": "icons",
     "lodash-es": "functions", "ramda": "functions", "date-fns": "functions", "date-fns/locale": "locales",
 }
+# Named exports that are themselves the whole barrel: lucide-react's `icons` maps every icon name to its component.
+WHOLE_EXPORTS = {"lucide-react": frozenset({"icons"})}
 BARREL_FAMILIES = tuple(key[:-1] for key in ESM_BARRELS if key.endswith("/*"))
 # Builds carrying every locale where the library alone, plus the locales used, would do.
 ALL_LOCALE_BUILDS = {
@@ -67,20 +69,27 @@ class WholeLibraryImport(Rule):
           `@heroicons/react/*`, Font Awesome, Ant Design and Phosphor icons) and `lodash-es`,
           `ramda`, `date-fns`, `date-fns/locale`, when the namespace is read by a computed name
           (`Icons[name]`) or passed on as a value (`Object.keys(Icons)`, `{...Icons}`, `f(Icons)`),
-          and a default import of one of them (`import _ from "lodash-es"`, the whole object).
+          and a default import of one of them (`import _ from "lodash-es"`, the whole object), or
+          `import { icons } from "lucide-react"` (an object holding every icon).
         - **`moment/min/moment-with-locales`**, which carries every locale.
 
         Not reported: per-function imports (`lodash/debounce`, `lodash.debounce`), named imports
         from ES-module packages (`import { debounce } from "lodash-es"`, `import { Plus } from
         "lucide-react"`), namespace imports read only by static names (`Icons.Plus`, `<Icons.Plus />`,
         `typeof Icons`: tree-shaken like named imports), `import type`, lodash imports a build step
-        rewrites (`babel-plugin-lodash`, `@optimize-lodash/*`, Next.js `modularizeImports` /
-        `optimizePackageImports` naming `lodash`), plain `import moment from "moment"` (there is no
+        rewrites into per-function imports: named imports in a Next.js app (Next.js 13.4.8 and later
+        add `modularizeImports` for `lodash` to every config), in a package using
+        `@optimize-lodash/*` or `babel-plugin-transform-imports`, and all lodash imports with
+        `babel-plugin-lodash`. Not reported either: plain `import moment from "moment"` (there is no
         smaller import of moment; whether its locales are bundled depends on the bundler's config),
         and code that is not shipped to the browser: build and tool configs (`vite.config.ts`),
         tests and stories, `scripts/`, `server/` and similar folders, files starting with `#!`,
         packages that are servers or command-line tools, Next.js API routes, route handlers and
-        App Router files without `"use client"` (server components).
+        App Router files without `"use client"` (server components). `require("lodash")` and
+        re-exports (`export { debounce } from "lodash"`) are not checked.
+
+        Each import is its own finding, with its own fix: the library leaves the bundle only when
+        no file imports it whole any more, so the message says how many files import it.
 
         Where the package is installed, its `node_modules/<package>/package.json` decides how it is
         built: a package listed here as CommonJS that ships an ES module entry with `"sideEffects":
@@ -232,24 +241,29 @@ class WholeLibraryImport(Rule):
         flag(
             """
             "use client";
+            import _ from "lodash";
+
+            export function Tags({ posts }) {
+              return <ul>{Object.keys(_.groupBy(posts, "tag")).map((t) => <li key={t}>{t}</li>)}</ul>;
+            }
+            """,
+            (2, 1),
+            path="app/blog/tags.tsx",
+            files={"package.json": '{"dependencies": {"next": "15.0.0", "react": "19.0.0", "lodash": "4.17.21"}}'},
+            why="a client component of the App Router is bundled, and Next.js rewrites only named lodash imports",
+        ),
+        ok(
+            """
+            "use client";
             import { groupBy } from "lodash";
 
             export function Tags({ posts }) {
               return <ul>{Object.keys(groupBy(posts, "tag")).map((t) => <li key={t}>{t}</li>)}</ul>;
             }
             """,
-            (2, 1),
             path="app/blog/tags.tsx",
             files={"package.json": '{"dependencies": {"next": "15.0.0", "react": "19.0.0", "lodash": "4.17.21"}}'},
-            fixed="""
-            "use client";
-            import groupBy from "lodash/groupBy";
-
-            export function Tags({ posts }) {
-              return <ul>{Object.keys(groupBy(posts, "tag")).map((t) => <li key={t}>{t}</li>)}</ul>;
-            }
-            """,
-            why="a client component of the App Router is bundled",
+            why="Next.js (13.4.8 and later) rewrites named lodash imports to lodash/<name> itself",
         ),
         ok(
             """
@@ -314,9 +328,12 @@ class WholeLibraryImport(Rule):
         if kind == "commonjs":
             if shape.esm and shape.side_effects_free:
                 return  # installed as an ES-module build (an alias to lodash-es): tree-shaken
-            if spec in ("lodash", "lodash/fp") and import_rewriter_for(ctx.index, ctx.source.rel_path, "lodash"):
-                return
             functions = [(imported, local) for imported, local in named if LODASH_FUNCTION.match(imported)]
+            rewriter = import_rewriter_for(ctx.index, ctx.source.rel_path, "lodash")
+            # babel-plugin-lodash also rewrites `_.map(...)` of a default import and lodash/fp; the
+            # others only named imports of `lodash` itself.
+            if rewriter == "babel-plugin-lodash" or rewriter and spec == "lodash" and default is None and namespace is None:
+                return
             if default is None and namespace is None and not functions:
                 return  # only types: erased by the compiler
             self._report_commonjs(ctx, statement, spec, detail, default or namespace, functions, named)
@@ -328,6 +345,12 @@ class WholeLibraryImport(Rule):
             ctx.report(statement, f"The installed `{package}` (`{shape.manifest}`) has no ES module entry, so importing "
                        f"{names} from it brings the whole package into the bundle: upgrade it to a version that ships "
                        "ES modules, or import from per-function paths.")
+            return
+        whole = [imported for imported, _ in named if imported in WHOLE_EXPORTS.get(spec, ())]
+        if whole:
+            ctx.report(statement, f"`{whole[0]}` of `{spec}` holds every one of its {detail}: importing it keeps all of "
+                       f"them in the bundle. Import the {detail} you use by name and look them up in your own map "
+                       f"(`const byName = {MAP_EXAMPLES[detail]}`){' or use `lucide-react/dynamic`, which loads each icon on demand' if spec == 'lucide-react' else ''}.")
             return
         if default is not None:
             ctx.report(statement, f"The default import `{default}` of `{spec}` is the whole package ({detail} and "
