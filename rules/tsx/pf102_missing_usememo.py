@@ -269,11 +269,11 @@ class MissingUseMemo(Rule):
         reported: dict[int, dict] = {}  # creation node id -> pending finding (related locations accumulate)
         order: list[int] = []
 
-        def pend(node, owner, message_for, related, unstable=None, fixable=True, sized=False):
+        def pend(node, owner, message_for, related, unstable=None, fixable=True, note=""):
             key = node.id
             if key not in reported:
                 reported[key] = {"node": node, "owner": owner, "message_for": message_for, "related": [],
-                                 "unstable": unstable, "fixable": fixable, "sized": sized}
+                                 "unstable": unstable, "fixable": fixable, "note": note}
                 order.append(key)
             if related is not None:
                 reported[key]["related"].append(related)
@@ -310,7 +310,11 @@ class MissingUseMemo(Rule):
             found = self._expensive(facts, call)
             if found is not None:
                 node, owner, what = found
-                pend(node, owner, what, None, None, sized=True)
+                # Sorting or searching costs in proportion to sizes the code does not show: under a few
+                # thousand items it is not worth a `useMemo` (react.dev: "probably not expensive").
+                pend(node, owner, what, None, None, note=(
+                    " A note: this costs something only on long lists (thousands of items); time it with"
+                    " `console.time` on production-sized data before memoizing."))
 
         for key in order:
             pending = reported[key]
@@ -410,14 +414,11 @@ class MissingUseMemo(Rule):
                 deps, _ = dependencies(facts, node)
                 message += f". Compute it once with `useMemo(() => …, [{', '.join(deps)}])` in the component body"
             message += unstable_dependencies_note(facts, node, owner, deps) + "."
-        # Sorting or searching costs in proportion to sizes the code does not show: under a few
-        # thousand items it is not worth a `useMemo` (react.dev: "probably not expensive").
-        sized = pending["sized"] and not (reason and ctx.level != "note")
-        if sized:
-            message += (" A note: this costs something only on long lists (thousands of items); time it with"
-                        " `console.time` on production-sized data before memoizing.")
+        noted = bool(pending["note"]) and not (reason and ctx.level != "note")
+        if noted:
+            message += pending["note"]
         ctx.report(node, message, related=related, fix=fix,
-                   level="note" if (reason and ctx.level != "note") or sized else None)
+                   level="note" if (reason and ctx.level != "note") or noted else None)
 
 
 def _dependency_message(facts, unstable: Unstable, hook: str, effect: str) -> str:
