@@ -144,9 +144,11 @@ def _per_request_functions(index) -> dict:
             qualname = record["qualname"]
             top_level = qualname == f"{module}.{qualname.rsplit('.', 1)[-1]}"
             params = record.get("params") or ()
-            if top_level and (params[:1] == ["request"] or VIEW_DECORATORS & set(record.get("decorators") or ())):
+            if top_level and (tuple(params[:1]) == ("request",) or VIEW_DECORATORS & set(record.get("decorators") or ())):
                 seed(qualname, f"view `{_short(qualname)}`")
-    for summary in index.python.values():
+    for rel_path, summary in index.python.items():
+        if is_test_path(settings, rel_path):
+            continue  # a test's own app: its dependencies run per test, not per request
         for _, target in (summary.get("db") or {}).get("depends", ()):
             seed(names.resolve(target), "a dependency resolved on every request")
     return _reach(seeds, functions, names)

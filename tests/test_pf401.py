@@ -328,3 +328,24 @@ def test_pf305_shares_the_notion():
     assert where(found) == [("db.py", 4, 12)]
     assert "(`engine` is called by view `health`)" in found[0].message
     assert findings(files, rule=PF401) == []
+
+
+def test_a_dependency_used_only_by_a_test_app_is_not_per_request():
+    files = {
+        "clients.py": """
+            import httpx
+
+            def get_client():
+                return httpx.Client(base_url="https://upstream.example")
+        """,
+        "tests/test_app.py": """
+            from fastapi import Depends
+            from clients import get_client
+
+            def probe(client=Depends(get_client)):
+                return client
+        """,
+    }
+    assert findings(files) == []
+    files["api.py"] = files["tests/test_app.py"]
+    assert where(findings(files)) == [("clients.py", 4, 12)]
