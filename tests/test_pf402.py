@@ -192,3 +192,75 @@ def test_python_database_calls_are_pf301s():
             """,
     })
     assert found == []
+
+
+def test_tsx_fetch_named_methods_and_helpers_need_an_evident_request():
+    found = _found({
+        "c.ts": """
+            class Importer {
+              private async parse(item, client) {
+                return client.fetchPage(item.id);
+              }
+
+              async run(items, client, collections) {
+                for (const item of items) {
+                  await this.parse(item, client);
+                }
+                for (const collection of collections) {
+                  await collection.fetchDocuments({ force: true });
+                }
+                for (const id of items) {
+                  await fetchUser(id);
+                }
+              }
+            }
+            """,
+    })
+    # `this.parse` only reaches `client.fetchPage` (a name, not a URL): one guess on top of another is not reported.
+    assert found == [("c.ts", 11, 13), ("c.ts", 14, 13)]
+
+
+def test_python_shared_cache_handed_to_each_call_is_carried_state():
+    found = _found({
+        "app/rdap.py": """
+            import httpx
+
+            async def lookup(domain, client: httpx.AsyncClient, cache):
+                if domain not in cache:
+                    cache[domain] = (await client.get(f"https://rdap.org/domain/{domain}")).json()
+                return cache[domain]
+            """,
+        "app/run.py": """
+            from app.rdap import lookup
+
+            async def owners(domains, client):
+                cache = {}
+                seen = []
+                for domain in domains:
+                    seen.append(await lookup(domain, client, cache))
+                for domain in domains:
+                    seen.append(await lookup(domain, client, None))
+                return seen
+            """,
+    })
+    assert found == [("app/run.py", 9, 27)]
+
+
+def test_one_finding_per_loop_with_the_other_requests_related():
+    files = {
+        "a.py": textwrap.dedent("""
+            import httpx
+
+            async def f(client: httpx.AsyncClient, ids):
+                for i in ids:
+                    user = await client.get(f"/users/{i}")
+                    posts = await client.get(f"/users/{i}/posts")
+                    yield user, posts
+            """).lstrip("\n"),
+    }
+    result = check_text(files, rules=[RULE])
+    [finding] = [f for f in result.findings if f.code == "PF402"]
+    assert (finding.span.line, finding.span.col) == (5, 22)
+    assert [(r.span.line, r.span.col) for r in finding.related] == [(6, 23)]
+    assert "(and 1 more request in the same loop)" in finding.message
+    assert finding.properties["loop_variable"] == "i"

@@ -31,6 +31,9 @@ from perfscan.rules.tsx import pf402_tsx
 PACING = re.compile(r"sleep|throttl|rate_?limit|ratelimit|limiter|semaphore|backoff|acquire", re.IGNORECASE)
 # Method names of the generic request calls that name their HTTP method in the first argument.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MUTABLE_LITERALS = frozenset({"dictionary", "list", "set", "dictionary_comprehension", "list_comprehension", "set_comprehension"})
+MUTABLE_CONSTRUCTORS = frozenset({"builtins.dict", "builtins.list", "builtins.set", "collections.defaultdict",
+                                  "collections.OrderedDict", "collections.Counter", "collections.deque"})
 _NESTED_SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 _LOOPS = frozenset({"for_statement", "while_statement"})
 _ASSIGNMENTS = frozenset({"assignment", "augmented_assignment", "named_expression", "for_statement", "for_in_clause"})
@@ -120,7 +123,7 @@ def python_findings(rule, ctx) -> None:
     for call in facts.calls:
         if not call.loops or call.scope is None or not call.scope.is_async:
             continue
-        if not (call.awaited or _in_async_with(call.node)):
+        if not call.awaited and not (call.callee in ASYNC_HTTP_READS and _in_async_with(call.node)):
             continue
         loop = call.loops[0]
         if loop.kind == "while" or _is_async_for(loop):
@@ -170,6 +173,8 @@ def _python_request(ctx, db, call):
     found = awaited_request(ctx.index, callee)
     if found is None:
         return None
+    if _shares_mutable_state(db, call.node):
+        return None
     qualname, chain = found
     name = qualname.rsplit(".", 1)[-1]
     last = chain[-1]
@@ -177,6 +182,20 @@ def _python_request(ctx, db, call):
     flow = (FlowStep(ctx.source.span(call.node), f"awaits `{name}` once per iteration"),
             *(step.flow_step() for step in chain))
     return f"awaits `{name}`, which sends an HTTP request ([{last.message}](1)),", related, flow
+
+
+def _shares_mutable_state(db, node) -> bool:
+    """`await lookup(host, client, cache)` with `cache = {}` before the loop: the coroutine may fill
+    what later iterations read (a memo, an accumulator), so the calls are not independent."""
+    positional, keywords = call_args(node)
+    for argument in (*positional, *keywords.values()):
+        if argument is None or argument.type != "identifier":
+            continue
+        value = db.assigned_value(db.text(argument), node)
+        if value is not None and (value.type in MUTABLE_LITERALS or (
+                value.type == "call" and db.facts.resolve(value.child_by_field_name("function")) in MUTABLE_CONSTRUCTORS)):
+            return True
+    return False
 
 
 def _independent_origin(db, info, body: _LoopBody, node) -> Optional[str]:
@@ -225,16 +244,20 @@ class SequentialAwaitInLoop(Rule):
           comprehension.
         - TypeScript/TSX: an awaited `fetch(url)` (no `method`, or `GET`), `x.get(url)` / `x.head(url)`
           with a URL argument (axios and similar clients), a read method of an API object
-          (`userService.getUser(id)`, `api.fetchIssue(id)`), or a function of the same file that
-          does one of these, in a `for...of`, `for...in`, `for await` or classic `for` loop.
+          (`userService.getUser(id)`, `issuesApi.listComments(id)`), a function or method named
+          `fetchX` (`collection.fetchDocuments()`), or a function of the same file that sends a
+          `fetch`/`client.get` request, in a `for...of`, `for...in`, `for await` (over an array,
+          not a stream) or classic `for` loop.
           `items.forEach(async (item) => { await fetch(...) })` is reported with its own message:
           there nothing is awaited at all, the promises are dropped.
 
         The finding is at the awaited call inside the loop.
 
         Not reported: iterations that depend on the previous result (a cursor or page token, a
-        value assigned in the loop and read by the next request, `offset += ...`), loops that
-        stop on a result (`break`, `return`), loops that pace their requests (`asyncio.sleep`,
+        value assigned in the loop and read by the next request, `offset += ...`, an `if` on a
+        budget or flag the loop updates, a `cache = {}` from before the loop handed to each
+        project coroutine), loops that stop on a result (`break`, `return`), loops that pace
+        their requests (`asyncio.sleep`,
         a rate limiter, a semaphore, a backoff), `while` loops (polling, pagination, retries),
         Python `async for` over a stream, retry loops whose request does not change with the
         loop variable, loops over a small literal, writes (`post`, `put`, `patch`, `delete`,

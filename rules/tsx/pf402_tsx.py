@@ -16,6 +16,7 @@ from typing import Optional
 
 from perfscan.facts.tsx import FUNCTION_TYPES, TRANSPARENT_TYPES, unwrap
 from perfscan.findings import Related
+from perfscan.route_map import request_link
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # `axios.get(url)`, `api.get<User>(url)`, `http.head(url)`: a client's read, recognised by its URL argument.
@@ -26,6 +27,8 @@ FETCH_OWNERS = frozenset({"window", "globalThis", "self"})
 API_OBJECT = re.compile(r"(?:service|api|client|sdk)$", re.IGNORECASE)
 # ...whose method is named like a read (`getUser`, `fetchIssue`, `listComments`, `resolveImageAssetUrl`).
 READ_METHOD = re.compile(r"^(?:get|fetch|list|retrieve|load|resolve|search|find|query|read)(?:[A-Z_]|$)")
+# `fetchDocuments()`, `store.fetchPage(id)`, `fetchUser(id)`: named for what it does, whatever the receiver.
+FETCH_NAME = re.compile(r"^fetch[A-Z0-9_]")
 # A URL argument given by name: `url`, `endpoint`, `avatarUrl`, `apiPath`, `href`.
 URL_NAME = re.compile(r"(?:url|uri|endpoint|path|href)$", re.IGNORECASE)
 # Waiting on purpose between requests: they are paced, not accidentally serial.
@@ -63,8 +66,9 @@ class SequentialRequest:
 
 def request_call(facts, call) -> Optional[tuple]:
     """(kind, URL node or None, method) when `call` sends an HTTP read: `fetch(url)` without a
-    method or with GET/HEAD, `client.get(url)` with a URL argument, or a read method of an API
-    object (`userService.getUser(id)`). None for anything else, writes included."""
+    method or with GET/HEAD, `client.get(url)` with a URL argument, a read method of an API
+    object (`userService.getUser(id)`) or a function or method named `fetchX`. None for anything
+    else, writes included."""
     callee = unwrap(call.child_by_field_name("function"))
     if callee is None:
         return None
@@ -75,9 +79,13 @@ def request_call(facts, call) -> Optional[tuple]:
     ):
         method = _fetch_method(facts, _argument(call, 1))
         return ("fetch", url, method) if method in READ_METHODS else None
+    if callee.type == "identifier" and FETCH_NAME.match(facts.text(callee)):
+        return "api-method", None, "GET"
     if callee.type != "member_expression":
         return None
     name = _property(facts, callee)
+    if FETCH_NAME.match(name):
+        return "api-method", None, "GET"
     if name in CLIENT_READS and url is not None and _looks_like_url(facts, url):
         return "client", url, name.upper()
     owner = unwrap(callee.child_by_field_name("object"))
@@ -145,6 +153,10 @@ def report_findings(ctx) -> None:
                          for other in others)
         also = f" (and {len(others)} more request{'s' if len(others) > 1 else ''} in the same loop)" if others else ""
         items = request.items or "the loop"
+        # The backend route this request reaches, when the route map proves it (analyzer/route_map.py).
+        link = request_link(ctx, request.call)
+        if link is not None:
+            related += (link.related,)
         if request.dropped:
             message = (
                 f"`await {call_text}` {what}{also} in a `{items}.forEach(async ...)` callback: `forEach` drops the "
@@ -157,8 +169,14 @@ def report_findings(ctx) -> None:
                 f"`await {call_text}` {what} once per item of `{items}`{also}, each waiting for the previous one "
                 f"(N round trips in sequence); {ADVICE_TS.format(items=items)}."
             )
-        ctx.report(request.call, message, related=related,
-                   properties={"loop_variable": request.loop_variable, "dropped_promises": request.dropped})
+            if link is not None:
+                message = (
+                    f"N+1 over HTTP: one `{link.link.display}` per item of `{items}` (`await {call_text}`){also}, each "
+                    f"waiting for the previous one, {link.handler_cost(len(related))}; {ADVICE_TS.format(items=items)}."
+                )
+        ctx.report(request.call, message, related=related, flow=link.flow if link is not None else (),
+                   properties={"loop_variable": request.loop_variable, "dropped_promises": request.dropped,
+                               **(link.properties if link is not None else {})})
 
 
 # -- the pieces ------------------------------------------------------------------------------------
@@ -252,7 +270,8 @@ def _request_helpers(facts) -> dict:
     ambiguous = set()
     for call in facts.calls:
         request = request_call(facts, call)
-        if request is None or _awaited(facts, call) is None:
+        # A helper counts when its request is evident (a URL): an API method's name is already a guess.
+        if request is None or request[0] == "api-method" or _awaited(facts, call) is None:
             continue
         function = facts.enclosing_function(call)
         if function is None:
