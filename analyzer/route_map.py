@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .facts.python import dotted_suffixes
+from .findings import FlowStep, Related, Span
 from .project import question
 
 API_PREFIX_SETTING = "api_prefix"  # project_settings key (config `api-prefix`)
@@ -722,3 +723,50 @@ def render_routes_text(data: dict) -> str:
     lines.append(f"{summary['routes']} routes ({summary['mounted_routes']} with a proven full path), "
                  f"{summary['frontend_calls']} frontend requests, {summary['linked_calls']} linked to a route.")
     return "\n".join(lines) + "\n"
+
+
+# -- what a TSX rule reports of the route a request reaches -------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestLink:
+    """The route a reported request reaches, as a TSX rule attaches it to its finding: the
+    handler as a related location, the code flow from the request through the frontend wrappers
+    to the handler and on to its slow call, and the words for the message."""
+
+    link: RouteLink
+    related: Related
+    flow: tuple
+    properties: dict = field(hash=False, compare=False, default_factory=dict)
+
+    def handler_cost(self, reference: int) -> str:
+        """"handled by [`get_user`](3), which blocks the event loop with `db.execute` (PF201)";
+        `reference`: the handler's number among the finding's related locations."""
+        name = self.link.handler.rsplit(".", 1)[-1]
+        text = f"handled by [`{name}`]({reference}) (`{self.link.route}`)"
+        if self.link.cost_code:
+            last = self.link.cost[-1][5]
+            what = last.split("`")[1] if last.count("`") >= 2 else "a blocking call"
+            text += f", which blocks the event loop with `{what}` ({self.link.cost_code}) on every one of them"
+        return text
+
+
+def request_link(ctx, call) -> Optional[RequestLink]:
+    """The backend route the request `call` (a node of the file `ctx` checks) provably reaches."""
+    span = ctx.source.span(call)
+    link = route_for_call(ctx.index, span.path, span.line, span.col)
+    if link is None:
+        return None
+    name = link.handler.rsplit(".", 1)[-1]
+    handler = Span(*link.handler_at) if len(link.handler_at) == 5 else None
+    if handler is None:
+        return None
+    flow = [FlowStep(span, f"requests `{link.display}`")]
+    flow += [FlowStep(Span(file, *where[:4]), text) for file, *where, text in link.via]
+    flow.append(FlowStep(handler, f"`{name}` handles `{link.route}`"))
+    flow += [FlowStep(Span(file, *where[:4]), (f"{link.cost_code}: " if i == len(link.cost) - 1 else "") + text)
+             for i, (file, *where, text) in enumerate(link.cost)]
+    properties = {"request": link.display, "route": link.route, "handler": link.handler}
+    if link.cost_code:
+        properties["handler_finding"] = link.cost_code
+    return RequestLink(link, Related(handler, f"`{name}`"), tuple(flow), properties)

@@ -1,0 +1,94 @@
+"""Across the stack on the demo app: a frontend loop -> a FastAPI route -> a sync query.
+
+frontend/src/api/team.ts awaits `fetch(`/api/users/${memberId}`)` once per member; the vite proxy
+hands /api/* to the backend without the prefix, where `GET /users/{user_id}` (routes/users.py,
+an async handler) runs a query on a sync session: PF201. The PF402 finding names the route,
+links the handler and carries the chain as a code flow."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from perfscan.cli import cli
+from perfscan.config import Config
+from perfscan.engine import run
+from perfscan.findings import FlowStep, Related, Span
+from perfscan.reporters.sarif import render_sarif
+from perfscan.reporters.text import render_text
+from tests.conftest import FIXTURES
+
+DEMO = FIXTURES / "fullstack-demo"
+
+CHAIN = (
+    FlowStep(Span("frontend/src/api/team.ts", 7, 28, 7, 59), "requests `GET /api/users/{user_id}`"),
+    FlowStep(Span("backend/app/routes/users.py", 26, 11, 26, 19), "`get_user` handles `GET /users/{user_id}`"),
+    FlowStep(Span("backend/app/routes/users.py", 28, 12, 28, 83),
+             "PF201: `db.execute` blocks the event loop (sync database session)"),
+)
+
+
+def demo_finding(monkeypatch):
+    monkeypatch.chdir(DEMO)
+    result = run(["."], Config(), jobs=1)
+    [finding] = [f for f in result.active if f.code == "PF402" and f.span.path == "frontend/src/api/team.ts"]
+    return result, finding
+
+
+def test_frontend_loop_to_route_to_sync_query(monkeypatch):
+    result, finding = demo_finding(monkeypatch)
+    assert finding.span == Span("frontend/src/api/team.ts", 7, 28, 7, 59)
+    assert finding.message == (
+        "N+1 over HTTP: one `GET /api/users/{user_id}` per item of `memberIds` (`await fetch(`/api/users/${memberId}`)`), "
+        "each waiting for the previous one, handled by [`get_user`](1) (`GET /users/{user_id}`), which blocks the "
+        "event loop with `db.execute` (PF201) on every one of them; start them together and await the group: "
+        "`await Promise.all(memberIds.map(...))` (`Promise.allSettled` when one failure must not drop the rest), "
+        "or use a batch endpoint."
+    )
+    assert finding.related == (Related(Span("backend/app/routes/users.py", 26, 11, 26, 19), "`get_user`"),)
+    assert finding.flow == CHAIN
+    assert {k: finding.properties[k] for k in ("request", "route", "handler", "handler_finding")} == {
+        "request": "GET /api/users/{user_id}", "route": "GET /users/{user_id}",
+        "handler": "backend.app.routes.users.get_user", "handler_finding": "PF201",
+    }
+    # The chain's last step is the handler's own finding.
+    assert any(f.code == "PF201" and f.span == CHAIN[-1].span for f in result.active)
+
+
+def test_chain_in_sarif_and_text(monkeypatch):
+    result, finding = demo_finding(monkeypatch)
+    result.findings = [finding]
+    sarif = json.loads(render_sarif(result, []))
+    [sarif_result] = sarif["runs"][0]["results"]
+    locations = sarif_result["codeFlows"][0]["threadFlows"][0]["locations"]
+    # SARIF paths are relative to the repository's top: the demo app is a folder of it
+    assert [(step["location"]["physicalLocation"]["artifactLocation"]["uri"].removeprefix("fixtures/fullstack-demo/"),
+             step["location"]["physicalLocation"]["region"]["startLine"],
+             step["location"]["message"]["text"]) for step in locations] == [
+        (step.span.path, step.span.line, step.message) for step in CHAIN
+    ]
+    assert sarif_result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "fixtures/fullstack-demo/backend/app/routes/users.py")
+    text = render_text(result)
+    assert (
+        "  = call chain:\n"
+        "      frontend/src/api/team.ts:7:28: requests `GET /api/users/{user_id}`\n"
+        "      backend/app/routes/users.py:26:11: `get_user` handles `GET /users/{user_id}`\n"
+        "      backend/app/routes/users.py:28:12: PF201: `db.execute` blocks the event loop (sync database session)\n"
+    ) in text
+
+
+def test_routes_command_on_the_demo(monkeypatch):
+    monkeypatch.chdir(DEMO)
+    output = CliRunner().invoke(cli, ["routes", "--no-cache", "-j", "1", "."]).output
+    lines = output.splitlines()
+    start = lines.index("GET /users/{user_id}  backend/app/routes/users.py:26:11 get_user")
+    assert lines[start + 1: start + 3] == [
+        "  <- frontend/src/api/team.ts:7:28  GET /api/users/{user_id}",
+        "  !! backend/app/routes/users.py:28:12: PF201 `db.execute` (sync database session) blocks the event loop in "
+        "async route `GET /users/{user_id}`: use an `AsyncSession` (`async_sessionmaker`) and `await` it, or declare "
+        "the route with plain `def`",
+    ]
+    # `/api/products` is a route of no backend in the demo: the request is listed, linked to none
+    assert "  frontend/src/App.tsx:16:5  GET /api/products" in lines
