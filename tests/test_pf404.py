@@ -1,0 +1,259 @@
+"""PF404 beyond its examples: what counts as over a table, routes, caches, one finding per route."""
+
+from __future__ import annotations
+
+import textwrap
+
+from perfscan.engine import check_text
+from perfscan.rules import rule_by_code_or_name
+
+RULE = rule_by_code_or_name("PF404")
+
+HEADER = """
+from django.db.models import Count, Sum
+from django.urls import path
+from django.utils import timezone
+from datetime import timedelta
+
+from shop.models import Order, OrderStatus
+"""
+
+
+def findings(files: dict) -> list:
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
+    result = check_text(files, rules=[RULE])
+    assert not result.notifications, result.notifications
+    return sorted((f for f in result.findings if f.code == "PF404"), key=lambda f: (f.span.path, f.span.line))
+
+
+def django_view(body: str, route: str = 'path("v/", view)') -> list:
+    code = HEADER + "\n\ndef view(request, pk=None):\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")
+    code += f"\n\nurlpatterns = [{route}]\n"
+    return [(f.span.line, f.properties["aggregate"]) for f in findings({"shop/views.py": code})]
+
+
+def test_one_finding_per_route_with_the_other_aggregates_related():
+    found = findings(
+        {
+            "shop/views.py": HEADER + """
+def dashboard(request):
+    orders = Order.objects.count()
+    revenue = Order.objects.aggregate(Sum("amount"))
+    by_status = list(Order.objects.values("status").annotate(n=Count("id")))
+    return {"orders": orders, "revenue": revenue, "by_status": by_status}
+
+urlpatterns = [path("dashboard/", dashboard)]
+"""
+        }
+    )
+    assert [(f.span.line, f.span.col, f.level) for f in found] == [(9, 14, "note")]
+    assert found[0].message.startswith(
+        "`Order.objects.count()` computes COUNT over the whole `Order` table on every `* /dashboard/` request "
+        "(and 2 more aggregates: [SUM on line 10](1), [COUNT on line 11](2)), with no cache in sight"
+    )
+    assert [(r.span.line, r.message) for r in found[0].related] == [(10, "SUM on line 10"), (11, "COUNT on line 11")]
+    assert found[0].properties == {"route": "* /dashboard/", "aggregate": "COUNT", "aggregates": 3}
+
+
+def test_constant_filters_and_time_windows_are_over_the_table():
+    assert django_view("""
+        since = timezone.now() - timedelta(days=30)
+        return Order.objects.filter(status=OrderStatus.PAID, created__gte=since).count()
+    """) == [(11, "COUNT")]
+
+
+def test_filters_the_request_brings_are_selective():
+    assert django_view("return Order.objects.filter(owner=request.user).count()") == []
+    assert django_view("return Order.objects.filter(pk=pk).aggregate(Sum('amount'))") == []
+    assert django_view("""
+        mine = Order.objects.filter(owner_id=request.user.id)
+        return mine.aggregate(Sum("amount"))
+    """) == []
+    assert django_view("""
+        for status in ("open", "paid"):
+            Order.objects.filter(status=status).count()
+    """) == []  # a loop variable: not followed
+
+
+def test_pages_min_max_and_related_managers_are_not_table_aggregates():
+    assert django_view("return Order.objects.all()[:100].count()") == []
+    assert django_view("return Order.objects.aggregate(Max('amount'))") == []
+    assert django_view("return request.user.orders.count()") == []
+
+
+def test_annotate_with_an_aggregate_groups_rows():
+    assert django_view('return list(Order.objects.values("status").annotate(n=Count("id")))') == [
+        (10, "COUNT per row (GROUP BY)")
+    ]
+
+
+def test_class_based_view_get_and_its_class_decorator():
+    code = HEADER + """
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import cache_page
+
+class Stats(View):
+    def get(self, request):
+        return Order.objects.count()
+
+    def post(self, request):
+        return Order.objects.count()
+
+@method_decorator(cache_page(60), name="dispatch")
+class CachedStats(View):
+    def get(self, request):
+        return Order.objects.count()
+
+urlpatterns = [path("stats/", Stats.as_view()), path("cached/", CachedStats.as_view())]
+"""
+    found = findings({"shop/views.py": code})
+    assert [(f.span.line, f.properties["route"]) for f in found] == [(14, "GET /stats/")]
+
+
+def test_sqlalchemy_forms_and_selective_where():
+    found = findings(
+        {
+            "app/api.py": """
+                from fastapi import FastAPI
+                from sqlalchemy import func, select
+                from sqlalchemy.orm import Session
+
+                from app.models import Order, User
+
+                app = FastAPI()
+
+                @app.get("/a")
+                def a(db: Session):
+                    return db.query(User).count()
+
+                @app.get("/b")
+                def b(db: Session):
+                    return db.query(func.avg(Order.total)).filter(Order.paid.is_(True)).scalar()
+
+                @app.get("/c/{user_id}")
+                def c(user_id: int, db: Session):
+                    stmt = select(func.sum(Order.total)).where(Order.user_id == user_id)
+                    return db.scalar(stmt)
+
+                @app.get("/d")
+                def d(db: Session):
+                    return db.scalar(select(func.count(Order.id)).limit(10))
+
+                @app.get("/e")
+                def e(db: Session):
+                    return db.scalars(select(Order).where(Order.paid.is_(True))).all()
+            """
+        }
+    )
+    assert [(f.span.line, f.properties["aggregate"], f.properties["route"]) for f in found] == [
+        (11, "COUNT", "GET /a"),
+        (15, "AVG", "GET /b"),
+    ]
+    assert "over the whole `User` table" in found[0].message
+    assert "over the whole `Order` table" in found[1].message
+
+
+def test_cache_client_in_the_body_is_a_cache_in_sight():
+    found = findings(
+        {
+            "app/api.py": """
+                from fastapi import FastAPI
+                from sqlalchemy import func, select
+
+                from app.db import redis_client, session
+                from app.models import Order
+
+                app = FastAPI()
+
+                @app.get("/stats")
+                def stats():
+                    cached = redis_client.get("stats")
+                    if cached is None:
+                        cached = session.scalar(select(func.count()).select_from(Order))
+                        redis_client.setex("stats", 60, cached)
+                    return cached
+            """
+        }
+    )
+    assert found == []
+
+
+def test_filters_on_indexed_columns_read_an_index_not_the_table():
+    models = """
+        from django.db import models
+
+        class Flip(models.Model):
+            owner = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+            processed = models.DateTimeField(null=True)
+            kind = models.CharField(max_length=10)
+
+            class Meta:
+                indexes = [models.Index(fields=["processed"], name="not_processed", condition=models.Q(processed=None))]
+    """
+    views = """
+        from django.urls import path
+        from hc.api.models import Flip
+
+        def metrics(request):
+            return {"unprocessed": Flip.objects.filter(processed__isnull=True).count()}
+
+        def bots(request):
+            return {"bots": Flip.objects.filter(owner__username="bot").count()}
+
+        def kinds(request):
+            return {"up": Flip.objects.filter(kind="up").count()}
+
+        urlpatterns = [path("metrics/", metrics), path("bots/", bots), path("kinds/", kinds)]
+    """
+    found = findings({"hc/api/models.py": models, "hc/api/views.py": views})
+    assert [(f.span.path, f.span.line, f.properties["route"]) for f in found] == [("hc/api/views.py", 11, "* /kinds/")]
+
+
+def test_count_of_a_subquery_names_no_table_and_is_left_alone():
+    found = findings(
+        {
+            "app/api.py": """
+                from fastapi import FastAPI
+                from sqlalchemy import func, select
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.cases import open_case_ids
+
+                app = FastAPI()
+
+                @app.get("/orgs")
+                async def orgs(session: AsyncSession):
+                    return await session.scalar(select(func.count()).select_from(open_case_ids().subquery()))
+            """
+        }
+    )
+    assert found == []
+
+
+def test_splatted_filters_and_request_proxies_come_from_the_request():
+    assert django_view("return Order.objects.filter(**request.GET.dict()).count()") == []
+    found = findings(
+        {
+            "app/handlers.py": """
+                from flask import Blueprint, g
+                from app.auth import current_org
+                from app.models import Dashboard
+
+                routes = Blueprint("routes", __name__)
+
+                @routes.route("/status")
+                def status():
+                    return {"dashboards": Dashboard.query.filter(Dashboard.org == current_org).count()}
+
+                @routes.route("/mine")
+                def mine():
+                    return {"dashboards": Dashboard.query.filter(Dashboard.user_id == g.user.id).count()}
+
+                @routes.route("/all")
+                def everything():
+                    return {"dashboards": Dashboard.query.count()}
+            """
+        }
+    )
+    assert [(f.span.line, f.properties["route"]) for f in found] == [(17, "GET /all")]
