@@ -188,13 +188,15 @@ class UnstablePropToMemo(Rule):
         does not pass to the child (state it passes re-renders the child anyway); an empty fallback
         (`items ?? []`) is new only while there is nothing to list and is not reported there. Even
         then it is a `note`: most such state is a modal's open flag, set once per click, and how
-        often it changes cannot be read from the code. New
-        JSX `children` are reported only to a child that renders a list too: a wrapper that
-        re-renders the children it is given costs nothing beyond them.
+        often it changes cannot be read from the code.
+
+        New JSX `children` are reported only to a child that renders a list too: a wrapper that
+        re-renders the children it is given costs nothing beyond them. In a `.map` callback, a
+        value new only for the items meeting a condition on the item (`m.id === openId ? {...} :
+        null`, `isLast && <Footer />`) is not reported: the other rows' memo still hits.
 
         Not reported: DOM elements (`<div onClick={() => …}>`), components that are not memoized,
-        `key` / `ref`, text children, test files and stories (`*.test.tsx`, `__tests__/`,
-        `*.stories.tsx`, config `test-paths`), and stable values: `useCallback`/`useMemo` results, `useState`
+        `key` / `ref`, text children, and stable values: `useCallback`/`useMemo` results, `useState`
         setters, `useReducer` dispatch, refs, module-level functions and constants, props and
         context passed through, primitives. When the project uses the React Compiler the finding
         is a `note`: the compiler memoizes these values for you.
