@@ -9,15 +9,11 @@ module imports it too.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from .project import question
 from .react_index import ComponentRef, react_index
 from .test_paths import is_test_path
-
-# Test, story and mock files by the JS conventions: they load in a test runner or Storybook, not the app.
-JS_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|__mocks__|__fixtures__)/|\.(?:test|spec|stories|story)\.[cm]?[jt]sx?$")
 
 
 class ImportGraph:
@@ -45,15 +41,11 @@ def import_graph(index) -> ImportGraph:
     return index.get_derived("react-import-graph", ImportGraph)
 
 
-def is_js_test_file(settings: dict, rel_path: str) -> bool:
-    return bool(JS_TEST_FILE.search(rel_path)) or is_test_path(settings, rel_path)
-
-
 @question
 def app_importers(index, rel_path: str) -> tuple:
     """The project files that import `rel_path` statically (`import`, `export ... from`), sorted,
-    without test, story and mock files."""
-    return tuple(p for p in import_graph(index).importers_of(rel_path) if not is_js_test_file(index.settings, p))
+    without test files and stories (config `test-paths`): they load in a test runner, not the app."""
+    return tuple(p for p in import_graph(index).importers_of(rel_path) if not is_test_path(index.settings, p))
 
 
 @question

@@ -209,3 +209,24 @@ def test_redirect_components_are_not_pages():
     (finding,) = findings(files)
     assert finding.properties["pages"] == ["Search", "Profile"]
     assert finding.properties["router_pages"] == 3
+
+
+def test_react_router_v5_children_and_component_props():
+    code = """
+        import { Route, Switch } from "react-router-dom";
+        import { Home } from "./pages/Home";
+        import { Search } from "./pages/Search";
+        import { Profile } from "./pages/Profile";
+        import { Inbox } from "./pages/Inbox";
+        export const AppRoutes = () => (
+          <Switch>
+            <Route exact path="/"><Home /></Route>
+            <Route path="/search"><Search /></Route>
+            <Route path="/profile" component={Profile} />
+            <Route path="/inbox" render={() => <Inbox />} />
+          </Switch>
+        );
+        """
+    (finding,) = findings({"src/AppRoutes.tsx": code, "src/App.tsx": APP, **PAGES})
+    assert (finding.span.line, finding.span.col) == (9, 27)
+    assert finding.properties["pages"] == ["Search", "Profile"]  # a render prop is not read

@@ -66,13 +66,6 @@ class RouteEntry:
     def is_layout(self) -> bool:
         return bool(self.children)
 
-    @property
-    def depth(self) -> int:
-        depth, entry = 0, self.parent
-        while entry is not None and depth < MAX_ROUTE_DEPTH:
-            depth, entry = depth + 1, entry.parent
-        return depth
-
 
 def route_entries(facts) -> list:
     """Every route entry of the file, in source order."""
@@ -100,6 +93,8 @@ def _jsx_routes(facts) -> list:
             elif name in COMPONENT_KEYS:
                 _read_component(facts, entry, value)
         container = element.node if element.node.type == "jsx_self_closing_element" else element.node.parent
+        if entry.page is None and container is not element.node:
+            _read_child_element(facts, entry, container)
         by_container[container.id] = entry
         entry.in_suspense, entry.in_memory_router, parent = _jsx_context(facts, container, by_container)
         if parent is not None:
@@ -296,6 +291,19 @@ def _read_element(facts, entry: RouteEntry, value) -> None:
     entry.page_name = facts.text(name)
     entry.bare = bare and node.type == "jsx_self_closing_element" and not has_attributes
     _mark_lazy(facts, entry)
+
+
+def _read_child_element(facts, entry: RouteEntry, container) -> None:
+    """React Router v5: `<Route path="/x"><Page /></Route>` renders its one child element (in v6
+    the children of a `<Route>` are nested routes, read as routes)."""
+    children = [c for c in container.named_children if c.type in ("jsx_element", "jsx_self_closing_element")]
+    if len(children) != 1:
+        return
+    child = children[0]
+    opening = child if child.type == "jsx_self_closing_element" else child.child_by_field_name("open_tag")
+    name = opening.child_by_field_name("name") if opening is not None else None
+    if name is not None and facts.text(name) not in ROUTE_TAGS:
+        _read_element(facts, entry, child)
 
 
 def _read_component(facts, entry: RouteEntry, value) -> None:

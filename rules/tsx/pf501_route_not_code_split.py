@@ -5,7 +5,7 @@ from __future__ import annotations
 from perfscan.facts import tsx as model
 from perfscan.facts.tsx_routes import DATA_ROUTERS, route_entries
 from perfscan.findings import Fix, Related, Span, TextEdit
-from perfscan.react_imports import JS_TEST_FILE, app_importers, imported_component_ref, resolved_module
+from perfscan.react_imports import app_importers, imported_component_ref, resolved_module
 from perfscan.rule import Rule, flag, ok
 
 # A router with fewer page routes than this has little to split.
@@ -41,8 +41,9 @@ class RouteNotCodeSplit(Rule):
         Finds page components that a client-side router renders from a **static import** while
         the router has at least three page routes:
 
-        - React Router JSX: `<Route path="/x" element={<Page />} />` (also `component={Page}`)
-          inside `<Routes>`, `<Switch>` or `createRoutesFromElements(...)`;
+        - React Router JSX: `<Route path="/x" element={<Page />} />` (also `component={Page}`,
+          and v5's `<Route path="/x"><Page /></Route>`) inside `<Routes>`, `<Switch>` or
+          `createRoutesFromElements(...)`; a render prop (`render={() => <Page />}`) is not read;
         - React Router route objects given to `createBrowserRouter`, `createHashRouter` or
           `useRoutes`: `{ path: "x", element: <Page /> }`, `{ path: "x", Component: Page }`,
           also through constants, spreads and `children`;
@@ -59,12 +60,10 @@ class RouteNotCodeSplit(Rule):
         page (the route at `/` and the index route of the top level); layouts (routes with child
         routes, whose component every child needs); redirects (`<Navigate>`, `<Redirect>` and
         components named `...Redirect`: small, and loading one on demand only delays the
-        redirect); routers rendering
-        in memory (`MemoryRouter`, `createMemoryRouter`: tests and stories) and test files;
-        a router whose own file no module imports statically and which mounts nothing (it is
-        loaded on demand already, as `lazy(() => import("./routes"))`: its pages are not in the
-        first bundle);
-        a page also used elsewhere in the router's file, or whose module another project file
+        redirect); routers rendering in memory (`MemoryRouter`, `createMemoryRouter`: tests and
+        stories); a router whose own file no module imports statically and which mounts nothing
+        (it is loaded on demand already, as `lazy(() => import("./routes"))`: its pages are not
+        in the first bundle); a page also used elsewhere in the router's file, or whose module another project file
         imports statically (outside tests and the router's other pages) — splitting it would gain
         nothing, as the bundler keeps the module where that import is; names imported from a
         module that the file also imports something else from. Routers that split by file are
@@ -317,8 +316,6 @@ class RouteNotCodeSplit(Rule):
     )
 
     def check(self, ctx):
-        if JS_TEST_FILE.search(ctx.source.rel_path):
-            return
         facts = ctx.facts
         entries = route_entries(facts)
         if not entries:
