@@ -492,20 +492,22 @@ def is_awaited_somewhere(index, qualname: str) -> bool:
 # -- awaited requests: which project coroutines send an HTTP read (PF402) -------------------------
 
 _ASYNC_HTTP_CLIENTS = ("httpx.AsyncClient", "httpx2.AsyncClient", "aiohttp.ClientSession", "aiohttp.client.ClientSession")
-# Reads only: a write (post, put, delete...) may have to stay in order, and `request`/`send`
+# Reads by name; a write (post, put, delete...) may have to stay in order. `request`/`send`/`stream`
 # name their method in an argument the summaries do not keep.
 ASYNC_HTTP_READS = frozenset(f"{client}.{verb}" for client in _ASYNC_HTTP_CLIENTS for verb in ("get", "head", "options"))
 ASYNC_HTTP_REQUESTS = frozenset(f"{client}.{verb}" for client in _ASYNC_HTTP_CLIENTS for verb in ("request", "send", "stream"))
 
 
 def _request_chains(index) -> dict:
-    """Async qualname -> Steps from its first call down to an awaited HTTP read, through awaited
-    project coroutines (breadth first, backwards from the coroutines that send one directly:
-    each gets its shortest chain, cycles end). Built on first use: only PF402 asks."""
+    """Async qualname -> (Steps from its first call down to an awaited HTTP request, whether that
+    request is a read by its method name): breadth first through awaited project coroutines,
+    backwards from the coroutines that send one directly, so each gets its shortest chain and
+    cycles end. A chain to a read wins over one to `request`/`send` (method unknown). Built on
+    first use: only PF402 asks."""
     found = async_index(index)
     chains: dict = {}
     awaiting: dict = {}  # callee qualname -> [(caller qualname, Step)]
-    queue = deque()
+    direct: dict = {True: [], False: []}  # read or not -> [(qualname, Step)]
     for info in found.functions.values():
         if not info.is_async:
             continue
@@ -513,34 +515,39 @@ def _request_chains(index) -> dict:
             if not awaited:
                 continue
             where = (line, col, end_line, end_col)
-            if callee in ASYNC_HTTP_READS:
-                if info.qualname not in chains:
-                    chains[info.qualname] = (Step(info.path, where, f"`{callee.rsplit('.', 2)[-2]}.{callee.rsplit('.', 1)[-1]}` request"),)
-                    queue.append(info.qualname)
+            if callee in ASYNC_HTTP_READS or callee in ASYNC_HTTP_REQUESTS:
+                label = f"`{callee.rsplit('.', 2)[-2]}.{callee.rsplit('.', 1)[-1]}` request"
+                direct[callee in ASYNC_HTTP_READS].append((info.qualname, Step(info.path, where, label)))
                 continue
             target = found.names.resolve(callee)
             if target is not None and target != info.qualname:
                 awaiting.setdefault(target, []).append((info.qualname, Step(info.path, where, f"awaits `{target.rsplit('.', 1)[-1]}`")))
-    while queue:
-        done = queue.popleft()
-        for caller, step in awaiting.get(done, ()):
-            if caller not in chains:
-                chains[caller] = (step,) + chains[done]
-                queue.append(caller)
+    for read in (True, False):
+        queue = deque()
+        for qualname, step in direct[read]:
+            if qualname not in chains:
+                chains[qualname] = ((step,), read)
+                queue.append(qualname)
+        while queue:
+            done = queue.popleft()
+            for caller, step in awaiting.get(done, ()):
+                if caller not in chains:
+                    chains[caller] = ((step,) + chains[done][0], read)
+                    queue.append(caller)
     return chains
 
 
 @question
 def awaited_request(index, callee: Optional[str]) -> Optional[tuple]:
-    """(qualname, chain) when `callee` is a project coroutine that awaits an HTTP read, directly or
-    through other project coroutines; None otherwise."""
+    """(qualname, chain, read) when `callee` is a project coroutine that awaits an HTTP request,
+    directly or through other project coroutines; `read` when the request is a get/head/options
+    (not a `request`/`send` whose method the summaries do not keep). None otherwise."""
     found = async_index(index)
     info = found.function(callee)
     if info is None or not info.is_async:
         return None
-    chain = index.get_derived("async.request_chains", _request_chains).get(info.qualname)
-    return (info.qualname, chain) if chain else None
-
+    entry = index.get_derived("async.request_chains", _request_chains).get(info.qualname)
+    return (info.qualname, *entry) if entry else None
 
 __all__ = [
     "AsyncIndex", "ProjectNames", "async_index", "route_of", "session_kind", "blocking_helper",

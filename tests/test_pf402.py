@@ -264,3 +264,56 @@ def test_one_finding_per_loop_with_the_other_requests_related():
     assert [(r.span.line, r.span.col) for r in finding.related] == [(6, 23)]
     assert "(and 1 more request in the same loop)" in finding.message
     assert finding.properties["loop_variable"] == "i"
+
+
+def test_comprehensions_and_concurrent_forms():
+    found = _found({
+        "a.py": """
+            import asyncio
+            import httpx
+
+            async def f(client: httpx.AsyncClient, urls):
+                one_by_one = [await client.get(u) for u in urls]
+                together = await asyncio.gather(*(client.get(u) for u in urls))
+                return one_by_one, together
+            """,
+        "b.ts": """
+            export async function g(ids: string[]) {
+              const together = await Promise.all(ids.map(async (id) => await fetch(`/x/${id}`)));
+              const settled = await Promise.allSettled(ids.map((id) => fetch(`/x/${id}`)));
+              return [together, settled];
+            }
+            """,
+    })
+    assert found == [("a.py", 5, 25)]
+
+
+def test_generic_request_wrappers_count_when_named_for_a_read():
+    found = _found({
+        "app/api.py": """
+            import httpx
+
+            class Api:
+                def __init__(self):
+                    self.client = httpx.AsyncClient()
+
+                async def _call(self, method, path):
+                    return await self.client.request(method, path)
+
+                async def get_invoice(self, invoice_id):
+                    return await self._call("GET", f"/invoices/{invoice_id}")
+
+                async def sync_invoice(self, invoice_id):
+                    return await self._call("PUT", f"/invoices/{invoice_id}")
+            """,
+        "app/jobs.py": """
+            from app.api import Api
+
+            async def run(api: Api, ids):
+                for invoice_id in ids:
+                    await api.get_invoice(invoice_id)
+                for invoice_id in ids:
+                    await api.sync_invoice(invoice_id)
+            """,
+    })
+    assert found == [("app/jobs.py", 5, 15)]

@@ -31,6 +31,9 @@ from perfscan.rules.tsx import pf402_tsx
 PACING = re.compile(r"sleep|throttl|rate_?limit|ratelimit|limiter|semaphore|backoff|acquire", re.IGNORECASE)
 # Method names of the generic request calls that name their HTTP method in the first argument.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A coroutine named for a read (`get_user`, `fetch_page`, `_list_items`), for chains that end in a
+# generic `client.request(method, ...)`.
+READ_NAME = re.compile(r"^_*(?:get|fetch|list|load|read|retrieve|search|query|find|lookup|download|head)(?:_|$)")
 MUTABLE_LITERALS = frozenset({"dictionary", "list", "set", "dictionary_comprehension", "list_comprehension", "set_comprehension"})
 MUTABLE_CONSTRUCTORS = frozenset({"builtins.dict", "builtins.list", "builtins.set", "collections.defaultdict",
                                   "collections.OrderedDict", "collections.Counter", "collections.deque"})
@@ -175,8 +178,10 @@ def _python_request(ctx, db, call):
         return None
     if _shares_mutable_state(db, call.node):
         return None
-    qualname, chain = found
+    qualname, chain, read = found
     name = qualname.rsplit(".", 1)[-1]
+    if not read and not READ_NAME.match(name):
+        return None  # `request(method, ...)` deep down, in a coroutine not named for a read
     last = chain[-1]
     related = (Related(last.flow_step().span, last.message),)
     flow = (FlowStep(ctx.source.span(call.node), f"awaits `{name}` once per iteration"),
