@@ -191,7 +191,8 @@ class UnstablePropToMemo(Rule):
         often it changes cannot be read from the code.
 
         New JSX `children` are reported only to a child that renders a list too: a wrapper that
-        re-renders the children it is given costs nothing beyond them. In a `.map` callback, a
+        re-renders the children it is given costs nothing beyond them (and, since its memo never
+        hits with new children, nothing else passed to it is reported). In a `.map` callback, a
         value new only for the items meeting a condition on the item (`m.id === openId ? {...} :
         null`, `isLast && <Footer />`) is not reported: the other rows' memo still hits.
 
@@ -726,6 +727,7 @@ class UnstablePropToMemo(Rule):
             reason = reasons[owner.node.id]
             if reason and ctx.level == "note":
                 reason = ""  # already configured down
+            found = []
             for prop, value, at in passed:
                 if target.compared is not None and prop not in target.compared:
                     continue  # the memo comparator ignores this prop
@@ -733,9 +735,14 @@ class UnstablePropToMemo(Rule):
                 if unstable is None or (target.mobx_only and empty_fallback(facts, value)):
                     continue  # an observer's list gets a new `[]` only while it has nothing to list
                 if prop == "children" and unstable.kind == "element" and not target.renders_list:
-                    continue  # a wrapper re-rendering the children it is given costs nothing beyond them
+                    # A wrapper re-rendering the children it is given costs nothing beyond them, and
+                    # with new children its memo never hits: its other props are not worth fixing either.
+                    found = None
+                    break
                 if unstable.in_loop and _new_for_some_items(facts, value, element.owner):
                     continue
+                found.append((at, prop, unstable))
+            for at, prop, unstable in found or ():
                 self._report(ctx, at, prop, unstable, target, reason, fixes, element.owner)
 
     def _report(self, ctx, at, prop, unstable, target, compiler, fixes: dict, owner):
