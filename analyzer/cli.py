@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
+import time
 from typing import NoReturn
 
 import click
 
 from . import __version__
-from .config import ConfigError, split_codes, validate_selectors
+
+# Start-up: this module imports only click at load time (`perfscan --version` needs no more);
+# each command imports what it uses, and options import what only they need (fixes and libcst
+# for --fix/--diff, sarif_om for SARIF, pygls for `server`). tests/test_startup.py checks it.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -21,6 +24,14 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _fail(message: str) -> NoReturn:
     click.echo(f"perfscan: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _internal_error() -> NoReturn:
+    """A bug of ours: the traceback, then exit 2."""
+    import traceback
+
+    traceback.print_exc()
+    _fail("internal error; please report it with the traceback above")
 
 
 FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
@@ -146,6 +157,24 @@ def _write_baseline(result, options, path: str) -> None:
     click.echo(f"Wrote a baseline of {len(entries)} finding{'s' * (len(entries) != 1)} to {_shown(path)}.", err=True)
 
 
+def _print_run_stats_at_exit(flag: bool, result, started: float, run_started: float) -> None:
+    """--show-timings / PERFSCAN_STATS=1: the run's statistics on stderr when the command ends,
+    whichever way it exits (report, --diff, --write-baseline...)."""
+    from .run_stats import render_run_stats, stats_wanted
+
+    if not stats_wanted(flag):
+        return
+    run_ended = time.perf_counter()
+    result.stats["setup_s"] = round(run_started - started, 3)
+
+    def emit() -> None:
+        now = time.perf_counter()
+        result.stats["output_s"], result.stats["command_s"] = round(now - run_ended, 3), round(now - started, 3)
+        click.echo(render_run_stats(result.stats, __version__), err=True, nl=False)
+
+    click.get_current_context().call_on_close(emit)
+
+
 def _add_ignores(result, from_stdin: bool) -> NoReturn:
     """--add-ignore: a suppression comment for each current finding (analyzer/add_ignore.py)."""
     from .add_ignore import plan_ignores
@@ -218,14 +247,17 @@ def cli() -> None:
               help="With --profile: hide findings whose code holds less than PERCENT of the profile (and those it does not cover).")
 @click.option("--hot-spot-share", type=click.FloatRange(0, 100), metavar="PERCENT",
               help="With --profile: list functions holding more than PERCENT of the profile with no finding (PF001; default 5).")
+@click.option("--show-timings", is_flag=True,
+              help="Print on stderr where the run's time and memory went: seconds per stage, files, peak memory (also: environment PERFSCAN_STATS=1).")
 def check(paths, output_format, output, select, ignore, exclude, force_exclude, config_path, report_unused_ignores, add_ignore, no_gitignore, max_file_size, file_timeout, exit_zero, fix, diff, no_source, jobs, no_cache, cache_dir,
           statistics, color, baseline_path, write_baseline_path, repository_root, sarif_category, sarif_include_suppressed, stdin_filename, include_tests,
-          profile_paths, compare_paths, min_share, hot_spot_share):
+          profile_paths, compare_paths, min_share, hot_spot_share, show_timings):
     """Check PATHS (default: the current directory; `-`: standard input, with --stdin-filename)."""
+    started = time.perf_counter()
     from perfscan.rules import all_rules
 
+    from .config import ConfigError, split_codes, validate_selectors
     from .engine import run, tune_gc
-    from .fixes import plan_fixes, unified_diff, write_fix
     from .reporters.common import reported
     from .reporters.text import format_notification, reconfigure_for_terminal, render_text
 
@@ -270,6 +302,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
 
             cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
         tune_gc()
+        run_started = time.perf_counter()
         if from_stdin:
             result = _check_stdin(stdin_filename, config, measure)
         else:
@@ -279,8 +312,8 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
     except ConfigError as error:  # a nested configuration file, read when discovery reached it
         _fail(str(error))
     except Exception:  # a bug of ours: say so, exit 2
-        traceback.print_exc()
-        _fail("internal error; please report it with the traceback above")
+        _internal_error()
+    _print_run_stats_at_exit(show_timings, result, started, run_started)
 
     for note in result.notifications:  # on stderr in every format: the output itself stays data
         click.echo(format_notification(note), err=True)
@@ -290,6 +323,8 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
 
     fixed_ids: set[int] = set()
     if fix or diff:
+        from .fixes import plan_fixes, unified_diff, write_fix
+
         planned, refused = plan_fixes(result)
         for rel_path, reason in refused:
             click.echo(f"perfscan: warning: {rel_path}: {reason}", err=True)
@@ -376,6 +411,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
 def routes_command(paths, output_format, output, config_path, jobs, no_cache, cache_dir):
     """Print the cross-stack route map of PATHS: each backend route, its handler, the frontend
     requests that reach it and the findings on the way; then the requests linked to no route."""
+    from .config import ConfigError
     from .engine import run
     from .reporters.text import format_notification
     from .route_map import map_of_run, render_routes_text, routes_data
@@ -403,8 +439,7 @@ def routes_command(paths, output_format, output, config_path, jobs, no_cache, ca
     except ConfigError as error:
         _fail(str(error))
     except Exception:  # a bug of ours: say so, exit 2
-        traceback.print_exc()
-        _fail("internal error; please report it with the traceback above")
+        _internal_error()
     for note in result.notifications:
         click.echo(format_notification(note), err=True)
     if output_format == "json":

@@ -10,7 +10,7 @@ per-file work in analyzer/checker.py, done in this process or in workers (analyz
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from . import stages
 from .cache import Cache, CacheCorrupt, check_key, project_inputs_digest
@@ -18,14 +18,16 @@ from .checker import EARLY_CHECK_FAMILIES, FileChecker, load_source, select_rule
 from .config import Config
 from .discovery import discover
 from .findings import Finding
-from .memory import DEFAULT_MEMORY_MB, memory_budget_mb, tune_gc
+from .memory import DEFAULT_MEMORY_MB, memory_budget_mb, peak_resident_kb, tune_gc
 from .parallel import MIN_BYTES_PER_WORKER, Checkers, worker_count
-from .profiles.measure import MeasureOptions
 from .progress import progress_bar
 from .project import ProjectIndex
 from .results import RunResult
 from .rule import Rule
 from .source import SourceFile, language_for
+
+if TYPE_CHECKING:  # the measure stage is imported only by a run with profiles (start-up time)
+    from .profiles.measure import MeasureOptions
 
 __all__ = [
     "DEFAULT_MEMORY_MB", "EARLY_CHECK_FAMILIES", "MIN_BYTES_PER_WORKER", "RunResult", "check_sources",
@@ -77,6 +79,8 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     discovery = discover(paths, config)
     project_files = stages.discover_project(discovery, paths, config)
     stats["files"], stats["project_files"] = len(discovery.files), len(project_files)
+    # Seconds per stage (`PERFSCAN_STATS=1` prints them: analyzer/run_stats.py).
+    stats["discover_s"] = round(clock.lap(), 3)
     # Read here, at run time, and passed on: a caller may narrow them for one run.
     rules, early_families = select_rules(config), EARLY_CHECK_FAMILIES
     cache = None
@@ -87,7 +91,8 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     checkers = Checkers(discovery.root, config, rules, early_families, jobs=jobs, file_timeout=file_timeout,
                         budget_kb=memory_budget_mb(memory_mb) * 1024)
     bar = progress_bar(progress, stages.files_to_do(ledger))
-    stats["discovery_and_cache_lookup_s"] = round(clock.lap(), 3)
+    stats["cache_lookup_s"] = round(clock.lap(), 3)
+    stats["discovery_and_cache_lookup_s"] = round(stats["discover_s"] + stats["cache_lookup_s"], 3)
     stats.update(phase1_s=0.0, phase2_s=0.0, reparsed=0, early_kept=0, early_redone=0, findings_replayed=0)
     try:
         for family in stages.FAMILIES:
@@ -96,20 +101,24 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
                 continue
             extracted = stages.extract(checkers, ledger, to_extract, bar.update)
             stages.record_extracted(ledger, extracted)
-            stats["phase1_s"] += clock.lap()
+            stats[f"{family}_extract_s"] = round(clock.lap(), 3)
 
             family_index = stages.build_index(ledger, family, extracted, cached, config.project_settings)
+            stats[f"{family}_index_s"] = round(clock.lap(), 3)
             plan = stages.plan_recheck(ledger, extracted, family_index)
             bar.update(len((set(cached) | {out.rel_path for out in extracted}) - set(plan.held) - set(plan.stale)))
             checked = stages.recheck(checkers, ledger, plan, family_index.index, bar.update)
             stages.record_checked(ledger, checked, family_index.digest)
-            stats["phase2_s"] += clock.lap()
+            stats[f"{family}_recheck_s"] = round(clock.lap(), 3)
+            stats["phase1_s"] += stats[f"{family}_extract_s"]
+            stats["phase2_s"] += stats[f"{family}_index_s"] + stats[f"{family}_recheck_s"]
     except BaseException:
         checkers.terminate()
         raise
     finally:
         bar.finish()
     stats["parsed"], read_inputs, project_notes, worker_peaks = checkers.finish()
+    stats["stop_workers_s"] = round(clock.lap(), 3)
     ledger.note_project(read_inputs, project_notes)
     stats["workers"] = checkers.workers
     if worker_peaks is not None:
@@ -118,12 +127,15 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     stats["phase1_s"], stats["phase2_s"] = round(stats["phase1_s"], 3), round(stats["phase2_s"], 3)
 
     result = stages.report(ledger, discovery, config.max_file_size)
+    stats["results_s"] = round(clock.lap(), 3)
     if cache is not None:
         stages.save_cache(cache, ledger)
+        stats["cache_write_s"] = round(clock.lap(), 3)
+    stats["results_and_cache_write_s"] = round(stats["results_s"] + stats.get("cache_write_s", 0.0), 3)
     if measure is not None:  # after the cache is saved: measurements are this run's, never cached
         stages.measure(result, measure)
         stats["measure_s"] = round(clock.lap(), 3)
-    stats["results_and_cache_write_s"] = round(clock.lap(), 3)
+    stats["peak_rss_kb"] = peak_resident_kb()
     stats["total_s"] = clock.total()
     return result
 

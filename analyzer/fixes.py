@@ -22,7 +22,6 @@ What `--fix` writes, and what it leaves alone (with a warning naming the file):
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import warnings
@@ -91,6 +90,8 @@ def edits_between(path: str, old: str, new: str, first_line: int = 1) -> tuple[T
     """The line-level edits that turn `old` into `new` (for fixes built by rewriting).
 
     `old` may be a run of whole lines of a file, starting at line `first_line`."""
+    import difflib  # here: a check that makes no fix never needs it (start-up time)
+
     old_lines = line_chunks(old)
     new_lines = line_chunks(new)
     edits = []
@@ -133,6 +134,8 @@ def rewrite_lines(text: str, chunks: list[str], path: str, replacements) -> tupl
 def unified_diff(path: str, old: str, new: str) -> str:
     """A diff that `git apply` and `patch -p1` apply: lines split at LF only (as those tools
     read them; a CR stays part of its line), and a last line without a newline marked so."""
+    import difflib
+
     out = []
     for line in difflib.unified_diff(
         _lf_lines(old),

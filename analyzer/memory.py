@@ -13,10 +13,17 @@ def resident_kb() -> int:
         with open("/proc/self/statm", "rb") as handle:
             return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
     except (OSError, ValueError, IndexError, AttributeError):
-        import resource
+        return peak_resident_kb() or 0
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak // 1024 if sys.platform == "darwin" else peak
+
+def peak_resident_kb() -> Optional[int]:
+    """This process's peak resident memory so far; None where the system does not say (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
 
 
 def tune_gc() -> None:

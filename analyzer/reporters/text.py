@@ -23,7 +23,6 @@ import click
 
 from ..findings import Finding, Notification
 from ..line_columns import snippet_start
-from ..profiles.measure import describe
 from .common import reported, triage_key, unlinked
 
 
@@ -64,6 +63,13 @@ def _caret_line(line_text: str, col: int, end_col: int, single_line: bool) -> st
     return prefix + "^" * width
 
 
+def _describe_measured(measured: dict) -> str:
+    # Imported here: only a run with profiles has measured findings (start-up time).
+    from ..profiles.measure import describe
+
+    return describe(measured)
+
+
 def format_finding(finding: Finding, color: bool = False, show_source: bool = True) -> str:
     s = finding.span
     style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
@@ -74,7 +80,7 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
     lines = [f"{location} {code}{fixable} {level} {plain_message(finding.message)}"]
     measured = finding.properties.get("perfscan/measured")
     if isinstance(measured, dict) and not show_source:
-        lines[0] += f" [{terminal_safe(describe(measured))}]"
+        lines[0] += f" [{terminal_safe(_describe_measured(measured))}]"
     if show_source and finding.snippet:
         source_line = terminal_safe(finding.snippet.split("\n")[0])
         gutter = len(str(s.line))
@@ -97,7 +103,7 @@ def format_finding(finding: Finding, color: bool = False, show_source: bool = Tr
             kind = "fix" if finding.fix.safe else "unsafe fix"
             lines.append(f"{pad} = {kind} available: {plain_message(finding.fix.description)}")
         if isinstance(measured, dict):
-            lines.append(f"{pad} = {terminal_safe(describe(measured))}")
+            lines.append(f"{pad} = {terminal_safe(_describe_measured(measured))}")
         lines.append("")
     return "\n".join(lines)
 
