@@ -33,6 +33,7 @@ SERVER_PACKAGES = frozenset({
     "express", "fastify", "koa", "@nestjs/core", "@hapi/hapi", "@hocuspocus/server", "@remix-run/express",
     "@adonisjs/core", "restify", "polka", "@fastify/autoload",
 })
+ASSET_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 _VERSION = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")  # the first version in "^13.4.12", "~14", ">=15.1 <16"
 # Dependencies of a package that builds or renders for the browser.
 BROWSER_BUILD_PACKAGES = frozenset({
@@ -43,6 +44,8 @@ BROWSER_BUILD_PACKAGES = frozenset({
 NOT_SHIPPED_FOLDERS = frozenset({
     "scripts", "script", "bin", "server", "servers", "__tests__", "__mocks__", "tests", "test", "e2e",
     "cypress", "playwright", ".storybook", "migrations", "seeds",
+    # example and demo apps of a repository: documentation, not what its users run
+    "examples", "example", "demo", "demos", "sample-app", "samples",
 })
 # `<tool>.config.<ext>` of build and dev tools: run by Node, never bundled. (`site.config.ts` of an
 # app may be imported by its components: not in this list.)
@@ -86,6 +89,7 @@ class BundleIndex:
         self._root_real = os.path.realpath(self.root) if self.root else None
         self._measured: dict[str, Optional[int]] = {}
         self._importers: Optional[dict] = None
+        self._asset_importers: Optional[dict] = None
 
     # -- project files ---------------------------------------------------------------------------
 
@@ -188,6 +192,22 @@ class BundleIndex:
         return self._importers.get(spec, 0)
 
     # -- image assets ----------------------------------------------------------------------------
+
+    def asset_importers(self, asset: str) -> tuple:
+        """The files that import the project file `asset` (`import hero from "./hero.png"`), sorted."""
+        if self._asset_importers is None:
+            found: dict[str, set] = {}
+            for rel_path, summary in self.files.items():
+                for entry in (summary or {}).get("imports", {}).values():
+                    spec = entry[0].split("?", 1)[0] if entry else ""
+                    if not spec.lower().endswith(ASSET_EXTENSIONS):
+                        continue
+                    for candidate in self._specifier_paths(rel_path, spec):
+                        if self._size(candidate) is not None:
+                            found.setdefault(candidate, set()).add(rel_path)
+                            break
+            self._asset_importers = {path: tuple(sorted(files)) for path, files in found.items()}
+        return self._asset_importers.get(asset, ())
 
     def image_asset(self, rel_path: str, src: str, imported: bool) -> Optional[tuple]:
         """(project-relative path, size in bytes) of the image file `src` names in `rel_path`:
@@ -340,3 +360,9 @@ def image_note_threshold_kb(index) -> int:
 def files_importing(index, spec: str) -> int:
     """How many TS/TSX files of the project import from `spec` (type-only imports included)."""
     return bundle_index(index).importers_count(spec)
+
+
+@question
+def image_importers(index, asset: str) -> tuple:
+    """The files that import the image file `asset` (project-relative), sorted."""
+    return bundle_index(index).asset_importers(asset)

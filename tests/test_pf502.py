@@ -101,10 +101,25 @@ def test_message_related_location_and_fix():
     assert finding.fix.safe and apply_edits(text, finding.fix.edits) == text.replace("<img src", '<img loading="lazy" src')
 
 
+@pytest.mark.parametrize("img, says_dimensions", [
+    ("<img src={row.url} />", True),
+    ('<img src={row.url} className="absolute h-full w-full object-cover" />', False),
+    ('<img src={row.url} className={cn("aspect-video", row.wide && "w-full")} />', False),
+    ('<img src={row.url} className="w-full rounded" />', True),
+    ("<img src={row.url} style={{ width: 240, height: 120 }} />", False),
+    ("<img src={row.url} style={{ aspectRatio: '4 / 3' }} />", False),
+    ("<img src={row.url} width={240} height={240} />", False),
+])
+def test_the_message_asks_for_dimensions_only_where_nothing_gives_the_box(img, says_dimensions):
+    (finding,) = findings(in_list(img))
+    assert ("no `width`/`height`" in finding.message) is says_dimensions
+
+
 def test_not_shipped_files_are_not_checked_but_next_server_components_are():
     code = in_list("<img src={row.url} />")
     assert lines(code, path="src/List.test.tsx") == []
     assert lines(code, path="server/emails/Digest.tsx") == []
+    assert lines(code, path="examples/with-vite/src/List.tsx") == []
     next_app = {"package.json": json.dumps({"dependencies": {"next": "14"}})}
     assert lines(code, path="app/gallery/page.tsx", files=next_app) == [2]
 
@@ -153,6 +168,19 @@ def test_size_note_for_public_urls_imports_aliases_and_module_constants():
                                           settings={"image_size_note_kb": 200})] == []
     assert [f.span.line for f in findings(code, path="web/src/pages/Page.tsx", files=files,
                                           settings={"image_size_note_kb": 0})] == []
+
+
+def test_an_imported_image_is_noted_once_in_the_first_file_importing_it():
+    spinner = 'import spinner from "@/assets/spinner.gif";\nexport const {name} = () => <img src={{spinner}} alt="" />;\n'
+    files = {
+        "tsconfig.json": json.dumps({"compilerOptions": {"paths": {"@/*": ["./src/*"]}}}),
+        "src/assets/spinner.gif": BIG,
+        "src/b/Loading.tsx": spinner.format(name="Loading"),
+        "src/c/Helper.ts": 'import spinner from "../assets/spinner.gif";\nexport const url = spinner;\n',
+    }
+    result = check_text({"src/a/Spinner.tsx": spinner.format(name="Spinner"), **files}, rules=[RULE])
+    assert [(f.span.path, f.level) for f in result.findings] == [("src/a/Spinner.tsx", "note")]
+    assert "(3 files import it; noted here once.)" in result.findings[0].message
 
 
 def test_a_list_image_with_one_large_source_for_every_row_gets_the_note_not_the_list_finding():

@@ -56,7 +56,12 @@ def test_the_default_import_names_the_functions_the_file_uses():
         export const total = (rows) => _.sumBy(_.uniqBy(rows, "id"), "amount") + _.sumBy(rows, "tax");
     """)
     assert "`_.sumBy`, `_.uniqBy`" in finding.message and "lodash/sumBy" in finding.message
-    assert finding.fix is None
+    assert finding.fix is None and "chains" not in finding.message
+    (wrapped,) = findings("""
+        import _ from "lodash";
+        export const ids = (rows) => _(rows).map("id").uniq().value();
+    """)
+    assert "`_(...)` chains need the whole build" in wrapped.message
 
 
 def test_fix_one_default_import_per_function_keeps_aliases_quotes_semicolons_and_indentation():

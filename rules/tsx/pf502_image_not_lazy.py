@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from perfscan.bundle_index import image_asset_size, image_note_threshold_kb, not_shipped_reason
+from perfscan.bundle_index import image_asset_size, image_importers, image_note_threshold_kb, not_shipped_reason
 from perfscan.facts import tsx as model
 from perfscan.findings import Fix, Related, TextEdit
 from perfscan.rule import Rule, flag, ok
@@ -18,6 +18,8 @@ ICON_PX = 32
 RASTER_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif")
 # Tailwind sizes in className: `size-6`, `w-8 h-8` (units of 4 px), `h-[24px]`.
 _TAILWIND_SIZE = re.compile(r"(?:^|\s)(?:[a-z0-9]+:)*(size|w|h)-(\d+(?:\.5)?|\[\d+px\])(?=\s|$)")
+# Tailwind utilities giving a box: `w-full`, `h-48`, `size-10`, `aspect-video`, `md:h-[120px]`.
+_CSS_SIDE = re.compile(r"(?:^|\s)(?:[a-z0-9]+:)*(size|aspect|w|h)-[\w./\[\]-]+")
 _VIRTUAL = re.compile(r"[Vv]irtual")
 _GENERATED_URL = re.compile(r"^[`'\"](?:data|blob):")
 EXTENSION_NAMES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
@@ -43,8 +45,8 @@ class ImageNotLazy(Rule):
         `.png`, `.jpg`/`.jpeg` or `.gif` file of the repository over `image-size-note-kb` (default
         100 KB; 0 turns the note off) — a URL served from the package's `public/` folder
         (`src="/hero.png"`, `src="images/hero.png"`) or an imported file (`import hero from
-        "./hero.png"`, also through tsconfig `paths`), once per file and image. That note comes at
-        level `note`.
+        "./hero.png"`, also through tsconfig `paths`). That note comes at level `note`, once per
+        image: in each file for a URL, in the first file (by path) importing an imported one.
 
         Not reported: images outside lists (the single above-the-fold hero or logo should load at
         once), `next/image` and other components (only the DOM `img` tag is checked), images with
@@ -56,9 +58,8 @@ class ImageNotLazy(Rule):
         `URL.createObjectURL(...)` (nothing to fetch), a source that is the same for every item (a
         literal, an import, a module constant, a prop: one request, then the browser's cache),
         virtualized lists (`virtualizer.getVirtualItems().map(...)`, `virtualRows.map(...)`: only
-        the rows in view are rendered), and
-        code that is not shipped to the browser (tests, stories, `server/` folders such as e-mail
-        templates). Only images written in the list's own callback are seen: an `<Avatar>`
+        the rows in view are rendered), and code that is not shipped to the browser (tests,
+        stories, example and demo apps, `server/` folders such as e-mail templates). Only images written in the list's own callback are seen: an `<Avatar>`
         component rendering an `<img>`, itself rendered per item elsewhere, is not followed.
     """
     why_slow = """
@@ -220,10 +221,17 @@ class ImageNotLazy(Rule):
                 self._report_list(ctx, element, attributes, list_call)
                 continue
             asset = _large_raster(ctx, attributes, threshold_kb) if threshold_kb else None
-            if asset is not None and asset[0] not in noted_assets:  # one note per file and image
-                noted_assets.add(asset[0])
-                ctx.report(element.node, _asset_note(asset), level="note",
-                           properties={"asset": asset[0], "bytes": asset[1]})
+            if asset is None or asset[0] in noted_assets:  # one note per file and image
+                continue
+            noted_assets.add(asset[0])
+            message = _asset_note(asset)
+            if asset[3]:  # imported: one note per image, in the first file importing it
+                importers = image_importers(ctx.index, asset[0])
+                if importers and importers[0] != ctx.source.rel_path:
+                    continue
+                if len(importers) > 1:
+                    message += f" ({len(importers)} files import it; noted here once.)"
+            ctx.report(element.node, message, level="note", properties={"asset": asset[0], "bytes": asset[1]})
 
     def _eager_in_list(self, ctx, element, attributes):
         """The `.map` call rendering `element` once per item, when it loads eagerly and is worth
@@ -248,7 +256,7 @@ class ImageNotLazy(Rule):
         receiver = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
         items = f"`{_short(facts.text(receiver))}`" if receiver is not None else "the list"
         dimensions = ""
-        if "width" not in attributes or "height" not in attributes:
+        if ("width" not in attributes or "height" not in attributes) and not _sized_by_css(facts, attributes):
             dimensions = (" It has no `width`/`height` either: give it both (or a CSS `aspect-ratio`) so the page "
                           "does not shift as each image arrives.")
         name = element.node.child_by_field_name("name")
@@ -372,6 +380,38 @@ def _icon_sized(facts, attributes) -> bool:
     return set(sides) == {"w", "h"} and max(sides.values()) <= ICON_PX
 
 
+def _sized_by_css(facts, attributes) -> bool:
+    """Whether the class names or the inline style give the image its box (both sides, or an aspect
+    ratio): `w-full h-full`, `size-10`, `aspect-video`, `style={{ width, height }}`. Class names are
+    read from every string in the expression (`cn("h-full w-full", x && "y")`)."""
+    classes = " ".join(_strings(facts, attributes.get("className") or attributes.get("class")))
+    sides = {side for side in _CSS_SIDE.findall(classes)}
+    if "size" in sides or "aspect" in sides or {"w", "h"} <= sides:
+        return True
+    style = model.unwrap(attributes.get("style")) if attributes.get("style") is not None else None
+    if style is None or style.type != "object":
+        return False
+    keys = set()
+    for pair in style.named_children:
+        key = pair.child_by_field_name("key") if pair.type == "pair" else pair if pair.type == "shorthand_property_identifier" else None
+        if key is not None:
+            keys.add(facts.text(key).strip("'\""))
+    return "aspectRatio" in keys or {"width", "height"} <= keys or {"inset"} <= keys
+
+
+def _strings(facts, node, limit: int = 64):
+    """The string literals in an expression (a className built with `cn(...)`/`clsx(...)`)."""
+    node = model.unwrap(node) if node is not None else None
+    stack, found = ([node] if node is not None else []), []
+    while stack and len(found) < limit:
+        current = stack.pop()
+        if current.type in ("string", "template_string"):
+            found.append(facts.text(current)[1:-1])
+            continue
+        stack.extend(current.named_children)
+    return found
+
+
 def _pixels(facts, value):
     text = _literal_text(facts, value)
     if text is None and value is not None and value.type == "number":
@@ -427,11 +467,11 @@ def _large_raster(ctx, attributes, threshold_kb):
     found = image_asset_size(ctx.index, ctx.source.rel_path, text, imported)
     if found is None or found[1] <= threshold_kb * 1024:
         return None
-    return found[0], found[1], text
+    return found[0], found[1], text, imported
 
 
 def _asset_note(asset) -> str:
-    path, size, src = asset
+    path, size, src, _ = asset
     kind = EXTENSION_NAMES.get("." + path.rsplit(".", 1)[-1].lower(), "raster")
     return (f"`{src}` is a {size / 1024:,.0f} KB {kind} (`{path}`): as WebP or AVIF the same image is typically "
             f"25–50% smaller; convert it (`cwebp`, `avifenc`, `sharp`) or serve it through `<picture>`.")

@@ -83,7 +83,8 @@ class WholeLibraryImport(Rule):
         `babel-plugin-lodash`. Not reported either: plain `import moment from "moment"` (there is no
         smaller import of moment; whether its locales are bundled depends on the bundler's config),
         and code that is not shipped to the browser: build and tool configs (`vite.config.ts`),
-        tests and stories, `scripts/`, `server/` and similar folders, files starting with `#!`,
+        tests and stories, `scripts/`, `server/`, `examples/`, `demo/` and similar folders, files
+        starting with `#!`,
         packages that are servers or command-line tools, Next.js API routes, route handlers and
         App Router files without `"use client"` (server components). `require("lodash")` and
         re-exports (`export { debounce } from "lodash"`) are not checked.
@@ -377,13 +378,19 @@ class WholeLibraryImport(Rule):
 
     def _report_commonjs(self, ctx, statement, spec, per_function, whole_name, functions, named):
         if whole_name is not None:
-            used = _members_used(ctx, whole_name, statement)
+            used, wrapped = _members_used(ctx, whole_name, statement)
             example = per_function.format(name=used[0] if used and LODASH_FUNCTION.match(used[0]) else "debounce")
             uses = (f"; this file uses {', '.join(f'`{whole_name}.{m}`' for m in used[:MAX_NAMES_SHOWN])}"
                     f"{' and more' if len(used) > MAX_NAMES_SHOWN else ''}") if used else ""
+            chained = [m for m in used if m in WHOLE_BUILD_ONLY]
+            caveat = ""
+            if wrapped or chained:
+                form = f"`{whole_name}(...)`" if wrapped else f"`{whole_name}.{chained[0]}`"
+                caveat = f" Its {form} chains need the whole build: write them as plain calls (or `flow`) first."
             ctx.report(statement, f"`{_short(ctx, statement)}` brings all of `{spec}` (about 70 KB minified) into the "
                        f"bundle{uses}. Import each function from its own module (`import "
-                       f"{example.rsplit('/', 1)[1]} from \"{example}\"`) or use `lodash-es`{_everywhere(ctx, spec)}.")
+                       f"{example.rsplit('/', 1)[1]} from \"{example}\"`) or use `lodash-es`{_everywhere(ctx, spec)}."
+                       f"{caveat}")
             return
         example = per_function.format(name=functions[0][0])
         names = ", ".join(f"`{imported}`" for imported, _ in functions[:MAX_NAMES_SHOWN])
@@ -491,15 +498,19 @@ def _dynamic_use(ctx, namespace: str, statement):
     return None
 
 
-def _members_used(ctx, name: str, statement) -> list:
-    found = []
+def _members_used(ctx, name: str, statement) -> tuple[list, bool]:
+    """The members of a whole-library import the file reads (`_.groupBy`), in order, and whether
+    it is called itself (`_(rows).map(...)`, lodash's chaining wrapper)."""
+    found, called = [], False
     for node in _uses(ctx, name, statement):
         parent = node.parent
         if parent is not None and parent.type == "member_expression" and parent.child_by_field_name("object") == node:
             member = ctx.source.node_text(parent.child_by_field_name("property"))
             if member not in found:
                 found.append(member)
-    return found
+        elif parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+            called = True
+    return found, called
 
 
 def _per_function_fix(ctx, statement, per_function: str, named):
