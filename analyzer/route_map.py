@@ -213,9 +213,24 @@ def _backend_routes(index) -> list:
     dynamic_owners: set = set()
     handlers: dict = {}
     dynamic_handlers: set = set()
+    class_strings: dict = {}
+    for summary in index.python.values():
+        class_strings.update((summary.get("routing") or {}).get("class_strings", {}))
+
+    def setting(reference: list) -> Optional[str]:
+        """`settings.API_V1_STR` -> the default its settings class gives (an environment variable
+        may override it, as `import.meta.env.X ?? "/api"` on the frontend: the code's own value)."""
+        owner = object_named(reference[1])
+        type_ = objects.get(owner) if owner else None
+        return class_strings.get(f"{type_}.{reference[2]}") if type_ else None
+
     for summary in index.python.values():
         routing = summary.get("routing") or {}
-        for parent, child, prefix, kind in routing.get("mounts", ()):
+        for parent, child, prefix, kind, parent_type in routing.get("mounts", ()):
+            if isinstance(prefix, list):
+                prefix = setting(prefix)
+            if parent_type in APP_ROOT_TYPES:
+                apps.add(parent)  # also an app made inside a function: `app = FastAPI()` in `create_app()`
             child_name = object_named(child)
             if child_name is not None:
                 # Flask: `register_blueprint(bp, url_prefix=...)` replaces the blueprint's own prefix.
@@ -243,7 +258,7 @@ def _backend_routes(index) -> list:
         full[owner] = result
         return result
 
-    routes = []
+    routes = _django_routes(index)
     for rel_path in sorted(index.python):
         summary = index.python[rel_path]
         for record in summary.get("functions", ()):
@@ -264,6 +279,83 @@ def _backend_routes(index) -> list:
             for backend, prefix, replaces in spots:
                 routes.append(BackendRoute(methods, (prefix or "") + ("" if replaces else extra) + route["path"], backend=backend,
                                            mounted=prefix is not None, dynamic=dynamic or prefix is None, **common))
+    return routes
+
+
+HTTP_METHOD_NAMES = ("get", "post", "put", "patch", "delete", "head", "options")
+MAX_URLCONF_DEPTH = 12
+
+
+def _django_routes(index) -> list:
+    """Django views under each ROOT_URLCONF, following `include()` and `*urlpatterns` spreads."""
+    modules: dict = {}  # module name -> (rel_path, summary)
+    definitions: dict = {}  # qualname -> (rel_path, position)
+    roots = set()
+    for rel_path, summary in index.python.items():
+        modules[summary.get("module", "")] = (rel_path, summary)
+        routing = summary.get("routing") or {}
+        for qualname, where in (routing.get("definitions") or {}).items():
+            definitions[qualname] = (rel_path, where)
+        if routing.get("root_urlconf"):
+            roots.add(routing["root_urlconf"])
+    if not roots:
+        return []
+    module_suffixes: dict = {}
+    for name in modules:
+        for suffix in dotted_suffixes(name):
+            module_suffixes.setdefault(suffix, set()).add(name)
+    definition_suffixes: dict = {}
+    for name in definitions:
+        for suffix in dotted_suffixes(name):
+            definition_suffixes.setdefault(suffix, set()).add(name)
+
+    def unique(name: str, table, suffixes: dict) -> Optional[str]:
+        if name in table:
+            return name
+        found = set(suffixes.get(name, ())) | {s for s in dotted_suffixes(name) if s in table and "." in s}
+        return found.pop() if len(found) == 1 else None
+
+    def definition(name: str, depth: int = 0) -> Optional[str]:
+        """A view's qualname, also through a package's re-exports (`plane.app.views.ProjectViewSet`)."""
+        found = unique(name, definitions, definition_suffixes)
+        if found is not None or depth > 5 or "." not in name:
+            return found
+        owner, _, last = name.rpartition(".")
+        module = unique(owner, modules, module_suffixes)
+        target = modules[module][1].get("imports", {}).get(last) if module else None
+        return definition(target, depth + 1) if target and target != name else None
+
+    methods_of: dict = {}
+    for summary in index.python.values():
+        for record in summary.get("functions", ()):
+            owner, _, method = record["qualname"].rpartition(".")
+            if method in HTTP_METHOD_NAMES:
+                methods_of.setdefault(owner, set()).add(method.upper())
+
+    routes = []
+
+    def expand(module: Optional[str], prefix: str, backend: str, seen: frozenset) -> None:
+        if module is None or module in seen or len(seen) > MAX_URLCONF_DEPTH:
+            return
+        routing = modules[module][1].get("routing") or {}
+        for entry in routing.get("urlconf", ()):
+            if entry[0] == "include":
+                expand(unique(entry[2], modules, module_suffixes), prefix + entry[1], backend, seen | {module})
+            elif entry[0] == "spread":
+                owner, _, last = entry[1].rpartition(".")
+                if last == "urlpatterns":
+                    expand(unique(owner, modules, module_suffixes), prefix, backend, seen | {module})
+            elif entry[0] == "view":
+                handler = definition(entry[2])
+                if handler is None:
+                    continue
+                rel_path, where = definitions[handler]
+                methods = tuple(entry[3]) if entry[3] else tuple(sorted(methods_of.get(handler, ()))) or ("*",)
+                routes.append(BackendRoute(methods, "/" + prefix + entry[1], handler, rel_path, tuple(where[:4]),
+                                           where[4], backend, mounted=True, dynamic=False))
+
+    for root in sorted(roots):
+        expand(unique(root, modules, module_suffixes), "", f"django:{root}", frozenset())
     return routes
 
 

@@ -287,3 +287,115 @@ def test_routes_command_text_and_json(tmp_path):
         "path": "web/src/a.ts", "line": 1, "col": 40, "method": "GET", "url": "/api/users/${}",
         "backend_path": "/api/users/${}", "request": "GET /api/users/{user_id}", "via": [],
     }]
+
+
+def test_app_made_in_a_function_and_a_settings_prefix(tmp_path):
+    files = {
+        "pyproject.toml": "",
+        "srv/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                API_V1_STR: str = "/api/v1"
+
+            settings = Settings()
+        """,
+        "srv/items.py": """
+            from fastapi import APIRouter
+            router = APIRouter(prefix="/items")
+
+            @router.get("/{item_id}")
+            async def read_item(item_id: int):
+                return {}
+        """,
+        "srv/main.py": """
+            from fastapi import FastAPI
+            from srv import items
+            from srv.config import settings
+
+            def create_app() -> FastAPI:
+                app = FastAPI()
+                app.include_router(items.router, prefix=settings.API_V1_STR)
+                return app
+        """,
+        "web/src/sdk.gen.ts": """
+            import { client } from "./client.gen";
+            export class ItemsService {
+              public static readItem(options: { path: { item_id: number } }) {
+                return (options.client ?? client).get({ responseType: "json", url: "/api/v1/items/{item_id}", ...options });
+              }
+            }
+        """,
+        "web/src/page.ts": """
+            import createClient from "openapi-fetch";
+            const api = createClient({ baseUrl: process.env.NEXT_PUBLIC_API_URL });
+            export const one = (id: number) => api.GET("/api/v1/items/{item_id}", { params: { path: { item_id: id } } });
+            export const typo = (id: number) => api.GET("/api/v1/item/{item_id}", { params: { path: { item_id: id } } });
+        """,
+    }
+    found = build(tmp_path, files)
+    assert [(r.display, r.backend) for r in found.routes] == [("GET /api/v1/items/{item_id}", "srv.main.app")]
+    assert links(found) == {
+        "web/src/page.ts:3:36": ("GET /api/v1/items/{item_id}", "read_item"),
+        "web/src/page.ts:4:37": None,  # no such route
+        "web/src/sdk.gen.ts:4:12": ("GET /api/v1/items/{item_id}", "read_item"),
+    }
+
+
+def test_django_urlconf_from_root_through_includes_and_spreads(tmp_path):
+    files = {
+        "pyproject.toml": "",
+        "site/settings.py": 'ROOT_URLCONF = "site.urls"\n',
+        "site/urls.py": """
+            from django.urls import include, path, re_path
+            urlpatterns = [
+                path("api/", include("site.app.urls")),
+                re_path(r"^legacy/(?P<pk>[0-9]+)/$", include("site.app.urls")),
+            ]
+        """,
+        "site/app/__init__.py": "",
+        "site/app/urls/__init__.py": """
+            from .projects import urlpatterns as project_urls
+            urlpatterns = [*project_urls]
+        """,
+        "site/app/urls/projects.py": """
+            from django.urls import path
+            from site.app.views import ProjectViewSet, ProjectDetail
+            urlpatterns = [
+                path("workspaces/<str:slug>/projects/", ProjectViewSet.as_view({"get": "list", "post": "create"})),
+                path("workspaces/<str:slug>/projects/<uuid:pk>/", ProjectDetail.as_view()),
+            ]
+        """,
+        "site/app/views/__init__.py": "from .project import ProjectViewSet, ProjectDetail\n",
+        "site/app/views/project.py": """
+            class ProjectViewSet(BaseViewSet):
+                def list(self, request, slug):
+                    return []
+
+            class ProjectDetail(APIView):
+                def get(self, request, slug, pk):
+                    return {}
+
+                def patch(self, request, slug, pk):
+                    return {}
+        """,
+        "web/src/projects.ts": """
+            export async function load(slug: string, ids: string[]) {
+              await fetch(`/api/workspaces/${slug}/projects/`);
+              for (const id of ids) await fetch(`/api/workspaces/${slug}/projects/${id}/`);
+              await fetch(`/api/workspaces/${slug}/projects/${ids[0]}/`, { method: "DELETE" });
+              await fetch(`/legacy/${ids[0]}/`);
+            }
+        """,
+    }
+    found = build(tmp_path, files)
+    assert sorted((r.display, r.handler, r.where[0]) for r in found.routes) == [
+        ("GET|PATCH /api/workspaces/<str:slug>/projects/<uuid:pk>/", "site.app.views.project.ProjectDetail", 5),
+        ("GET|POST /api/workspaces/<str:slug>/projects/", "site.app.views.project.ProjectViewSet", 1),
+    ]
+    assert links(found) == {
+        "web/src/projects.ts:2:9": ("GET /api/workspaces/<str:slug>/projects/", "ProjectViewSet"),
+        "web/src/projects.ts:3:31": ("GET /api/workspaces/<str:slug>/projects/<uuid:pk>/", "ProjectDetail"),
+        "web/src/projects.ts:4:9": None,  # no DELETE on ProjectDetail
+        "web/src/projects.ts:5:9": None,  # a regular expression route is not matched
+    }

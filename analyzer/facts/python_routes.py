@@ -4,9 +4,10 @@ Route decorators and registrations give a path relative to their app or router (
 router's own `APIRouter(prefix=...)`); the full path also needs where that router is mounted:
 
 - `mounts`: `app.include_router(router, prefix="/api")`, `app.mount("/v2", sub_app)`, Flask's
-  `app.register_blueprint(bp, url_prefix="/api")`, as [parent, child, prefix, kind]: the parent
-  and child as qualified names (the child as this file imports it), the prefix None when it is
-  not a literal string;
+  `app.register_blueprint(bp, url_prefix="/api")`, as [parent, child, prefix, kind, parent type]:
+  the parent and child as qualified names (the child as this file imports it), the prefix None
+  when it is not a literal string, or ["attr", object, name] for `prefix=settings.NAME` (the
+  index reads the default of `class_strings`: class attributes given a literal string);
 - `prefixes`: Flask `Blueprint(..., url_prefix="/x")` (FastAPI's own prefix is already in the
   routes' paths);
 - `handlers`: where each decorated route handler is (its name; the last line of its body);
@@ -62,7 +63,13 @@ def routing_summary(facts, route_attributes: frozenset, route_functions) -> dict
             if not name:
                 continue
             prefix = "" if prefix_node is None else _string_value(facts, prefix_node)
-            mounts.append([f"{facts.module}.{facts._text(owner)}", name, prefix, method])
+            if prefix is None and prefix_node.type == "attribute":
+                # `prefix=settings.API_V1_STR`: the index looks up the settings class's default
+                owner_name = facts.resolve(prefix_node.child_by_field_name("object"))
+                if owner_name:
+                    prefix = ["attr", owner_name, facts._text(prefix_node.child_by_field_name("attribute"))]
+            # The parent's type too: an app made inside a function (`create_app()`) is no module object.
+            mounts.append([f"{facts.module}.{facts._text(owner)}", name, prefix, method, facts.type_of(owner)])
         elif call.callee in APP_TYPES and call.scope is None:
             # A module-level `router = APIRouter(prefix=...)` / `bp = Blueprint(..., url_prefix=...)`.
             target = _assigned_name(facts, call.node)
@@ -90,7 +97,119 @@ def routing_summary(facts, route_attributes: frozenset, route_functions) -> dict
             d.attribute in route_attributes or d.callee in route_functions)), None)
         if decorator is None or not _literal_path(facts, decorator):
             dynamic.add(function.qualname)
-    return {"mounts": mounts, "prefixes": prefixes, "dynamic": sorted(dynamic), "handlers": handlers}
+    found = {"mounts": mounts, "prefixes": prefixes, "dynamic": sorted(dynamic), "handlers": handlers,
+             "class_strings": _class_strings(facts)}
+    found.update(_django(facts))
+    return found
+
+
+DJANGO_PATHS = frozenset({"django.urls.path"})
+DJANGO_REGEX_PATHS = frozenset({"django.urls.re_path", "django.conf.urls.url"})
+DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
+
+
+def _django(facts) -> dict:
+    """Django's URL configuration of this module, as the index assembles it from ROOT_URLCONF:
+
+    - `urlconf`: the entries of the module-level `urlpatterns` (and `urlpatterns += [...]`):
+      ["view", path, target, methods] (`methods` from a ViewSet's `as_view({"get": ...})`, else
+      None), ["include", path, module] (a dotted string or an imported module), ["spread", name]
+      for `*other_urlpatterns`; a `re_path`/`url` regular expression is left out (never matched);
+    - `root_urlconf`: a settings module's `ROOT_URLCONF = "..."`;
+    - `definitions`: where each module-level class and function is (a view's handler location).
+    """
+    found: dict = {}
+    definitions = {}
+    for qualname, node in facts.classes.items():
+        name = node.child_by_field_name("name")
+        if name is not None:
+            definitions[qualname] = [*facts.source.position(name), node.end_point[0] + 1]
+    for function in facts.functions:
+        name = function.node.child_by_field_name("name") if not function.is_lambda else None
+        if name is not None and function.parent is None and function.class_name is None:  # a function view
+            definitions.setdefault(function.qualname, [*facts.source.position(name), function.node.end_point[0] + 1])
+    root = facts.source.tree.root_node
+    entries = []
+    for statement in root.named_children:
+        node = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+        if node is None or node.type not in ("assignment", "augmented_assignment"):
+            continue
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None or left.type != "identifier":
+            continue
+        target = facts._text(left)
+        if target == "ROOT_URLCONF" and node.type == "assignment":
+            value = _string_value(facts, right)
+            if value:
+                found["root_urlconf"] = value
+        elif target == "urlpatterns" and right.type == "list":
+            entries += [entry for item in right.named_children for entry in [_url_entry(facts, item)] if entry]
+    if entries:
+        found["urlconf"] = entries
+        found["definitions"] = definitions
+    elif definitions:
+        found["definitions"] = definitions
+    return found
+
+
+def _url_entry(facts, item):
+    if item.type == "list_splat":
+        inner = item.named_children[0] if item.named_children else None
+        name = facts.resolve(inner) if inner is not None else None
+        if name is None and inner is not None and inner.type == "identifier":
+            name = f"{facts.module}.{facts._text(inner)}"
+        return ["spread", name] if name else None
+    if item.type != "call":
+        return None
+    callee = facts.resolve(item.child_by_field_name("function"))
+    if callee not in DJANGO_PATHS:
+        return None
+    positional, keywords = _call_arguments(item)
+    route = _string_value(facts, positional[0] if positional else keywords.get("route"))
+    view = positional[1] if len(positional) > 1 else keywords.get("view")
+    if route is None or view is None:
+        return None
+    if view.type == "call":
+        function = view.child_by_field_name("function")
+        called = facts.resolve(function)
+        if called in DJANGO_INCLUDE:
+            arguments = _call_arguments(view)[0]
+            module = arguments[0] if arguments else None
+            if module is None:
+                return None
+            name = _string_value(facts, module) if module.type == "string" else facts.resolve(module)
+            return ["include", route, name] if name else None
+        if function is not None and function.type == "attribute" and facts._text(function.child_by_field_name("attribute")) == "as_view":
+            target = facts.resolve(function.child_by_field_name("object"))
+            if not target:
+                return None
+            arguments = _call_arguments(view)[0]
+            methods = None
+            if arguments and arguments[0].type == "dictionary":
+                keys = [_string_value(facts, pair.child_by_field_name("key")) for pair in arguments[0].named_children
+                        if pair.type == "pair"]
+                methods = sorted({key.upper() for key in keys if key})
+            return ["view", route, target, methods]
+        return None
+    target = facts.resolve(view)
+    return ["view", route, target, None] if target else None
+
+
+def _class_strings(facts) -> dict:
+    """`Class.NAME` -> "text" for class attributes given a literal string (`API_V1_STR: str =
+    "/api/v1"` in a settings class)."""
+    found = {}
+    for qualname, node in facts.classes.items():
+        body = node.child_by_field_name("body")
+        for statement in body.named_children if body is not None else ():
+            assignment = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+            if assignment is None or assignment.type != "assignment":
+                continue
+            left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+            value = _string_value(facts, right) if right is not None and left is not None and left.type == "identifier" else None
+            if value is not None:
+                found[f"{qualname}.{facts._text(left)}"] = value
+    return found
 
 
 def _literal_path(facts, decorator) -> bool:

@@ -5,7 +5,8 @@ What one file can say about the requests it makes, as plain data for its summary
 - `calls`: each `fetch(url, init)`, `axios.get(url)` / `axios(config)`, `ky.get(url)` / `ky(url,
   init)`, a call on an axios/ky instance (`api.get(url)` for `api = axios.create({baseURL})`,
   here or imported), a request described by an object literal with a literal `url` and `method`
-  (generated OpenAPI clients: `request(OpenAPI, {method: "GET", url: "/api/v1/items/{id}"})`),
+  (generated OpenAPI clients: `request(OpenAPI, {method: "GET", url: "/api/v1/items/{id}"})`,
+  hey-api's `client.get({url: ...})`, openapi-fetch's `api.GET("/v1/users/{id}")`),
   and each call of a function that may wrap one (a project function, here or imported), with
   the URL each argument holds;
 - `instances`: module-level axios/ky instances and their base URL.
@@ -24,6 +25,7 @@ from typing import Optional
 from .tsx_common import FUNCTION_TYPES, unwrap
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+_SPEC_VERBS = frozenset(verb.upper() for verb in HTTP_VERBS)
 AXIOS_MODULES = frozenset({"axios"})
 KY_MODULES = frozenset({"ky", "ky-universal"})
 ENV_PREFIXES = ("import.meta.env.", "process.env.")
@@ -182,7 +184,25 @@ class _HttpReader:
                     return self._verb_call(method, call, params, base=[])
                 if name in self.instances:
                     return self._on_instance(name, method, call, params)
+            found = self._spec_client(method, call, params)  # any receiver: `(options.client ?? client).get`
+            if found is not None:
+                return found
         return self._described(call, params)
+
+    def _spec_client(self, method: str, call, params) -> Optional[dict]:
+        """Clients generated from the backend's OpenAPI spec, whose URL is the spec's path:
+        openapi-fetch `api.GET("/v1/users/{id}", ...)` (the verb in capitals), hey-api
+        `client.get({ url: "/api/v1/items/{id}", ... })`. The path must be a literal."""
+        first = _argument(call, 0)
+        if method in _SPEC_VERBS and first is not None and first.type == "string":
+            url = self.parts(first, call, params)
+        elif method in HTTP_VERBS and first is not None and first.type == "object":
+            url = self.parts(_property(self, first, "url"), call, params)
+        else:
+            return None
+        if not url or url[0][0] != "s" or not url[0][1].startswith("/") or any(p[0] != "s" for p in url):
+            return None
+        return {"method": method.upper(), "url": url}
 
     def _on_instance(self, name: str, method: Optional[str], call, params) -> Optional[dict]:
         found = self._verb_call(method, call, params, base=None) if method is not None else self._config_or_url(
