@@ -257,3 +257,133 @@ def test_splatted_filters_and_request_proxies_come_from_the_request():
         }
     )
     assert [(f.span.line, f.properties["route"]) for f in found] == [(17, "GET /all")]
+
+
+def test_helpers_of_get_routes_one_or_two_calls_away():
+    found = findings(
+        {
+            "app/monitor.py": """
+                from app import redis_connection
+                from app.models import Dashboard, Query, Widget
+
+                def object_counts():
+                    return {"queries": Query.query.count(), "widgets": Widget.query.count()}
+
+                def status():
+                    # Redis read as live data, not as a cache of the counts
+                    return {"manager": redis_connection.hgetall("status"), **object_counts()}
+
+                def dashboard_count():
+                    return Dashboard.query.count()
+
+                def deep():
+                    return Query.query.count()
+
+                def deeper():
+                    return deep()
+
+                def deepest():
+                    return deeper()
+            """,
+            "app/handlers.py": """
+                from flask import Blueprint
+                from app.monitor import dashboard_count, deepest, status
+
+                routes = Blueprint("routes", __name__)
+
+                @routes.route("/status.json")
+                def status_api():
+                    return status()
+
+                @routes.route("/deep")
+                def deep_api():
+                    return deepest()
+
+                @routes.route("/dashboards", methods=["POST"])
+                def create_dashboard():
+                    return {"count": dashboard_count()}
+            """,
+        }
+    )
+    assert [(f.span.path, f.span.line, f.properties["route"]) for f in found] == [("app/monitor.py", 5, "GET /status.json")]
+    assert found[0].message.startswith(
+        "`Query.query.count()` computes COUNT over the whole `Query` table on every `GET /status.json` request "
+        "(and 1 more aggregate: [COUNT on line 5](1)) (`object_counts` is reached from route `GET /status.json` "
+        "through `status`), with no cache in sight"
+    )
+
+
+def test_a_caller_with_a_cache_in_sight_covers_its_helpers():
+    found = findings(
+        {
+            "shop/stats.py": """
+                from shop.models import Order
+
+                def compute_stats():
+                    return {"orders": Order.objects.count()}
+            """,
+            "shop/views.py": """
+                from django.core.cache import cache
+                from django.urls import path
+                from shop.stats import compute_stats
+
+                def dashboard(request):
+                    stats = cache.get("stats")
+                    if stats is None:
+                        stats = compute_stats()
+                        cache.set("stats", stats, 60)
+                    return stats
+
+                def uncached(request):
+                    return compute_stats()
+
+                urlpatterns = [path("dashboard/", dashboard)]
+            """,
+        }
+    )
+    assert found == []  # one caller caches: the helper's result may come from the cache
+    found = findings(
+        {
+            "shop/stats.py": """
+                from shop.models import Order
+
+                def compute_stats():
+                    return {"orders": Order.objects.count()}
+            """,
+            "shop/views.py": """
+                from django.urls import path
+                from shop.stats import compute_stats
+
+                def dashboard(request):
+                    return compute_stats()
+
+                urlpatterns = [path("dashboard/", dashboard)]
+            """,
+        }
+    )
+    assert [(f.span.path, f.span.line, f.properties["route"]) for f in found] == [("shop/stats.py", 4, "* /dashboard/")]
+    assert "(`compute_stats` is called by route `* /dashboard/`)" in found[0].message
+
+
+def test_viewset_read_actions_are_reported_and_write_actions_are_not():
+    found = findings(
+        {
+            "shop/views.py": """
+                from django.db.models import Count
+                from rest_framework import viewsets
+                from rest_framework.response import Response
+                from shop.models import Order
+
+                class OrderStats(viewsets.ViewSet):
+                    def list(self, request):
+                        return Response(list(Order.objects.values("status").annotate(n=Count("id")).order_by()))
+
+                    def create(self, request):
+                        return Response({"total": Order.objects.count()})
+            """
+        }
+    )
+    assert [(f.span.line, f.properties["route"], f.properties["reached"]) for f in found] == [
+        (8, None, "a method of view `OrderStats`")
+    ]
+    assert "on every request to the view" in found[0].message

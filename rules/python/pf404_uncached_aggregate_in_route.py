@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from perfscan.async_index import route_of
+from perfscan.async_index import async_index, route_of
 from perfscan.facts.python_db import call_args, chain_of, db_facts, unwrap
 from perfscan.findings import Related
 from perfscan.models import model_named
+from perfscan.per_request import per_request_reason
+from perfscan.project import question
 from perfscan.rule import Rule, flag, ok
 
 # Aggregates whose cost grows with the rows they read. MIN/MAX of an indexed column is one index
@@ -21,11 +23,18 @@ BOUNDING_STEPS = frozenset({"[]", "limit", "offset"})
 # Steps whose arguments filter the rows aggregated.
 DJANGO_FILTERS = frozenset({"filter", "exclude", "get", "aget"})
 SQL_FILTERS = frozenset({"where", "filter", "filter_by", "having"})
-# Words that show a cache near the route: a decorator (`@cache_page`, `@cache(expire=60)`,
-# `@cache_response`, `@etag`, `@last_modified`), a cache client (`cache.get`, `redis.get`,
-# `FastAPICache`), or a `Cache-Control` header set on the response.
-CACHE_WORDS = ("cache", "redis", "etag", "last_modified", "memoize")
+# What shows a cache near the code: a decorator (`@cache_page`, `@cache(expire=60)`,
+# `@cache_response`, `@etag`, `@last_modified`), a call of a cache client (`cache.get_or_set`,
+# `FastAPICache`, `redis_client.get` -- Redis only with its key/value methods: `redis.hgetall` on a
+# status page reads live data), or a `Cache-Control` / `ETag` header set on the response.
+CACHE_DECORATOR_WORDS = ("cache", "etag", "last_modified", "memoize")
+CACHE_CALL_WORDS = ("cache", "memoize")
+REDIS_CACHE_METHODS = frozenset({"get", "set", "setex", "psetex", "getex", "mget", "mset", "get_or_set"})
+CACHE_HEADERS = ("cache-control", "etag")
 GET_METHODS = frozenset({"GET", "*"})
+# View methods that handle writes (HTTP verbs, Django REST framework viewset actions).
+WRITE_HANDLERS = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy",
+                            "perform_create", "perform_update", "perform_destroy", "form_valid"})
 # Module-level names that stand for the current request (Flask/Quart context locals).
 REQUEST_PROXIES = frozenset({"request", "g"})
 MAX_FOLLOW = 3
@@ -41,29 +50,32 @@ class UncachedAggregateInRoute(Rule):
     precision = "medium"
     summary = "A GET route aggregates over a whole table (COUNT/SUM/AVG, GROUP BY) on every request, with no cache."
     what_it_does = """
-        Finds a GET route handler (FastAPI, Flask, Starlette... route decorators; Django URL
-        patterns, function views and the `get` method of class-based views) whose own body runs an
-        **aggregate over a table**:
+        Finds an **aggregate over a table** that runs on every GET request:
 
         - SQLAlchemy: `select(func.count())`, `func.sum(...)`, `func.avg(...)`, a `group_by(...)`,
-          legacy `session.query(X).count()`;
+          legacy `session.query(X).count()`, Flask-SQLAlchemy `X.query.count()`;
         - Django: `Model.objects.count()`, `.aggregate(Sum(...))`, `.annotate(n=Count(...))`,
           `.values(...).annotate(...)` (GROUP BY);
 
-        when **nothing selective filters it**: no filter at all, or filters whose values are
-        constants only — literals, enum members, module settings, `now() - timedelta(...)` (a
-        status flag or a time window over the whole table). A filter on anything the request
-        brings — a path or query parameter, `request.user`, `current_user.id`, `self`, a local
-        computed from them, Flask's `g` and `current_*` proxies, a splatted `**filters` — is a
-        per-user or per-object aggregate, served by an index, and not reported; nor is a filter on
-        a column the model indexes (`processed IS NULL` under a partial index, a foreign key), nor
-        an aggregate over a slice or `limit` (a page), nor `MIN`/`MAX` (one index probe), nor a
-        count of a subquery (no table named). The route must have **no cache in sight**: no caching decorator (`@cache_page`,
-        `@cache(expire=...)`, `@cache_response`, `@etag`...) on it or its class, and no cache or
-        Redis call and no `Cache-Control` header in its body.
+        in a GET route handler (route decorators of every framework perfscan knows, Django URL
+        patterns, the `get` method of class-based views, read actions of REST framework viewsets),
+        or in a function such a handler calls, directly or through one more function (what runs
+        per request is decided once for every rule, in `analyzer/per_request.py`).
 
-        One finding per route, at its first aggregate, with the others as related locations.
-        Aggregates in helpers the route calls are not followed yet.
+        **Over a table** means nothing selective filters it: no filter at all, or filters whose
+        values are constants — literals, enum members, settings, `now() - timedelta(...)` (a status
+        flag or a time window over the whole table). Not reported: a filter on anything the request
+        brings (a path or query parameter, `request.user`, `self`, Flask's `g` and `current_*`
+        proxies, a splatted `**filters`, a local computed from them: a per-user or per-object
+        aggregate an index serves); a filter on a column the model indexes (a partial index on
+        `processed IS NULL`, a foreign key); a slice or `limit` (a page); `MIN`/`MAX` (one index
+        probe); a count of a subquery (no table named).
+
+        **No cache in sight**: no caching decorator (`@cache_page`, `@cache(expire=...)`,
+        `@cache_response`, `@etag`...) on the function or its class, no cache or Redis call and no
+        `Cache-Control` header in its body, and, for a helper, no caller up to the handler with a
+        caching decorator or a cache call. One finding per function, at its first aggregate, with
+        the others as related locations.
     """
     why_slow = """
         `COUNT(*)`, `SUM` and `GROUP BY` read every row they aggregate: PostgreSQL has no stored
@@ -271,16 +283,32 @@ class UncachedAggregateInRoute(Rule):
             if what is not None:
                 by_function.setdefault(scope.qualname, (scope, []))[1].append((query, what))
         for scope, found in by_function.values():
-            route = route_of(scope, ctx.facts, ctx.index)
-            if route is None or not GET_METHODS & set(route.methods):
+            request = self._read_request(ctx, scope)
+            if request is None:
                 continue
             found = [(q, what) for q, what in found if self._over_table(ctx, db, q)]
             found = [(q, what) for q, what in found if self._table(db, q, self._selected_columns(db, q))]
             found = [(q, what) for q, what in found if not self._filtered_by_index(ctx, db, q)]
             if not found or self._cache_in_sight(ctx, scope):
                 continue
-            self._report(ctx, db, scope, route, found)
+            if request[1] is not None and cached_by_callers(ctx.index, scope.qualname):
+                continue
+            self._report(ctx, db, scope, request, found)
         return ctx.findings
+
+    @staticmethod
+    def _read_request(ctx, scope) -> Optional[tuple]:
+        """(the request as displayed, why `scope` runs in it or None for the handler itself) when
+        `scope` runs on every GET request: a GET route handler, or (the shared per-request notion,
+        analyzer/per_request.py) a function a GET handler or a view calls, one or two calls away."""
+        route = route_of(scope, ctx.facts, ctx.index)
+        if route is not None:
+            return (route.display, None) if GET_METHODS & set(route.methods) else None
+        why = per_request_reason(ctx.index, scope.qualname)
+        if why and why.startswith("a method of view") and scope.name in WRITE_HANDLERS:
+            return None
+        request = _read_request_of(why) if why else None
+        return (request, why) if request is not None else None
 
     # -- what the query computes -----------------------------------------------------------
 
@@ -476,18 +504,28 @@ class UncachedAggregateInRoute(Rule):
 
     @staticmethod
     def _cache_in_sight(ctx, scope) -> bool:
-        texts = [ctx.source.node_text(scope.node), *(ctx.source.node_text(d.expression) for d in scope.decorators)]
+        """A caching decorator on the function or its class, a cache call in its body, or a
+        `Cache-Control` / `ETag` header it sets."""
+        decorators = [ctx.source.node_text(d.expression) for d in scope.decorators]
         if scope.class_name is not None:
             class_node = ctx.facts.classes.get(scope.qualname.rsplit(".", 1)[0])
             parent = class_node.parent if class_node is not None else None
             if parent is not None and parent.type == "decorated_definition":
-                texts += [ctx.source.node_text(c) for c in parent.children if c.type == "decorator"]
-        return any(word in text.lower() for text in texts for word in CACHE_WORDS)
+                decorators += [ctx.source.node_text(c) for c in parent.children if c.type == "decorator"]
+        if any(word in text.lower() for text in decorators for word in CACHE_DECORATOR_WORDS):
+            return True
+        if any(is_cache_call(call.callee or call.callee_text) for call in scope.calls):
+            return True
+        body = ctx.source.node_text(scope.node).lower()
+        return any(header in body for header in CACHE_HEADERS)
 
     # -- the finding -------------------------------------------------------------------------
 
-    def _report(self, ctx, db, scope, route, found):
+    def _report(self, ctx, db, scope, request, found):
         query, what = found[0]
+        route, why = request
+        phrase = f"`{route}` request" if route else "request to the view"
+
         table = self._table(db, query, self._selected_columns(db, query))
         where = f"the whole `{table}` table" if table else "a whole table"
         also = ""
@@ -500,11 +538,12 @@ class UncachedAggregateInRoute(Rule):
             also = f" (and {len(related)} more aggregate{'s' * (len(related) != 1)}: {links})"
         ctx.report(
             query.node,
-            f"`{_short(db.text(query.node))}` computes {what} over {where} on every `{route.display}` request{also}, "
-            "with no cache in sight; its cost grows with the table: cache the result with a TTL (in memory, Redis or "
-            "the framework cache), send `Cache-Control`, and refresh it when rows are written.",
+            f"`{_short(db.text(query.node))}` computes {what} over {where} on every {phrase}{also}"
+            + (f" (`{scope.name}` is {why})" if why else "")
+            + ", with no cache in sight; its cost grows with the table: cache the result with a TTL (in memory, Redis "
+            "or the framework cache), send `Cache-Control`, and refresh it when rows are written.",
             related=related,
-            properties={"route": route.display, "aggregate": what, "aggregates": len(found)},
+            properties={"route": route or None, "aggregate": what, "aggregates": len(found), **({"reached": why} if why else {})},
         )
 
     @staticmethod
@@ -530,6 +569,72 @@ class UncachedAggregateInRoute(Rule):
                             continue
                     stack.extend(reversed(current.named_children))
         return None
+
+
+def _read_request_of(why: str) -> Optional[str]:
+    """The GET route a per-request reason names (`called by route `GET /x``, `a method of view
+    `Stats` (route `/stats/`)`), "" for a view of unknown methods (`reached from view `dashboard`
+    through `stats``), or None: a route of other methods only, a FastAPI dependency (of any
+    route), or more than one function between the handler and here (deeper helpers are shared
+    utilities, reached on some paths only). Reads the wording of analyzer/per_request.py;
+    tests/test_pf404.py pins it."""
+    if "→" in why or why.startswith("a dependency"):
+        return None
+    _, found, rest = why.partition("route `")
+    if found:
+        route = rest.split("`", 1)[0]
+        methods, _, path = route.rpartition(" ")
+        if methods and not GET_METHODS & set(methods.split("|")):
+            return None
+        return route if methods else f"* {path}"
+    return "" if "view `" in why else None
+
+
+def is_cache_call(name: str) -> bool:
+    """`cache.get_or_set`, `django.core.cache.cache.get`, `FastAPICache.get_backend`,
+    `redis_client.setex`: a call that reads or writes a cache."""
+    name = name.lower()
+    if any(word in name for word in CACHE_CALL_WORDS):
+        return True
+    return "redis" in name and name.rsplit(".", 1)[-1] in REDIS_CACHE_METHODS
+
+
+def _cache_callers(index) -> dict:
+    """{"callers": project function -> the project functions calling it, "cached": the functions
+    with a cache in sight (a caching decorator, a call of a cache client: `is_cache_call`)}."""
+    names = async_index(index).names
+    callers: dict = {}
+    cached: set = set()
+    resolved: dict = {}
+    for summary in index.python.values():
+        for record in summary.get("functions", ()):
+            qualname = record["qualname"]
+            if any(word in name.lower() for name in record.get("decorators") or () for word in CACHE_DECORATOR_WORDS):
+                cached.add(qualname)
+            for call in record.get("calls", ()):
+                callee = call[0]
+                if not callee:
+                    continue
+                if is_cache_call(callee):
+                    cached.add(qualname)
+                if callee not in resolved:
+                    resolved[callee] = names.resolve(callee)
+                if resolved[callee]:
+                    callers.setdefault(resolved[callee], set()).add(qualname)
+    return {"callers": callers, "cached": cached}
+
+
+@question
+def cached_by_callers(index, qualname: str) -> bool:
+    """Whether a function calling `qualname`, or one calling that, has a cache in sight: the
+    request's result may come from it (`data = cache.get(key)` before `compute_stats()`)."""
+    graph = index.get_derived("pf404.cache_callers", _cache_callers)
+    level = {qualname}
+    for _ in range(2):
+        level = {c for q in level for c in graph["callers"].get(q, ())}
+        if level & graph["cached"]:
+            return True
+    return False
 
 
 def _short(text: str, limit: int = 60) -> str:
