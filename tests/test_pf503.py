@@ -148,6 +148,8 @@ def test_moment_with_every_locale_is_reported_plain_moment_is_not():
     ("src/Thing.stories.tsx", {}, ""),
     ("src/cli.ts", {}, "#!/usr/bin/env node\n"),
     ("src/actions.ts", {}, '"use server";\n'),
+    ("src/build-icons.ts", {}, 'import { readFileSync } from "node:fs";\n'),
+    ("src/export.ts", {}, 'import { spawn } from "child_process";\n'),
     ("src/index.ts", {"package.json": json.dumps({"dependencies": {"express": "4", "react": "18"}})}, ""),
     ("src/index.ts", {"package.json": json.dumps({"bin": {"tool": "dist/index.js"}, "dependencies": {"react": "18"}})}, ""),
     ("pages/api/posts.ts", {"package.json": json.dumps({"dependencies": {"next": "14"}})}, ""),

@@ -45,6 +45,9 @@ LODASH_FUNCTION = re.compile(r"^[a-z][A-Za-z0-9]*$")  # lodash's functions; its 
 # extends another object. A named import of one of these gets no fix.
 WHOLE_BUILD_ONLY = frozenset({"chain", "mixin", "runInContext", "noConflict"})
 MAX_NAMES_SHOWN = 4
+# Node built-ins no browser bundle has: a file importing one runs in Node.
+NODE_ONLY_MODULES = frozenset({"fs", "fs/promises", "child_process", "cluster", "worker_threads", "net", "tls",
+                               "dgram", "readline", "v8", "vm", "http2", "inspector"})
 
 
 class WholeLibraryImport(Rule):
@@ -84,9 +87,8 @@ class WholeLibraryImport(Rule):
         smaller import of moment; whether its locales are bundled depends on the bundler's config),
         and code that is not shipped to the browser: build and tool configs (`vite.config.ts`),
         tests and stories, `scripts/`, `server/`, `examples/`, `demo/` and similar folders, files
-        starting with `#!`,
-        packages that are servers or command-line tools, Next.js API routes, route handlers and
-        App Router files without `"use client"` (server components). `require("lodash")` and
+        starting with `#!` or importing Node built-ins (`node:fs`, `child_process`), packages that are servers or command-line tools, Next.js API routes,
+        route handlers and App Router files without `"use client"` (server components). `require("lodash")` and
         re-exports (`export { debounce } from "lodash"`) are not checked.
 
         Each import is its own finding, with its own fix: the library leaves the bundle only when
@@ -301,15 +303,20 @@ class WholeLibraryImport(Rule):
             parsed = _read_import(ctx, statement)
             if parsed is not None and _listed(parsed[0]) is not None:
                 candidates.append((statement, *parsed))
-        if not candidates or not self._shipped(ctx):
+        if not candidates or not self._shipped(ctx, statements):
             return
         for statement, spec, default, namespace, named in candidates:
             self._check_import(ctx, statement, spec, default, namespace, named)
 
-    def _shipped(self, ctx) -> bool:
+    def _shipped(self, ctx, statements) -> bool:
         """Whether this file's code goes to the browser."""
         if ctx.source.text.startswith("#!"):
             return False
+        for statement in statements:  # `import fs from "node:fs"`: Node code
+            source = statement.child_by_field_name("source")
+            spec = ctx.source.node_text(source)[1:-1] if source is not None else ""
+            if spec.startswith("node:") or spec in NODE_ONLY_MODULES:
+                return False
         directives = compiler_directives(ctx.facts, None)
         if "use server" in directives:
             return False
