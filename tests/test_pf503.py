@@ -94,6 +94,11 @@ def test_no_fix_where_the_per_function_module_differs_or_types_are_mixed_in():
         export const f = [_, debounce];
     """)
     assert mixed.fix is None
+    (renamed_default,) = findings("""
+        import { default as lo, debounce } from "lodash";
+        export const f = [lo.map, debounce];
+    """)
+    assert renamed_default.fix is None and "`lo.map`" in renamed_default.message
 
 
 @pytest.mark.parametrize("use, flagged", [

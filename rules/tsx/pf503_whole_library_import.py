@@ -463,6 +463,9 @@ def _read_import(ctx, statement):
                 imported = specifier.child_by_field_name("name")
                 alias = specifier.child_by_field_name("alias") or imported
                 if imported is not None and imported.type == "identifier":
+                    if ctx.source.node_text(imported) == "default":  # `{ default as _ }`: the default import
+                        default = ctx.source.node_text(alias)
+                        continue
                     named.append((ctx.source.node_text(imported), ctx.source.node_text(alias)))
     return spec, default, namespace, named
 
@@ -525,6 +528,9 @@ def _per_function_fix(ctx, statement, per_function: str, named):
     its own module. Only when every name is a lodash function (no types, no default/namespace)."""
     clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
     if clause is None or any(c.type != "named_imports" for c in clause.named_children) or not named:
+        return None
+    if any(ctx.source.node_text(c.child_by_field_name("name")) == "default"
+           for c in clause.named_children[0].named_children if c.type == "import_specifier"):
         return None
     specifiers = [c for c in clause.named_children[0].named_children if c.type == "import_specifier"]
     if len(specifiers) != len(named) or not all(
