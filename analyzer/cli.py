@@ -160,17 +160,24 @@ def _write_baseline(result, options, path: str) -> None:
 def _print_run_stats_at_exit(flag: bool, result, started: float, run_started: float) -> None:
     """--show-timings / PERFSCAN_STATS=1: the run's statistics on stderr when the command ends,
     whichever way it exits (report, --diff, --write-baseline...)."""
+    from .memory import peak_resident_kb
     from .run_stats import render_run_stats, stats_wanted
 
     if not stats_wanted(flag):
         return
     run_ended = time.perf_counter()
-    result.stats["setup_s"] = round(run_started - started, 3)
+    stats = result.stats
+    stats["setup_s"] = round(run_started - started, 3)
+    # Standard input is checked without the engine's stages: its count and time at least.
+    stats.setdefault("files", result.files_checked)
+    stats.setdefault("total_s", round(run_ended - run_started, 3))
 
     def emit() -> None:
         now = time.perf_counter()
-        result.stats["output_s"], result.stats["command_s"] = round(now - run_ended, 3), round(now - started, 3)
-        click.echo(render_run_stats(result.stats, __version__), err=True, nl=False)
+        stats["output_s"], stats["command_s"] = round(now - run_ended, 3), round(now - started, 3)
+        stats["peak_rss_kb"] = peak_resident_kb()  # the whole command's, output included
+        sys.stdout.flush()  # the report first, where both go to one terminal or log
+        click.echo(render_run_stats(stats, __version__), err=True, nl=False)
 
     click.get_current_context().call_on_close(emit)
 
@@ -411,6 +418,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
 def routes_command(paths, output_format, output, config_path, jobs, no_cache, cache_dir):
     """Print the cross-stack route map of PATHS: each backend route, its handler, the frontend
     requests that reach it and the findings on the way; then the requests linked to no route."""
+    started = time.perf_counter()
     from .config import ConfigError
     from .engine import run
     from .reporters.text import format_notification
@@ -431,9 +439,11 @@ def routes_command(paths, output_format, output, config_path, jobs, no_cache, ca
             from .discovery import project_root
 
             cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
+        run_started = time.perf_counter()
         result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir,
                      file_timeout=config.file_timeout or None)
         settings.apply(result)
+        _print_run_stats_at_exit(False, result, started, run_started)  # PERFSCAN_STATS=1
         found, index = map_of_run(result, config.project_settings)
         data = routes_data(found, index, result.active)
     except ConfigError as error:

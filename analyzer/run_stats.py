@@ -71,15 +71,18 @@ def _mib(kb: Optional[int]) -> Optional[str]:
 
 def stats_rows(stats: dict) -> list[tuple[str, str]]:
     """(label, value) for each statistic the run kept; a section starts with a (title, unit) row."""
-    rows: list[tuple[str, str]] = [("counts", "")]
-    rows += [(label, str(stats[key])) for label, key in COUNTS if key in stats]
+    rows: list[tuple[str, str]] = []
+    counts = [(label, str(stats[key])) for label, key in COUNTS if key in stats]
+    if counts:
+        rows += [("counts", ""), *counts]
     stages = list(STAGES_BEFORE)
     for family in _families(stats):
         name = FAMILY_NAMES.get(family, family)
         stages += [(f"{name}: {label}", f"{family}_{part}_s") for label, part in FAMILY_STAGES]
     stages += STAGES_AFTER
-    rows.append(("time", "seconds"))
-    rows += [(label, f"{stats[key]:.3f}") for label, key in stages if stats.get(key) is not None]
+    times = [(label, f"{stats[key]:.3f}") for label, key in stages if stats.get(key) is not None]
+    if times:
+        rows += [("time", "seconds"), *times]
     workers = stats.get("worker_maxrss_kb") or []
     memory = [("peak memory, main process", _mib(stats.get("peak_rss_kb")))]
     if workers:
@@ -92,8 +95,8 @@ def stats_rows(stats: dict) -> list[tuple[str, str]]:
 
 def render_run_stats(stats: dict, version: str) -> str:
     rows = stats_rows(stats)
-    label_width = max(len(label) for label, _ in rows)
-    value_width = max(len(value) for _, value in rows)
+    label_width = max((len(label) for label, _ in rows), default=0)
+    value_width = max((len(value) for _, value in rows), default=0)
     system = f"Python {platform.python_version()} on {sys.platform}, {os.cpu_count() or '?'} CPUs"
     lines = [f"perfscan {version} run statistics ({system})"]
     for label, value in rows:

@@ -98,6 +98,16 @@ def test_a_warm_run_counts_what_came_from_the_cache(two_languages):
     assert SECONDS.fullmatch(values["cache write"])
 
 
+def test_standard_input_has_its_count_time_and_memory(project):
+    result = CliRunner().invoke(cli, ["check", "-", "--stdin-filename", "app.py", "--show-timings"], input=BLOCKING_PY)
+    assert result.exit_code == 1 and "PF201" in result.stdout
+    rows = [split_line(line) for line in stats_lines(result.stderr)]
+    assert ("files checked", "1") in rows
+    labels = [label for label, _ in rows]
+    assert labels == ["counts", "files checked", "time", "set-up (imports, config, rules)", "output (fixes, report)",
+                      "total (engine)", "total (command)", "memory (resident)", "peak memory, main process"]
+
+
 @pytest.mark.parametrize("value", ["", "0", "false", "off"])
 def test_no_statistics_unless_asked(two_languages, value):
     result = CliRunner().invoke(cli, ["check", ".", "--no-cache"], env={"PERFSCAN_STATS": value})
@@ -119,11 +129,10 @@ def test_stats_wanted_reads_the_environment(monkeypatch):
 
 
 def test_only_the_statistics_a_run_kept_are_printed():
-    """Standard input is checked without the engine's stages: no made-up zeros."""
+    """No made-up zeros (a section without a value has no title either)."""
     text = render_run_stats({"setup_s": 0.25, "output_s": 0.0, "command_s": 0.5}, "9.9")
     assert text.splitlines() == [
         text.splitlines()[0],
-        "counts",
         "time                             seconds",
         "set-up (imports, config, rules)    0.250",
         "output (fixes, report)             0.000",
