@@ -19,7 +19,6 @@ from perfscan.facts.python_db import (
     is_batch_iterable,
     is_small_literal,
     loop_info,
-    tainted_names,
 )
 from perfscan.findings import FlowStep, Related
 from perfscan.models import queries_of_function
@@ -59,6 +58,7 @@ class _LoopBody:
         self.augmented: set[str] = set()  # `offset += n`: carried from one iteration to the next
         self.exits = False  # a `break` of this loop or a `return`: stops on a result
         self.conditions: list = []  # (start byte, condition node) of the `if`/`elif` tests in the body
+        self.values: list = []  # (start, end, names, value node) of the assignments in the body
         self.paced = bool(PACING.search(db.text(body)))
         stack = [(body, False)]
         while stack:
@@ -74,12 +74,40 @@ class _LoopBody:
                     self.conditions.append((node.start_byte, condition))
             if kind in _ASSIGNMENTS:
                 target = node.child_by_field_name("left") or node.child_by_field_name("name")
-                for name in _names(db, target):
+                value = node.child_by_field_name("right") or node.child_by_field_name("value")
+                names = tuple(_names(db, target))
+                for name in names:
                     self.assigned.setdefault(name, []).append(node.start_byte)
                     if kind == "augmented_assignment":
                         self.augmented.add(name)
-            inner = nested_loop or (kind in _LOOPS and node is not body)
+                if value is not None and names:
+                    self.values.append((node.start_byte, node.end_byte, names, value))
+            inner = nested_loop or (kind in _LOOPS and node.id != body.id)
             stack.extend((child, inner) for child in node.named_children)
+        self.values.sort(key=lambda entry: entry[0])
+        self._reads: dict[int, dict] = {}
+
+    def reads(self, db, value) -> dict:
+        found = self._reads.get(value.id)
+        if found is None:
+            found = self._reads[value.id] = identifiers_in(db, value)
+        return found
+
+    def tainted(self, db, targets, node) -> dict:
+        """The loop targets and the names assigned from them in the body before `node`:
+        {name: the loop target it derives from}. Only this loop's assignments are read, so a
+        function with many loops costs the sum of their sizes, not their product."""
+        tainted = {t: t for t in targets if t != "_"}
+        for start, end, names, value in self.values:
+            if start >= node.start_byte:
+                break
+            if end > node.start_byte:
+                continue  # `r = await client.get(...)`: the assignment of the call itself
+            origins = [tainted[n] for n in self.reads(db, value) if n in tainted]
+            if origins:
+                for name in names:
+                    tainted[name] = origins[0]
+        return tainted
 
 
 def _names(db, target):
@@ -206,7 +234,7 @@ def _shares_mutable_state(db, node) -> bool:
 def _independent_origin(db, info, body: _LoopBody, node) -> Optional[str]:
     """The loop variable the awaited call depends on, when it reads only that and values from
     before the loop; None when it repeats the same call or reads state carried between iterations."""
-    tainted = tainted_names(db, info, node)
+    tainted = body.tainted(db, info.targets, node)
     names = identifiers_in(db, node)
     used = [name for name in names if name in tainted]
     if not used:
