@@ -177,3 +177,24 @@ def test_nested_function_in_a_method_is_not_a_method():
         }
     )
     assert found == []
+
+
+def test_method_of_a_view_class_is_a_warning():
+    found = findings(
+        {
+            "shop/views.py": """
+                from functools import cache
+                from django.views import View
+
+                class Dashboard(View):
+                    @cache
+                    def totals(self):
+                        ...
+
+                    def get(self, request):
+                        return self.totals()
+            """
+        }
+    )
+    assert where(found) == [("shop/views.py", 5, 6, "warning")]
+    assert "a view: the framework makes one instance per request" in found[0].message

@@ -6,6 +6,7 @@ from typing import Optional
 
 from perfscan.facts.python import build_object_types, dotted_suffixes
 from perfscan.facts.python_db import call_args, unwrap
+from perfscan.per_request import per_request_reason
 from perfscan.project import question
 from perfscan.rule import Rule, flag, ok
 
@@ -28,6 +29,9 @@ SINGLETON_BASES = frozenset({
 })  # fmt: skip
 NOT_INSTANCE_METHODS = frozenset({"staticmethod", "classmethod", "builtins.staticmethod", "builtins.classmethod"})
 UNBOUNDED_CACHES = frozenset({"builtins.dict", "dict"})
+# Per-request reasons (analyzer/per_request.py) that make a method's class a view: one instance
+# per request, made by the framework.
+VIEW_REASONS = ("a method of view", "route `")
 
 
 def _class_records(index) -> dict:
@@ -104,8 +108,8 @@ class CacheOnCoroutine(Rule):
         - on an **instance method** (first parameter `self`, not a `@staticmethod` or
           `@classmethod`) when the cache is **unbounded** (`@cache`, `lru_cache(maxsize=None)`,
           `cachetools.cached({})`): `warning` when the project constructs the class inside
-          functions (one instance per call or request), `note` when it cannot tell how instances
-          are made (a framework builds them).
+          functions or the class is a view (Django, REST framework, Flask `MethodView`...: one
+          instance per request), `note` when it cannot tell how instances are made.
 
         Not reported: bounded caches on methods (`@lru_cache` keeps at most 128 entries: a few
         instances live longer, nothing grows), enums and classes the project only instantiates
@@ -346,9 +350,12 @@ class CacheOnCoroutine(Rule):
         instances = instances_of(ctx.index, class_qualname, bases)
         if instances == "singleton":
             return
+        how = "it is constructed inside functions, so instances pile up"
+        if instances is None and (per_request_reason(ctx.index, function.qualname) or "").startswith(VIEW_REASONS):
+            instances, how = "many", "a view: the framework makes one instance per request"
+        elif instances is None:
+            how = "with one instance per request or task, memory grows for the life of the process"
         name = self._name(ctx, decorator)
-        how = ("it is constructed inside functions, so instances pile up" if instances == "many"
-               else "with one instance per request or task, memory grows for the life of the process")
         ctx.report(
             decorator.expression,
             f"`@{name}` on method `{function.class_name}.{function.name}` keys an unbounded cache on `self`, keeping "
