@@ -108,8 +108,9 @@ def partial_parse_notification(source: SourceFile) -> Notification:
 
 
 # Valid TypeScript/TSX that tree-sitter-typescript 0.23 (the newest release) fails on.
-_STYLED_GENERIC = re.compile(rb"\bstyled(?:\.\w+|\([^()]*\))(?:\.attrs\([^()]*\))?\s*<[^`]*>\s*$")
+_STYLED_GENERIC = re.compile(rb"\bstyled(?:\.\w+|\([^()]*\))(?:\.(?:attrs|withConfig)\((?:[^()]|\([^()]*\))*\))?\s*<[^`]*>\s*$")
 _TYPEOF_IMPORT = re.compile(rb"<\s*typeof\s+import\s*\(")
+_STYLED_LOOKBACK = 4000  # bytes searched back from an error for the `styled` of a generic spanning lines
 
 
 def _parser_limit(source: SourceFile, node) -> str:
@@ -121,9 +122,17 @@ def _parser_limit(source: SourceFile, node) -> str:
     before = data[line_start:node.start_byte]
     if data[node.start_byte:node.start_byte + 1] == b"&" and node.parent is not None and node.parent.type.startswith("jsx"):
         return "a bare `&` in JSX text"
-    if _STYLED_GENERIC.search(before):
+    parent = node.parent
+    if data[node.start_byte:node.start_byte + 1] == b"&" and parent is not None and parent.type == "string" \
+            and parent.parent is not None and parent.parent.type == "jsx_attribute":
+        return "a bare `&` in a JSX attribute string (`href=\"?a=1&b=2\"`)"
+    # `styled.div<{\n  on: boolean;\n}>`: the generic may span lines; look back to its `styled`
+    styled_at = data.rfind(b"styled", max(0, node.start_byte - _STYLED_LOOKBACK), node.start_byte)
+    if _STYLED_GENERIC.search(before) or (styled_at >= 0 and _STYLED_GENERIC.match(data, styled_at, node.start_byte)):
         return "a styled-components generic (`styled.div<Props>`…``)"
-    if _TYPEOF_IMPORT.search(before):
+    # `vi.importActual<typeof import("x")>(\n  "x",\n)`: the error is on the argument's line
+    previous_start = data.rfind(b"\n", 0, max(line_start - 1, 0)) + 1 if line_start else 0
+    if _TYPEOF_IMPORT.search(data[previous_start:node.start_byte]):
         return "a `typeof import(\"…\")` type argument"
     return ""
 

@@ -129,5 +129,13 @@ def test_partial_parse_names_the_construct_the_parser_cannot_read():
     assert "cannot read a bare `&` in JSX text, which is valid code" in \
         _notification("tsx", "export const B = () => <p>Terms & conditions</p>;\n")
     assert "styled-components generic" in _notification("tsx", 'const Box = styled.div<{ on: boolean }>`\n  color: red;\n`;\n')
+    spanning = 'const Box = styled(Flex)<{\n  /** the size */\n  size: number;\n}>`\n  width: 100%;\n`;\n'
+    assert "styled-components generic" in _notification("tsx", spanning)
+    configured = spanning.replace("styled(Flex)", 'styled.div.withConfig({ shouldForwardProp: (p) => !["size"].includes(p) })')
+    assert "styled-components generic" in _notification("tsx", configured)
     assert "`typeof import(" in _notification("typescript", 'const m = await load<typeof import("x")>();\n')
+    multiline = 'async function f() {\n  const actual =\n    await vi.importActual<typeof import("y")>(\n      "y",\n    );\n}\n'
+    assert "`typeof import(" in _notification("typescript", multiline)
+    assert "a bare `&` in a JSX attribute string" in \
+        _notification("tsx", 'export const A = () => <a href="https://x.com/?a=1&b=2">x</a>;\n')
     assert _notification("typescript", "const = = 3;\n").startswith("syntax error: file parsed partially")
