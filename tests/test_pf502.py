@@ -45,6 +45,9 @@ def in_list(img: str, items: str = "rows", prelude: str = "") -> str:
     ('<img src={row.url} className="h-[20px] w-[20px]" />', False),
     ('<img src={row.url} className="size-16" />', True),
     ('<img src={row.url} className="h-6 w-full" />', True),
+    ('<img src={row.url} className="destination-icon" />', False),
+    ('<img src={row.url} className="icon_small" />', False),
+    ('<img src={row.url} className="iconography-hero" />', True),
     ('<img src={`data:image/png;base64,${row.data}`} />', False),
     ("<img src={size} />", False),  # a prop: one URL for every row, fetched once
     ('<img src="/placeholder.png" />', False),
@@ -89,6 +92,29 @@ def test_list_forms_nesting_and_what_is_not_a_list():
         }
     """
     assert lines(code) == [2, 7, 8]
+
+
+def test_an_item_component_of_the_same_file():
+    card = """
+        import fallback from "./fallback.png";
+        function Card({ item }) {
+          return <div><img src={item.photo} alt="" /><img src={fallback} alt="" /><img src="/x.png" alt="" /></div>;
+        }
+    """
+    in_list_only = card + """
+        export const Grid = ({ items }) => <section>{items.map((item) => <Card key={item.id} item={item} />)}</section>;
+    """
+    (finding,) = findings(in_list_only)
+    assert (finding.span.line, finding.span.col) == (3, 15) and "through `<Card>`" in finding.message
+    assert [(r.span.line, r.span.col) for r in finding.related] == [(6, 66)]
+    also_alone = in_list_only + """
+        export const Hero = ({ item }) => <Card item={item} />;
+    """
+    assert findings(also_alone) == []  # the fix would make the hero lazy too
+    short = card + """
+        export const Top = ({ items }) => <section>{items.slice(0, 3).map((item) => <Card key={item.id} item={item} />)}</section>;
+    """
+    assert findings(short) == []
 
 
 def test_message_related_location_and_fix():

@@ -20,6 +20,7 @@ RASTER_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif")
 _TAILWIND_SIZE = re.compile(r"(?:^|\s)(?:[a-z0-9]+:)*(size|w|h)-(\d+(?:\.5)?|\[\d+px\])(?=\s|$)")
 # Tailwind utilities giving a box: `w-full`, `h-48`, `size-10`, `aspect-video`, `md:h-[120px]`.
 _CSS_SIDE = re.compile(r"(?:^|\s)(?:[a-z0-9]+:)*(size|aspect|w|h)-[\w./\[\]-]+")
+_ICON_CLASS = re.compile(r"(?:^|[\s_-])icon(?:$|[\s_-])", re.IGNORECASE)
 _VIRTUAL = re.compile(r"[Vv]irtual")
 _GENERATED_URL = re.compile(r"^[`'\"](?:data|blob):")
 EXTENSION_NAMES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
@@ -54,13 +55,18 @@ class ImageNotLazy(Rule):
         or with spread props (`{...props}` may set it), lists that are short by construction — a
         literal array of at most 6 items (directly or through a `const`), `.slice(0, n)` with
         `n <= 6` — icons drawn at 32 px or less (`width`/`height` both at most 32, or Tailwind
-        `size-8`, `w-6 h-6`, `h-[24px] w-[24px]`), sources that are `data:`/`blob:` URLs or
+        `size-8`, `w-6 h-6`, `h-[24px] w-[24px]`, or a class name saying so: `icon`,
+        `destination-icon`), sources that are `data:`/`blob:` URLs or
         `URL.createObjectURL(...)` (nothing to fetch), a source that is the same for every item (a
         literal, an import, a module constant, a prop: one request, then the browser's cache),
         virtualized lists (`virtualizer.getVirtualItems().map(...)`, `virtualRows.map(...)`: only
         the rows in view are rendered), and code that is not shipped to the browser (tests,
-        stories, example and demo apps, `server/` folders such as e-mail templates). Only images written in the list's own callback are seen: an `<Avatar>`
-        component rendering an `<img>`, itself rendered per item elsewhere, is not followed.
+        stories, example and demo apps, `server/` folders such as e-mail templates).
+
+        An `<img>` in a component of the same file that is rendered only in lists' callbacks
+        (`products.map((p) => <ProductCard product={p} />)`) counts as rendered per item when its
+        source comes from the component's props or state; a component from another file (an
+        imported `<Avatar>` rendered per item) is not followed.
     """
     why_slow = """
         Without `loading="lazy"` the browser requests every image of the list as soon as the
@@ -166,6 +172,24 @@ class ImageNotLazy(Rule):
             files={"src/assets/hero.png": "x" * 150_000},
             why="an imported PNG over 100 KB: a note about WebP/AVIF, not about lazy loading",
         ),
+        flag(
+            """
+            function ProductCard({ product }) {
+              return (
+                <article>
+                  <img src={product.photoUrl} alt="" className="aspect-square w-full" />
+                  <h3>{product.title}</h3>
+                </article>
+              );
+            }
+
+            export function Catalogue({ products }) {
+              return <div>{products.map((p) => <ProductCard key={p.id} product={p} />)}</div>;
+            }
+            """,
+            (4, 7),
+            why="an item component of the same file, rendered only in the list",
+        ),
         ok(
             """
             import placeholder from "./placeholder.png";
@@ -213,12 +237,13 @@ class ImageNotLazy(Rule):
             return
         threshold_kb = image_note_threshold_kb(ctx.index)
         noted_assets = set()
+        item_components = _item_components(ctx.facts)
         for element in images:
             attributes = {name: value for name, value in element.attributes}
-            list_call = self._eager_in_list(ctx, element, attributes)
-            if list_call is not None:
+            found = self._eager_in_list(ctx, element, attributes, item_components)
+            if found is not None:
                 # Its source varies per item, so it is no literal file of the project: no size note.
-                self._report_list(ctx, element, attributes, list_call)
+                self._report_list(ctx, element, attributes, *found)
                 continue
             asset = _large_raster(ctx, attributes, threshold_kb) if threshold_kb else None
             if asset is None or asset[0] in noted_assets:  # one note per file and image
@@ -233,24 +258,32 @@ class ImageNotLazy(Rule):
                     message += f" ({len(importers)} files import it; noted here once.)"
             ctx.report(element.node, message, level="note", properties={"asset": asset[0], "bytes": asset[1]})
 
-    def _eager_in_list(self, ctx, element, attributes):
-        """The `.map` call rendering `element` once per item, when it loads eagerly and is worth
-        lazy loading; None otherwise."""
-        if "loading" in attributes or "..." in attributes:
+    def _eager_in_list(self, ctx, element, attributes, item_components):
+        """(list call, item element or None) when `element` is rendered once per item of a list
+        and loads eagerly worth lazy loading: in the list's callback, or in a component of this
+        file that is only rendered in lists' callbacks (the item element is then its tag)."""
+        if "loading" in attributes or "..." in attributes or _icon_sized(ctx.facts, attributes):
             return None
         facts = ctx.facts
-        found = _list_call(facts, element.node)
-        if found is None:
-            return None
-        call, callback = found
-        if _short_list(facts, call) or _virtualized(facts, call) or _icon_sized(facts, attributes):
-            return None
         src = attributes.get("src")
-        if src is None or _generated_source(facts, src) or not _varies_per_item(facts, src, callback):
+        if src is None or _generated_source(facts, src):
             return None
-        return call
+        found = _list_call(facts, element.node)
+        if found is not None:
+            call, callback = found
+            if _short_list(facts, call) or _virtualized(facts, call) or not _varies_per_item(facts, src, callback):
+                return None
+            return call, None
+        owner = element.owner
+        if owner is None or owner.is_hook or owner.name not in item_components:
+            return None
+        if facts.enclosing_function(owner.node) is not None:
+            return None  # a component defined in a function: only module-level item components
+        if not _varies_per_item(facts, src, owner.node):
+            return None  # the same URL for every item: fetched once
+        return item_components[owner.name]
 
-    def _report_list(self, ctx, element, attributes, call):
+    def _report_list(self, ctx, element, attributes, call, item=None):
         facts = ctx.facts
         callee = call.child_by_field_name("function")
         receiver = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
@@ -263,14 +296,34 @@ class ImageNotLazy(Rule):
         insert = ' loading="lazy"' + ("" if "decoding" in attributes else ' decoding="async"')
         span = ctx.source.span_of_points(name.end_point, name.end_point)
         fix = Fix(f"Add `{insert.strip()}`", (TextEdit(span, insert),))
+        via = f" (through `<{element.owner.name}>`)" if item is not None else ""
         ctx.report(
             element.node,
-            f"This `<img>` is rendered for every item of {items} ([here](1)) and loads eagerly: the browser fetches "
+            f"This `<img>` is rendered for every item of {items}{via} ([here](1)) and loads eagerly: the browser fetches "
             f"every item's image as soon as the list renders, offscreen ones too. Add `{insert.strip()}` (keep the first few "
             f"eager if the list starts above the fold).{dimensions}",
-            related=(Related(ctx.source.span(call), "rendered per item here"),),
+            related=(Related(ctx.source.span(item if item is not None else call), "rendered per item here"),),
             fix=fix,
         )
+
+
+def _item_components(facts) -> dict:
+    """{name: (list call, element)} of this file's components that are rendered only inside list
+    callbacks (`items.map((item) => <ProductCard item={item} />)`), every time in a list that is
+    not short by construction nor virtualized: each of their renders is one item."""
+    local = {owner.name for owner in facts.components if owner.name != "default"}
+    found: dict = {}
+    excluded = set()
+    for element in facts.jsx_elements:
+        if element.is_dom or element.tag not in local or element.tag in excluded:
+            continue
+        listed = _list_call(facts, element.node)
+        if listed is None or _short_list(facts, listed[0]) or _virtualized(facts, listed[0]):
+            excluded.add(element.tag)
+            found.pop(element.tag, None)
+            continue
+        found.setdefault(element.tag, (listed[0], element.node))
+    return found
 
 
 def _list_call(facts, node):
@@ -372,6 +425,8 @@ def _icon_sized(facts, attributes) -> bool:
     class_name = _literal_text(facts, attributes.get("className") or attributes.get("class"))
     if not class_name:
         return False
+    if _ICON_CLASS.search(class_name):  # `destination-icon`, `file-icon`: sized as an icon by the stylesheet
+        return True
     sides = {}
     for side, amount in _TAILWIND_SIZE.findall(class_name):
         px = int(amount[1:-3]) if amount.startswith("[") else float(amount) * 4
