@@ -387,3 +387,37 @@ def test_viewset_read_actions_are_reported_and_write_actions_are_not():
         (8, None, "a method of view `OrderStats`")
     ]
     assert "on every request to the view" in found[0].message
+
+
+def test_sqlalchemy_indexed_column_filter_and_unindexed_foreign_key():
+    models = """
+        from sqlalchemy import ForeignKey, String
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+        class Base(DeclarativeBase):
+            pass
+
+        class Job(Base):
+            __tablename__ = "jobs"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            state: Mapped[str] = mapped_column(String(20), index=True)
+            queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    """
+    api = """
+        from fastapi import FastAPI
+        from sqlalchemy import func, select
+        from sqlalchemy.orm import Session
+        from app.models import Job
+
+        app = FastAPI()
+
+        @app.get("/pending")
+        def pending(db: Session):
+            return db.scalar(select(func.count()).select_from(Job).where(Job.state == "pending"))
+
+        @app.get("/default-queue")
+        def default_queue(db: Session):
+            return db.scalar(select(func.count()).select_from(Job).where(Job.queue_id == 1))
+    """
+    found = findings({"app/models.py": models, "app/api.py": api})
+    assert [(f.span.path, f.span.line, f.properties["route"]) for f in found] == [("app/api.py", 14, "GET /default-queue")]

@@ -413,7 +413,7 @@ class UncachedAggregateInRoute(Rule):
 
     def _filtered_by_index(self, ctx, db, query) -> bool:
         """Whether a filter names a column the model indexes (the first column of an index, a
-        column declared `index=True`/`unique`, a Django foreign key, the primary key): developers
+        column declared `index=True`/`unique`/`primary_key`, a Django foreign key): developers
         index the columns they select few rows by, like a queue's `processed IS NULL` under a
         partial index, so the aggregate reads an index range, not the table."""
         columns = self._filter_columns(db, query)
@@ -426,7 +426,8 @@ class UncachedAggregateInRoute(Rule):
         if model is None:
             return False
         indexed = set(model.indexed_first)
-        indexed |= {name for name, column in model.columns.items() if column.get("indexed") or column.get("fk")}
+        # A SQLAlchemy foreign key has no index of its own (PostgreSQL makes none); a Django one has.
+        indexed |= {name for name, column in model.columns.items() if column.get("indexed")}
         for name, entry in model.fields.items():
             if entry.get("kind") in ("fk", "o2o") and entry.get("db_index", True):
                 indexed |= {name, f"{name}_id"}
