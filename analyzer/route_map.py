@@ -194,8 +194,13 @@ def _joined(route: BackendRoute) -> str:
 
 
 def _backend_routes(index) -> list:
+    from .test_paths import is_test_path
+
     objects = index.get_derived("python.objects", _object_types)
-    apps = {name for name, type_ in objects.items() if type_ in APP_ROOT_TYPES}
+    # An app a test builds is no backend the frontend talks to (and would make every route of
+    # the real one ambiguous: two backends serving the same path).
+    test_modules = {summary.get("module", "") for rel, summary in index.python.items() if is_test_path(index.settings, rel)}
+    apps = {name for name, type_ in objects.items() if type_ in APP_ROOT_TYPES and name.rpartition(".")[0] not in test_modules}
     routers = {name for name, type_ in objects.items()} | apps
     suffixes: dict = {}
     for name in routers:
@@ -226,6 +231,8 @@ def _backend_routes(index) -> list:
 
     for summary in index.python.values():
         routing = summary.get("routing") or {}
+        if summary.get("module", "") in test_modules:
+            continue
         for parent, child, prefix, kind, parent_type in routing.get("mounts", ()):
             if isinstance(prefix, list):
                 prefix = setting(prefix)
@@ -288,12 +295,16 @@ MAX_URLCONF_DEPTH = 12
 
 def _django_routes(index) -> list:
     """Django views under each ROOT_URLCONF, following `include()` and `*urlpatterns` spreads."""
+    from .test_paths import is_test_path
+
     modules: dict = {}  # module name -> (rel_path, summary)
     definitions: dict = {}  # qualname -> (rel_path, position)
     roots = set()
     for rel_path, summary in index.python.items():
         modules[summary.get("module", "")] = (rel_path, summary)
         routing = summary.get("routing") or {}
+        if is_test_path(index.settings, rel_path):
+            continue  # test settings name the same urlconf; test views serve no frontend
         for qualname, where in (routing.get("definitions") or {}).items():
             definitions[qualname] = (rel_path, where)
         if routing.get("root_urlconf"):
@@ -377,39 +388,61 @@ class _Frontend:
         self.react = react_index(index)
         self.found = found
         self.api_prefix = (index.settings.get(API_PREFIX_SETTING) or "").rstrip("/")
-        self._functions: dict = {}  # (file, name) -> request or None
+        self._functions: dict = {}  # (file, name, this) -> request or None
+        self._packages: Optional[dict] = None  # workspace package name -> its directory
         self._proxies: dict = {}  # directory -> proxy table or None
 
     # requests ----------------------------------------------------------------------------
 
-    def request(self, rel_path: str, record: dict, depth: int, seen: set):
+    def request(self, rel_path: str, record: dict, depth: int, seen: set, this=None):
         """(method, parts, via) of a call record, its wrappers' arguments filled in; None when
-        it is not (provably) one request."""
+        it is not (provably) one request. `this`: (file, class) whose instance runs the method
+        the record is in (a subclass of the class defining it: its constructor gives the base)."""
+        if this is None and record.get("fn") and "." in record["fn"]:
+            owner = record["fn"].split(".", 1)[0]
+            if owner in (self.files.get(rel_path, {}).get("http") or {}).get("classes", {}):
+                this = (rel_path, owner)
         if "url" in record:
-            return record["method"], record["url"], []
-        target = self._callee(rel_path, record["callee"])
-        if target is None or depth > MAX_WRAPPER_DEPTH:
+            url = self._constants(rel_path, record["url"], 0)
+            if "field" in record:  # `this.axiosInstance.get(url)`
+                base = self._field_base(this, record["field"]) if this is not None else None
+                url = base + url if base is not None and url is not None else None
+            return (record["method"], _merge(url), []) if url is not None else None
+        if depth > MAX_WRAPPER_DEPTH:
             return None
-        kind, file, name = target
-        if kind == "instance":
-            base = self.files[file]["http"]["instances"].get(name, {}).get("base")
-            verb = record["callee"][1]
-            if base is None or verb not in ("get", "post", "put", "patch", "delete", "head", "options") or not record["args"]:
+        args = [self._constants(rel_path, arg, 0) if arg is not None else None for arg in record["args"]]
+        instance = self._object_class(rel_path, record["callee"])
+        if record["callee"][0] == "this" or instance is not None:
+            this = instance or this  # `projectService.getProjects(slug)` for `projectService = new ProjectService()`
+            found = self._method_of(this, record["callee"][1]) if this is not None and record["callee"][1] else None
+            if found is None:
                 return None
-            url = record["args"][0]
-            return (verb.upper(), base + url, []) if url is not None else None
-        wrapped = self.function_request(file, name, depth + 1, seen)
+            file, name = found
+        else:
+            target = self._callee(rel_path, record["callee"])
+            if target is None:
+                return None
+            kind, file, name = target
+            if kind == "instance":
+                base = self.files[file]["http"]["instances"].get(name, {}).get("base")
+                verb = record["callee"][1]
+                if base is None or verb not in HTTP_METHOD_NAMES or not args or args[0] is None:
+                    return None
+                base = self._constants(file, base, 0)
+                return (verb.upper(), _merge(base + args[0]), []) if base is not None else None
+            this = None  # a function, or a method of another object: its own class if any
+        wrapped = self.function_request(file, name, depth + 1, seen, this)
         if wrapped is None:
             return None
         method, parts, via, at = wrapped
-        filled = _fill(parts, record["args"])
+        filled = _fill(parts, args)
         if filled is None:
             return None
         return method, filled, [(file, at, f"`{name}` sends the request")] + list(via)
 
-    def function_request(self, file: str, name: str, depth: int, seen: set):
+    def function_request(self, file: str, name: str, depth: int, seen: set, this=None):
         """The one request a project function makes (through its own wrappers), if exactly one."""
-        key = (file, name)
+        key = (file, name, this)
         if key in self._functions:
             return self._functions[key]
         if key in seen:
@@ -419,7 +452,7 @@ class _Frontend:
         for record in (self.files.get(file, {}).get("http") or {}).get("calls", ()):
             if record.get("fn") != name:
                 continue
-            request = self.request(file, record, depth, seen)
+            request = self.request(file, record, depth, seen, this)
             if request is not None:
                 found.append((*request, tuple(record["at"])))
             elif "url" in record:
@@ -430,6 +463,145 @@ class _Frontend:
             result = (method, parts, via, at)
         self._functions[key] = result
         return result
+
+    # classes ----------------------------------------------------------------------------------
+
+    def _class_chain(self, this) -> list:
+        """[(file, class, its summary)] from `this` up through `extends` (same file or imported)."""
+        chain, current = [], this
+        while current is not None and len(chain) < 8:
+            file, name = current
+            info = (self.files.get(file, {}).get("http") or {}).get("classes", {}).get(name)
+            if info is None:
+                break
+            chain.append((file, name, info))
+            parent = info.get("extends")
+            if not parent:
+                break
+            if parent in (self.files[file].get("http") or {}).get("classes", {}):
+                current = (file, parent)
+                continue
+            spec = self.files[file].get("imports", {}).get(parent)
+            target = self._resolve(file, spec[0]) if spec else None
+            exported = self._exported_local(target, spec[1], 0) if target and spec[1] != "*" else None
+            current = exported
+        return chain
+
+    def _object_class(self, rel_path: str, callee: list):
+        """(file, class) of `x` in `x.method(...)` when `x` is a module-level `new Class()`, here
+        or imported."""
+        name, member = callee
+        if member is None or name == "this":
+            return None
+        file, local = rel_path, name
+        summary = self.files.get(rel_path, {})
+        if name in summary.get("imports", {}):
+            spec = summary["imports"][name]
+            target = self._resolve(rel_path, spec[0])
+            exported = self._exported_local(target, spec[1], 0) if target and spec[1] != "*" else None
+            if exported is None:
+                return None
+            file, local = exported
+        class_name = (self.files.get(file, {}).get("http") or {}).get("objects", {}).get(local)
+        if class_name is None:
+            return None
+        http = self.files[file].get("http") or {}
+        if class_name in http.get("classes", {}):
+            return file, class_name
+        spec = self.files[file].get("imports", {}).get(class_name)
+        target = self._resolve(file, spec[0]) if spec else None
+        return self._exported_local(target, spec[1], 0) if target and spec[1] != "*" else None
+
+    def _method_of(self, this, method: str):
+        """(file, "Class.method") of the class in `this`'s chain that defines `method`."""
+        for file, name, info in self._class_chain(this):
+            if method in info.get("methods", ()):
+                return file, f"{name}.{method}"
+        return None
+
+    def _field_base(self, this, field: str) -> Optional[list]:
+        """The base URL of `this.<field>` (an axios/ky instance a constructor made), with the
+        constructor parameters it reads filled in from the `super(...)` calls below it."""
+        chain = self._class_chain(this)
+        for position, (file, _name, info) in enumerate(chain):
+            if field in info.get("fields", {}):
+                base = info["fields"][field]
+                if base is None:
+                    return None
+                base = self._constants(file, base, 0)
+                for below in range(position - 1, -1, -1):
+                    if base is None or not any(part[0] == "a" for part in base):
+                        break
+                    sub_file, _, sub_info = chain[below]
+                    given = [self._constants(sub_file, arg, 0) if arg is not None else None
+                             for arg in sub_info.get("super") or ()]
+                    base = _fill(base, given, unknown=None)
+                if base is None or any(part[0] == "a" for part in base):
+                    return None  # the class is built with a base we do not see
+                return base
+        return None
+
+    def _constants(self, file: str, parts: Optional[list], depth: int) -> Optional[list]:
+        """Imported constants (`["i", local]`) replaced by the value their module gives."""
+        if parts is None or not any(part[0] == "i" for part in parts):
+            return parts
+        result = []
+        for part in parts:
+            if part[0] != "i":
+                result.append(part)
+                continue
+            spec = self.files.get(file, {}).get("imports", {}).get(part[1])
+            target = self._resolve(file, spec[0]) if spec else None
+            exported = self._exported_local(target, spec[1], 0) if target and depth < 8 else None
+            value = (self.files[exported[0]].get("http") or {}).get("consts", {}).get(exported[1]) if exported else None
+            value = self._constants(exported[0], value, depth + 1) if value is not None else None
+            if value is None:
+                return None
+            result += value
+        return result
+
+    def _resolve(self, rel_path: str, spec: str) -> Optional[str]:
+        """The project file an import names: tsconfig resolution (react_index), else a package of
+        this workspace (`@plane/constants` -> packages/constants, its `src/index.ts` or what its
+        package.json names)."""
+        found = self.react.resolve(rel_path, spec)
+        if found is not None or spec.startswith(".") or not spec:
+            return found
+        parts = spec.split("/")
+        name, rest = ("/".join(parts[:2]), parts[2:]) if spec.startswith("@") else (parts[0], parts[1:])
+        directory = self._workspace_packages().get(name)
+        if directory is None:
+            return None
+        join = lambda *p: posixpath.join(directory, *p) if directory else posixpath.join(*p)  # noqa: E731
+        if rest:
+            return self.react._file_at(join("src", *rest)) or self.react._file_at(join(*rest))
+        package = self.react._json(join("package.json")) or {}
+        candidates = [package.get(key) for key in ("source", "types", "module", "main") if isinstance(package.get(key), str)]
+        for entry in candidates:
+            entry = posixpath.normpath(join(entry))
+            # a built entry (`dist/index.mjs`) stands for the source it is built from (`src/index.ts`)
+            stem = posixpath.splitext(posixpath.splitext(entry)[0])[0]
+            for candidate in (entry, stem, stem.replace(join("dist"), join("src"), 1)):
+                found = self.react._file_at(candidate)
+                if found is not None:
+                    return found
+        return self.react._file_at(join("src", "index")) or self.react._file_at(join("index"))
+
+    def _workspace_packages(self) -> dict:
+        if self._packages is None:
+            self._packages = {}
+            seen: set = set()
+            for rel_path in self.files:
+                directory = posixpath.dirname(rel_path)
+                while directory not in seen:
+                    seen.add(directory)
+                    package = self.react._json(posixpath.join(directory, "package.json") if directory else "package.json")
+                    if isinstance(package, dict) and isinstance(package.get("name"), str):
+                        self._packages.setdefault(package["name"], directory)
+                    if not directory:
+                        break
+                    directory = posixpath.dirname(directory)
+        return self._packages
 
     def _callee(self, rel_path: str, callee: list):
         """("function", file, name) or ("instance", file, name) for a called name."""
@@ -442,7 +614,7 @@ class _Frontend:
         if not spec:
             return None
         module, imported = spec[0], spec[1]
-        target = self.react.resolve(rel_path, module)
+        target = self._resolve(rel_path, module)
         if target is None:
             return None
         if imported == "*":
@@ -466,21 +638,21 @@ class _Frontend:
         entry = summary.get("exports", {}).get(name)
         if entry is None:
             for module in summary.get("star_reexports", ()) if name != "default" else ():
-                target = self.react.resolve(rel_path, module)
+                target = self._resolve(rel_path, module)
                 found = self._exported_local(target, name, depth + 1) if target else None
                 if found:
                     return found
             return None
         reexport = entry.get("reexport")
         if reexport:
-            target = self.react.resolve(rel_path, reexport[0])
+            target = self._resolve(rel_path, reexport[0])
             return self._exported_local(target, reexport[1], depth + 1) if target and reexport[1] != "*" else None
         local = entry.get("local")
         if not local:
             return None
         spec = summary.get("imports", {}).get(local)
         if spec:  # `import { api } from "./client"; export { api }`
-            target = self.react.resolve(rel_path, spec[0])
+            target = self._resolve(rel_path, spec[0])
             return self._exported_local(target, spec[1], depth + 1) if target and spec[1] != "*" else None
         return rel_path, local
 
@@ -589,12 +761,16 @@ def _under(path: str, prefix: str) -> bool:
     return prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
-def _fill(parts: list, args: list) -> Optional[list]:
+def _fill(parts: list, args: list, unknown=(("h",),)) -> Optional[list]:
+    """A function's parameters (`["a", i]`) in `parts` replaced by its caller's arguments (an
+    argument we cannot read: `unknown`, a run-time value by default, or None: give up)."""
     filled = []
     for part in parts:
         if part[0] == "a":
             value = args[part[1]] if part[1] < len(args) else None
-            filled += value if value is not None else [["h"]]
+            if value is None and unknown is None:
+                return None
+            filled += value if value is not None else [list(p) for p in unknown]
         else:
             filled.append(part)
     return _merge(filled)
@@ -669,7 +845,7 @@ def backend_segments(path: str) -> Optional[list]:
         param = _BACKEND_PARAM.match(piece)
         if param is not None:
             converter = param.group(2) or param.group(3)
-            result.append((REST, piece) if converter == "path" else (PARAM, piece))
+            result.append((REST, piece) if converter == "path" else (PARAM, converter or ""))
         elif "{" in piece or "<" in piece:
             return None  # text and a parameter in one segment, or a regular expression
         else:
@@ -708,6 +884,19 @@ class _Matcher:
         return top[0] if len(top) == 1 else None
 
 
+_CONVERTERS = {
+    "int": re.compile(r"^[0-9]+$"),
+    "uuid": re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+    "float": re.compile(r"^[0-9]+(?:\.[0-9]+)?$"),
+}
+
+
+def _fits(converter: str, text: str) -> bool:
+    """Whether a literal segment is a value of a typed parameter (`7` of `<int:pk>`)."""
+    pattern = _CONVERTERS.get(converter)
+    return pattern is None or pattern.match(text) is not None
+
+
 def _score(wanted: list, segments: list) -> Optional[int]:
     """How many literal segments agree (None: no match)."""
     score = 0
@@ -721,8 +910,8 @@ def _score(wanted: list, segments: list) -> Optional[int]:
             if want_kind != LITERAL or want_text != text:
                 return None
             score += 1
-        elif want_kind == LITERAL and want_text == "":
-            return None
+        elif want_kind == LITERAL and (want_text == "" or not _fits(text, want_text)):
+            return None  # `/projects/archived/` is no `<uuid:pk>`
     return score if len(wanted) == len(segments) else None
 
 

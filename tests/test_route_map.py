@@ -399,3 +399,93 @@ def test_django_urlconf_from_root_through_includes_and_spreads(tmp_path):
         "web/src/projects.ts:4:9": None,  # no DELETE on ProjectDetail
         "web/src/projects.ts:5:9": None,  # a regular expression route is not matched
     }
+
+
+def test_an_app_built_by_a_test_is_no_second_backend(tmp_path):
+    files = backend({
+        "tests/test_users.py": """
+            from fastapi import FastAPI
+            from app.routes import users
+
+            test_app = FastAPI()
+            test_app.include_router(users.router, prefix="/api")
+        """,
+        "web/src/a.ts": "export const a = (id: number) => fetch(`/api/users/${id}`);\n",
+    })
+    found = build(tmp_path, files)
+    assert {r.backend for r in found.routes} == {"app.main.app"}
+    assert links(found) == {"web/src/a.ts:1:34": ("GET /api/users/{user_id}", "get_user")}
+
+
+def test_api_service_classes_through_their_base_class(tmp_path):
+    """Plane's shape: services extend a base class whose constructor makes an axios instance
+    from the base URL the subclass passes to super(); `this.get(url)` is the base's method."""
+    files = backend({
+        "web/src/constants.ts": 'export const API_BASE_URL = process.env.VITE_API_BASE_URL || "";\n',
+        "web/src/api.service.ts": """
+            import axios from "axios";
+            export abstract class APIService {
+              private axiosInstance;
+              constructor(baseURL: string) {
+                this.axiosInstance = axios.create({ baseURL, withCredentials: true });
+              }
+              get(url: string, params = {}) {
+                return this.axiosInstance.get(url, { ...params });
+              }
+            }
+        """,
+        "web/src/user.service.ts": """
+            import { API_BASE_URL } from "./constants";
+            import { APIService } from "./api.service";
+            export class UserService extends APIService {
+              constructor() {
+                super(API_BASE_URL);
+              }
+              async getUser(id: number) {
+                return this.get(`/api/users/${id}`).then((response) => response?.data);
+              }
+            }
+            export class ElsewhereService extends APIService {
+              constructor(base: string) {
+                super(base);
+              }
+              async getUser(id: number) {
+                return this.get(`/api/users/${id}`);
+              }
+            }
+            export const users = new UserService();
+        """,
+        "web/src/page.ts": """
+            import { users } from "./user.service";
+            export async function all(ids: number[]) {
+              for (const id of ids) await users.getUser(id);
+            }
+        """,
+    })
+    found = build(tmp_path, files)
+    got = links(found)
+    assert got["web/src/user.service.ts:8:12"] == ("GET /api/users/{user_id}", "get_user")
+    assert got.get("web/src/user.service.ts:16:12") is None  # built with a base URL we do not see
+    assert got.get("web/src/api.service.ts:7:12") is None  # no URL of its own: `url` is the caller's
+    # the loop calls the method on a module-level `new UserService()`, imported
+    assert got["web/src/page.ts:3:31"] == ("GET /api/users/{user_id}", "get_user")
+
+
+def test_a_literal_fills_a_typed_parameter_only_with_a_value_of_its_type(tmp_path):
+    files = {
+        "pyproject.toml": "",
+        "srv/main.py": """
+            from fastapi import FastAPI
+            app = FastAPI()
+
+            @app.get("/projects/{pk:int}")
+            async def project(pk: int):
+                return {}
+        """,
+        "web/src/a.ts": """
+            export const archived = () => fetch("/projects/archived");
+            export const seven = () => fetch("/projects/7");
+        """,
+    }
+    found = build(tmp_path, files)
+    assert links(found) == {"web/src/a.ts:1:31": None, "web/src/a.ts:2:28": ("GET /projects/{pk:int}", "project")}

@@ -9,7 +9,10 @@ What one file can say about the requests it makes, as plain data for its summary
   hey-api's `client.get({url: ...})`, openapi-fetch's `api.GET("/v1/users/{id}")`),
   and each call of a function that may wrap one (a project function, here or imported), with
   the URL each argument holds;
-- `instances`: module-level axios/ky instances and their base URL.
+- `instances`: module-level axios/ky instances and their base URL;
+- `classes`: API service classes (what they extend, their methods, the base URL their constructor
+  gives an axios instance or passes to `super`), and `objects`: module-level `new Class()`;
+- `consts`: module-level constants holding a URL, for files that import them.
 
 A URL is a list of parts: `["s", text]` literal text, `["h"]` a value known only at run time,
 `["a", i]` the i-th parameter of the named function the call is in (a wrapper: its callers
@@ -50,6 +53,11 @@ class _HttpReader:
         self.module_values: dict[str, object] = {}  # module-level const name -> value node
         self.named: dict[int, str] = {}  # function node id -> its name ("f", "api.orders", "Service.read")
         self.instances: dict[str, dict] = {}
+        # API service classes: {name: {"extends", "methods", "super": [URL parts of the
+        # constructor's super(...) arguments], "fields": {field: base URL of `this.field =
+        # axios.create({baseURL})`}}}; a constructor parameter is ["a", i] in both.
+        self.classes: dict[str, dict] = {}
+        self.objects: dict[str, str] = {}  # module-level `x = new Class()`: x -> Class (as named here)
         self._read_module()
         self.named_names = set(self.named.values())
 
@@ -72,15 +80,24 @@ class _HttpReader:
                 for declarator in node.named_children:
                     if declarator.type == "variable_declarator":
                         self._read_const(declarator)
-            elif node.type == "class_declaration":
+            elif node.type in ("class_declaration", "abstract_class_declaration"):
                 name = node.child_by_field_name("name")
                 body = node.child_by_field_name("body")
                 if name is not None and body is not None:
+                    methods = []
                     for member in body.named_children:
                         if member.type == "method_definition":
                             key = member.child_by_field_name("name")
                             if key is not None:
                                 self.named[member.id] = f"{self.text(name)}.{self.text(key)}"
+                                methods.append(self.text(key))
+                    heritage = next((c for c in node.named_children if c.type == "class_heritage"), None)
+                    extends = next((c for c in heritage.named_children if c.type == "extends_clause"), None) if heritage else None
+                    value = extends.child_by_field_name("value") if extends is not None else None
+                    self.classes[self.text(name)] = {
+                        "extends": self.text(value) if value is not None and value.type == "identifier" else None,
+                        "methods": methods, "super": None, "fields": {},
+                    }
 
     def _read_const(self, declarator) -> None:
         name_node = declarator.child_by_field_name("name")
@@ -105,8 +122,12 @@ class _HttpReader:
             instance = self._instance(value)
             if instance is not None:
                 self.instances[name] = instance
+        elif value.type == "new_expression":  # `const projectService = new ProjectService()`
+            constructor = value.child_by_field_name("constructor")
+            if constructor is not None and constructor.type == "identifier":
+                self.objects[name] = self.text(constructor)
 
-    def _instance(self, call) -> Optional[dict]:
+    def _instance(self, call, params=((), ())) -> Optional[dict]:
         """`axios.create({baseURL})`, `ky.create({prefixUrl})` / `ky.extend(...)`."""
         callee = unwrap(call.child_by_field_name("function"))
         if callee is None or callee.type != "member_expression":
@@ -123,19 +144,58 @@ class _HttpReader:
             return {"lib": lib, "base": None}
         key = "baseURL" if lib == "axios" else "prefixUrl"
         value = _property(self, options, key)
+        if value is not None and value.type == "shorthand_property_identifier":  # `{ baseURL }`
+            name = self.text(value)
+            return {"lib": lib, "base": [["a", params[0].index(name)]] if name in params[0] else None}
         if value is None:
             return {"lib": lib, "base": [] if not _has_spread(options) else None}
-        return {"lib": lib, "base": self.parts(value, call, ())}
+        return {"lib": lib, "base": self.parts(value, call, params)}
 
     # -- calls --------------------------------------------------------------------------
 
     def read(self) -> dict:
         calls = []
         for call in self.facts.calls:
+            if self.classes and self._constructor_part(call):
+                continue
             record = self._call(call)
             if record is not None:
                 calls.append(record)
-        return {"calls": calls, "instances": self.instances}
+        consts = {}
+        for name, value in self.module_values.items():
+            if value.type in ("string", "template_string", "binary_expression", "member_expression"):
+                parts = self.parts(value, value, ((), ()))
+                if parts is not None:
+                    consts[name] = parts
+        return {"calls": calls, "instances": self.instances, "classes": self.classes, "consts": consts,
+                "objects": self.objects}
+
+    def _constructor_part(self, call) -> bool:
+        """`super(API_BASE_URL)` and `this.client = axios.create({ baseURL })` in a constructor:
+        what the class's requests are sent to (kept in `classes`, not as calls)."""
+        function = self.facts.enclosing_function(call)
+        name = self.named.get(function.id) if function is not None else None
+        if not name or not name.endswith(".constructor"):
+            return False
+        owner = self.classes.get(name.rsplit(".", 1)[0])
+        if owner is None:
+            return False
+        params = (_parameter_names(self, function), set())
+        callee = call.child_by_field_name("function")
+        if callee is not None and callee.type == "super":
+            arguments = call.child_by_field_name("arguments")
+            items = [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+            owner["super"] = [self.parts(item, call, params) for item in items[:MAX_ARGUMENTS]]
+            return True
+        instance = self._instance(call, params)
+        parent = call.parent
+        if instance is not None and parent is not None and parent.type == "assignment_expression":
+            left = parent.child_by_field_name("left")
+            target = left.child_by_field_name("object") if left is not None and left.type == "member_expression" else None
+            if target is not None and target.type == "this":
+                owner["fields"][self.text(left.child_by_field_name("property"))] = instance["base"]
+                return True
+        return False
 
     def _named_function(self, node):
         """The nearest enclosing named function, and the parameters of unnamed ones in between."""
@@ -176,6 +236,12 @@ class _HttpReader:
         elif callee.type == "member_expression":
             owner = unwrap(callee.child_by_field_name("object"))
             method = self.text(callee.child_by_field_name("property"))
+            if owner is not None and owner.type == "member_expression" and method in HTTP_VERBS:
+                this = unwrap(owner.child_by_field_name("object"))
+                if this is not None and this.type == "this":  # `this.axiosInstance.get(url)`
+                    url = self.parts(first, call, params)
+                    if url is not None:
+                        return {"method": method.upper(), "url": url, "field": self.text(owner.child_by_field_name("property"))}
             if owner is not None and owner.type == "identifier":
                 name = self.text(owner)
                 if name == "window" and method == "fetch":
@@ -269,13 +335,15 @@ class _HttpReader:
             name, member = self.text(callee), None
         elif callee.type == "member_expression":
             owner = unwrap(callee.child_by_field_name("object"))
-            if owner is None or owner.type != "identifier":
+            if owner is None or owner.type not in ("identifier", "this"):
                 return None
             name, member = self.text(owner), self.text(callee.child_by_field_name("property"))
         else:
             return None
         local = name if member is None else f"{name}.{member}"
-        if local not in self.named_names and name not in self.facts.imports:
+        if name != "this" and local not in self.named_names and name not in self.facts.imports and name not in self.objects:
+            return None
+        if name == "this" and not self.classes:
             return None
         arguments = call.child_by_field_name("arguments")
         items = [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
@@ -331,7 +399,9 @@ class _HttpReader:
             if value is None:
                 value = self.module_values.get(name)
             if value is None:
-                return None
+                spec = self.facts.imports.get(name)
+                # an imported constant (`API_BASE_URL` from a constants package): the index reads it
+                return [["i", name]] if spec is not None and spec[1] != "*" else None
             return self.parts(value, at, ((), ()), depth + 1)
         return None
 
