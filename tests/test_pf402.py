@@ -349,3 +349,49 @@ def test_many_loops_in_one_function_cost_linear_time():
 
     small, large = _check_time(python(300), "a.py"), _check_time(python(1200), "a.py")
     assert large < 8 * small + 0.05, (small, large)
+
+
+def test_imported_api_wrappers_the_route_map_follows():
+    found = _found({
+        "backend/app/main.py": """
+            from fastapi import FastAPI
+            app = FastAPI()
+
+            @app.get("/api/orders/{order_id}")
+            async def get_order(order_id: int):
+                return {"id": order_id}
+
+            @app.delete("/api/orders/{order_id}")
+            async def delete_order(order_id: int):
+                return None
+            """,
+        "frontend/src/api/client.ts": """
+            async function getJson<T>(path: string): Promise<T> {
+              const response = await fetch(`/api${path}`);
+              return (await response.json()) as T;
+            }
+            async function remove(path: string): Promise<void> {
+              await fetch(`/api${path}`, { method: "DELETE" });
+            }
+            export const api = {
+              order: (orderId: number) => getJson(`/orders/${orderId}`),
+              deleteOrder: (orderId: number) => remove(`/orders/${orderId}`),
+            };
+            """,
+        "frontend/src/pages/orders.ts": """
+            import { api } from "../api/client";
+
+            export async function loadOrders(ids: number[]) {
+              const out = [];
+              for (const id of ids) {
+                out.push(await api.order(id));
+              }
+              for (const id of ids) {
+                await api.deleteOrder(id);
+              }
+              return out;
+            }
+            """,
+    })
+    # The GET through `getJson` is reported; the DELETE through `remove` is a write.
+    assert found == [("frontend/src/pages/orders.ts", 6, 20)]

@@ -278,9 +278,13 @@ class SequentialAwaitInLoop(Rule):
         - TypeScript/TSX: an awaited `fetch(url)` (no `method`, or `GET`), `x.get(url)` / `x.head(url)`
           with a URL argument (axios and similar clients), a read method of an API object
           (`userService.getUser(id)`, `issuesApi.listComments(id)`), a function or method named
-          `fetchX` (`collection.fetchDocuments()`), or a function of the same file that sends a
-          `fetch`/`client.get` request, in a `for...of`, `for...in`, `for await` (over an array,
-          not a stream) or classic `for` loop.
+          `fetchX` (`collection.fetchDocuments()`), a function of the same file that sends a
+          `fetch`/`client.get` request, or a call the cross-stack route map follows through the
+          project's API wrappers in other files to a GET of a backend route (`await api.order(id)`
+          -> `getJson` -> `fetch`), in a `for...of`, `for...in`, `for await` (over an array, not a
+          stream) or classic `for` loop. When the route map knows the backend handler, the message
+          says so ("N+1 over HTTP: one `GET /api/users/{user_id}` per item") and the handler is a
+          related location.
           `items.forEach(async (item) => { await fetch(...) })` is reported with its own message:
           there nothing is awaited at all, the promises are dropped.
 

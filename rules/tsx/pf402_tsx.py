@@ -16,7 +16,7 @@ from typing import Optional
 
 from perfscan.facts.tsx import FUNCTION_TYPES, TRANSPARENT_TYPES, unwrap
 from perfscan.findings import Related
-from perfscan.route_map import request_link
+from perfscan.route_map import request_link, route_for_call
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # `axios.get(url)`, `api.get<User>(url)`, `http.head(url)`: a client's read, recognised by its URL argument.
@@ -47,9 +47,10 @@ class SequentialRequest:
     """One awaited request that runs once per loop iteration, each after the previous one.
 
     `call` is the request call (the finding's location): `fetch(...)`, `api.get(...)`,
-    `userService.getUser(...)` or a same-file function that sends one; `url` is its URL argument
-    node (None for a service method or a helper: the URL is inside them); `kind` is "fetch",
-    "client", "api-method" or "helper"; `loop` the loop node (the `forEach` call when `dropped`);
+    `userService.getUser(...)`, a same-file function that sends one, or a project wrapper the
+    route map follows to a request; `url` is its URL argument node (None for a service method, a
+    helper or a wrapper: the URL is inside them); `kind` is "fetch", "client", "api-method",
+    "helper" or "routed"; `loop` the loop node (the `forEach` call when `dropped`);
     `helper_request` the request inside the same-file helper, for "helper"."""
 
     call: object
@@ -95,9 +96,13 @@ def request_call(facts, call) -> Optional[tuple]:
     return None
 
 
-def sequential_requests(facts) -> list:
+def sequential_requests(facts, routed=None) -> list:
     """Every request awaited once per iteration of a loop in this file whose iterations are
-    independent, and every request in a `forEach(async ...)` callback (promises dropped)."""
+    independent, and every request in a `forEach(async ...)` callback (promises dropped).
+
+    `routed(call)`, when given, is asked only for an awaited call in such a loop that is not a
+    request by itself: the HTTP method of the request it provably sends through project wrappers
+    in other files (`await api.order(id)` -> `getJson` -> `fetch`, from the route map), or None."""
     data = facts.source.data
     if b"await" not in data:
         return []
@@ -109,13 +114,13 @@ def sequential_requests(facts) -> list:
         helper = None
         if request is None:
             helper = _helper_request(facts, call, helpers)
-            if helper is None:
+            if helper is not None:
+                request = ("helper", None, helper[2])
+            elif routed is None:
                 continue
-            request = ("helper", None, helper[2])
         awaited = _awaited(facts, call)
         if awaited is None:
             continue
-        kind, url, method = request
         place = _loop_of(awaited)
         if place is None:
             continue
@@ -128,15 +133,27 @@ def sequential_requests(facts) -> list:
         variable = _independent_variable(facts, body, call)
         if variable is None:
             continue
+        if request is None:
+            method = routed(call)
+            if method not in READ_METHODS:
+                continue
+            request = ("routed", None, method)
+        kind, url, method = request
         found.append(SequentialRequest(call, url, kind, loop, variable, body.items, dropped,
                                        helper[1] if helper else None, method))
     return found
 
 
+def _routed_method(ctx, call) -> Optional[str]:
+    span = ctx.source.span(call)
+    link = route_for_call(ctx.index, span.path, span.line, span.col)
+    return link.method.upper() if link is not None and link.method else None
+
+
 def report_findings(ctx) -> None:
     facts = ctx.facts
     per_loop: dict[int, list] = {}  # one finding per loop: its first request, the others related
-    for request in sequential_requests(facts):
+    for request in sequential_requests(facts, lambda call: _routed_method(ctx, call)):
         per_loop.setdefault(request.loop.id, []).append(request)
     for request, *others in per_loop.values():
         call_text = _short(facts.text(request.call))
@@ -144,6 +161,8 @@ def report_findings(ctx) -> None:
             what = f"calls `{_short(facts.text(request.call.child_by_field_name('function')), 40)}`, which sends an HTTP request,"
         elif request.kind == "api-method":
             what = "sends an API request"
+        elif request.kind == "routed":
+            what = f"sends an HTTP {request.method} request through the project's API wrappers"
         else:
             what = f"sends an HTTP {request.method} request"
         related = ()
