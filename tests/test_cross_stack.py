@@ -92,3 +92,45 @@ def test_routes_command_on_the_demo(monkeypatch):
     ]
     # `/api/products` is a route of no backend in the demo: the request is listed, linked to none
     assert "  frontend/src/App.tsx:16:5  GET /api/products" in lines
+
+
+def test_a_cached_frontend_finding_follows_the_backend(tmp_path):
+    """The TSX finding is cached with the answers it got from the route map: when the handler
+    stops blocking (a plain `def` route), the next run reports the loop without the PF201 step,
+    the frontend file unchanged."""
+    files = {
+        "pyproject.toml": "",
+        "app/main.py": """
+from fastapi import FastAPI
+import time
+
+app = FastAPI()
+
+@app.get("/users/{user_id}")
+async def get_user(user_id: int):
+    time.sleep(1)
+    return {}
+""",
+        "web/src/team.ts": """
+export async function load(ids: number[]) {
+  for (const id of ids) {
+    await fetch(`/users/${id}`);
+  }
+}
+""",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text.lstrip("\n"))
+    cache = str(tmp_path / ".cache")
+
+    def pf402():
+        result = run([str(tmp_path)], Config(), jobs=1, cache_dir=cache)
+        [finding] = [f for f in result.active if f.code == "PF402"]
+        return [step.message for step in finding.flow]
+
+    assert pf402() == ["requests `GET /users/{user_id}`", "`get_user` handles `GET /users/{user_id}`",
+                       "PF201: `time.sleep` blocks the event loop (sleep)"]
+    main = tmp_path / "app/main.py"
+    main.write_text(main.read_text().replace("async def get_user", "def get_user"))
+    assert pf402() == ["requests `GET /users/{user_id}`", "`get_user` handles `GET /users/{user_id}`"]
