@@ -58,6 +58,8 @@ class _HttpReader:
         # axios.create({baseURL})`}}}; a constructor parameter is ["a", i] in both.
         self.classes: dict[str, dict] = {}
         self.objects: dict[str, str] = {}  # module-level `x = new Class()`: x -> Class (as named here)
+        self._named_cache: dict = {}  # enclosing function id -> (named function, its parameters)
+        self._consts_cache: dict = {}  # function id -> {name: [(start byte, value)]} of its body's consts
         self._read_module()
         self.named_names = set(self.named.values())
 
@@ -198,20 +200,49 @@ class _HttpReader:
         return False
 
     def _named_function(self, node):
-        """The nearest enclosing named function, and the parameters of unnamed ones in between."""
-        inner: set = set()
-        function = self.facts.enclosing_function(node)
-        while function is not None and function.id not in self.named:
-            inner.update(name for name in _parameter_names(self, function) if name)
-            function = self.facts.enclosing_function(function)
-        return function, inner
+        """The nearest enclosing named function, and the parameters of unnamed ones in between
+        (once per enclosing function: a body holds many calls)."""
+        start = self.facts.enclosing_function(node)
+        key = start.id if start is not None else None
+        found = self._named_cache.get(key)
+        if found is None:
+            inner: set = set()
+            function = start
+            while function is not None and function.id not in self.named:
+                inner.update(name for name in _parameter_names(self, function) if name)
+                function = self.facts.enclosing_function(function)
+            params = _parameter_names(self, function) if function is not None else ()
+            found = self._named_cache[key] = (function, (params, inner))
+        return found
+
+    def _worth_reading(self, callee) -> bool:
+        """A quick look at the callee: most calls (`xs.map`, `setState`, a library's function)
+        can be neither a request nor a project function's call."""
+        kind = callee.type
+        if kind == "identifier":
+            name = self.text(callee)
+            return name == "fetch" or name in self.clients or name in self.instances or name in self.named_names \
+                or name in self.facts.imports
+        if kind != "member_expression":
+            return False
+        method = self.text(callee.child_by_field_name("property"))
+        if method in HTTP_VERBS or method in _SPEC_VERBS or method == "request":
+            return True
+        owner = unwrap(callee.child_by_field_name("object"))
+        if owner is None:
+            return False
+        if owner.type == "this":
+            return bool(self.classes)
+        if owner.type != "identifier":
+            return False
+        name = self.text(owner)
+        return name in self.facts.imports or name in self.objects or name == "window" or f"{name}.{method}" in self.named_names
 
     def _call(self, call) -> Optional[dict]:
         callee = unwrap(call.child_by_field_name("function"))
-        if callee is None:
+        if callee is None or not self._worth_reading(callee):
             return None
-        function, inner = self._named_function(call)
-        params = (_parameter_names(self, function), inner) if function is not None else ((), inner)
+        function, params = self._named_function(call)
         record = self._http(call, callee, params)
         if record is None:
             record = self._via(call, callee, params)
@@ -409,18 +440,25 @@ class _HttpReader:
         """`const url = ...` earlier in the body of a function enclosing `at`."""
         function = self.facts.enclosing_function(at)
         while function is not None:
-            body = function.child_by_field_name("body")
-            if body is not None and body.type == "statement_block":
-                for statement in body.named_children:
-                    if statement.start_byte >= at.start_byte:
-                        break
-                    if statement.type == "lexical_declaration" and statement.children and self.text(statement.children[0]) == "const":
-                        for declarator in statement.named_children:
-                            target = declarator.child_by_field_name("name")
-                            if declarator.type == "variable_declarator" and target is not None and self.text(target) == name:
-                                return declarator.child_by_field_name("value")
+            for start, value in self._body_consts(function).get(name, ()):
+                if start < at.start_byte:
+                    return value
             function = self.facts.enclosing_function(function)
         return None
+
+    def _body_consts(self, function) -> dict:
+        """The `const` declarations at the top of a function body, by name (read once)."""
+        found = self._consts_cache.get(function.id)
+        if found is None:
+            found = self._consts_cache[function.id] = {}
+            body = function.child_by_field_name("body")
+            for statement in body.named_children if body is not None and body.type == "statement_block" else ():
+                if statement.type == "lexical_declaration" and statement.children and statement.children[0].type == "const":
+                    for declarator in statement.named_children:
+                        target = declarator.child_by_field_name("name")
+                        if declarator.type == "variable_declarator" and target is not None and target.type == "identifier":
+                            found.setdefault(self.text(target), []).append((declarator.start_byte, declarator.child_by_field_name("value")))
+        return found
 
 
 def _merged(parts: list) -> list:
