@@ -271,10 +271,10 @@ def test_mobx_observer_is_memo_but_another_observer_is_not():
     assert pf103_props(other, parent=STATEFUL_PARENT) == []
 
 
-def test_mobx_observer_child_is_reported_only_when_it_is_costly_and_the_parent_renders_on_its_own():
+def test_mobx_observer_child_is_reported_only_when_it_is_costly_and_the_parent_renders_often():
     """MobX puts `observer` on every component for its tracking, and an observer parent re-renders only
     when what it reads changes: reported when the child renders a list and the parent has state of its
-    own that the child does not receive."""
+    own, not given to the child, set per keystroke, pointer move or frame."""
     mobx = f'import {{ observer }} from "mobx-react-lite";\nexport const Row = observer({TAGS_ROW});\n'
     assert pf103_props(mobx) == []  # a parent without state of its own
     passed = STATEFUL_PARENT.replace("item={i} ", "item={i} query={query} ")
@@ -287,11 +287,18 @@ def test_mobx_observer_child_is_reported_only_when_it_is_costly_and_the_parent_r
     assert pf103_props(handler, parent=STATEFUL_PARENT) == []  # the list is built in a handler
     fallback = STATEFUL_PARENT.replace("style={{ gap: 1 }}", "tags={i.tags ?? []}")
     assert pf103_props(mobx, parent=fallback) == ["onPick"]  # a new `[]` only while there is nothing to list
+    # the setter named in onChange, or run from a local function named there
+    assert pf103_props(mobx, parent=STATEFUL_PARENT.replace("(e) => setQuery(e.target.value)", "setQuery")) == ["onPick", "style"]
+    named = STATEFUL_PARENT.replace("onChange={(e) => setQuery(e.target.value)}", "onChange={type}") \
+        .replace("useState(\"\");", "useState(\"\");\n  const type = (e) => setQuery(e.target.value);")
+    assert pf103_props(mobx, parent=named) == ["onPick", "style"]
+    # a click sets the state: rare, nothing to report
+    assert pf103_props(mobx, parent=STATEFUL_PARENT.replace("onChange=", "onClick=")) == []
     # React's memo is a request to skip renders, whatever the child costs
     memo = 'import { memo } from "react";\nexport const Row = memo(function Row() { return <li />; });\n'
     assert pf103_props(memo) == ["onPick", "style"]
     local = """
-        import { useState } from "react";
+        import { useEffect, useState } from "react";
         import { observer } from "mobx-react-lite";
         const Leaf = observer(function Leaf() { return <i />; });
         const Tags = observer(({ tags }) => <ul>{tags.map((t) => <li key={t}>{t}</li>)}</ul>);
@@ -300,12 +307,19 @@ def test_mobx_observer_child_is_reported_only_when_it_is_costly_and_the_parent_r
           return <div onClick={() => setOpen(!open)}><Leaf onPick={() => pick()} /><Tags tags={tags} onPick={() => pick()} /></div>;
         });
     """
-    findings = run({"Card.tsx": local}, [PF103])
-    assert [(f.properties["child"], f.span.col, f.level, f.properties["memoizedBy"]) for f in findings] == [
-        ("Tags", 94, "note", "observer")]  # how often `open` changes cannot be read: a note
-    assert "re-renders on `open` too" in findings[0].message
+    assert run({"Card.tsx": local}, [PF103]) == []  # a modal-style flag set per click
+    ticking = local.replace("  return <div", "  useEffect(() => { const t = setInterval(() => setOpen((o) => !o), 16); "
+                                             "return () => clearInterval(t); }, []);\n  return <div")
+    findings = run({"Card.tsx": ticking}, [PF103])
+    assert [(f.properties["child"], f.span.line, f.level, f.properties["memoizedBy"]) for f in findings] == [
+        ("Tags", 8, "warning", "observer")]
+    assert "re-renders on `open`, set per keystroke, pointer move or frame" in findings[0].message
+    scrolled = local.replace("const [open, setOpen] = useState(false);",
+                             "const [open, setOpen] = useState(false);\n  const [top, setTop] = useState(0);") \
+        .replace("<div onClick", "<div onScroll={(e) => setTop(e.currentTarget.scrollTop)} data-top={top} onClick")
+    assert [f.properties["child"] for f in run({"Card.tsx": scrolled}, [PF103])] == ["Tags"]
     memo_findings = run({"Card.tsx": local.replace("const Tags = observer(", "const Tags = memo(")
-                         .replace('import { useState }', 'import { memo, useState }')}, [PF103])
+                         .replace('import { useEffect, useState }', 'import { memo, useEffect, useState }')}, [PF103])
     assert [(f.properties["child"], f.level) for f in memo_findings] == [("Tags", "warning")]
 
 

@@ -39,16 +39,91 @@ def _passed_values(facts, element) -> list:
     return passed
 
 
+# Events that fire per keystroke, per pointer move or per frame: state set from them changes often.
+FREQUENT_EVENT_PROPS = frozenset({"onChange", "onInput", "onKeyDown", "onKeyUp", "onScroll", "onWheel", "onMouseMove",
+                                  "onPointerMove", "onTouchMove", "onDrag", "onDragOver", "onResize"})
+FREQUENT_DOM_EVENTS = frozenset({"input", "keydown", "keyup", "scroll", "wheel", "resize", "mousemove", "pointermove",
+                                 "touchmove", "drag", "dragover"})
+# Calls running their callback repeatedly: timers, animation frames, resize observers.
+REPEATING_CALLS = frozenset({"setInterval", "requestAnimationFrame", "ResizeObserver"})
+
+
+def _frequent_state(facts, owner) -> set:
+    """The state of `owner` whose setter runs from a frequent source: an `onChange`/`onScroll`/
+    `onMouseMove`... handler of a DOM element (inline, the setter itself, or a local function named there), a
+    `scroll`/`resize`/`mousemove`... listener, a timer or an animation frame."""
+    setters = {}  # setter name -> state name
+    for call in facts.calls:
+        if facts._callee_name(call) not in ("useState", "useReducer") or facts.render_owner(call) is not owner:
+            continue
+        declarator = call.parent
+        while declarator is not None and declarator.type in model.TRANSPARENT_TYPES:
+            declarator = declarator.parent
+        pattern = declarator.child_by_field_name("name") if declarator is not None and declarator.type == "variable_declarator" else None
+        names = pattern.named_children if pattern is not None and pattern.type == "array_pattern" else []
+        if len(names) == 2 and all(n.type == "identifier" for n in names):
+            setters[facts.text(names[1])] = facts.text(names[0])
+    if not setters:
+        return set()
+    handlers = set()  # ids of functions run from a frequent source
+    local_handlers = set()  # names of local functions given to a frequent event prop
+    frequent = set()
+    for element in facts.jsx_elements:
+        if element.owner is not owner or not element.is_dom:
+            continue  # a component's `onChange` is its own event (a pick in a dropdown), not a keystroke
+        for prop, value in element.attributes:
+            inner = model.unwrap(value) if prop in FREQUENT_EVENT_PROPS and value is not None else None
+            if inner is None:
+                continue
+            if inner.type == "identifier":
+                name = facts.text(inner)
+                if name in setters:
+                    frequent.add(setters[name])  # `onChange={setQuery}`
+                local_handlers.add(name)
+            elif inner.type in ("arrow_function", "function_expression", "function"):
+                handlers.add(inner.id)
+    for call in facts.calls:
+        name = facts._callee_name(call)
+        event = model.unwrap(facts._argument(call, 0))
+        if name in REPEATING_CALLS:
+            callback = event
+        elif name == "addEventListener" and event is not None and event.type == "string" and \
+                facts.text(event).strip("'\"`") in FREQUENT_DOM_EVENTS:
+            callback = model.unwrap(facts._argument(call, 1))
+        else:
+            continue
+        if callback is not None and callback.type == "identifier":
+            local_handlers.add(facts.text(callback))
+        elif callback is not None:
+            handlers.add(callback.id)
+    for call in facts.calls:
+        setter = facts._callee_name(call)
+        if setter not in setters or not owner.node.start_byte <= call.start_byte < owner.node.end_byte:
+            continue  # handlers do not run during render: the owner is the component containing them
+        body = {owner.node.id} | ({owner.render.id} if owner.render is not None else set())
+        function = facts.enclosing_function(call)
+        while function is not None and function.id not in body:
+            declarator = function.parent
+            named = declarator.child_by_field_name("name") if declarator is not None and declarator.type == "variable_declarator" else \
+                function.child_by_field_name("name") if function.type == "function_declaration" else None
+            if function.id in handlers or (named is not None and facts.text(named) in local_handlers):
+                frequent.add(setters[setter])
+                break
+            function = facts.enclosing_function(function)
+    return frequent
+
+
 def _costly_observer_child(facts, target, element, passed) -> bool:
     """MobX puts `observer` on every component for its tracking, not to skip renders, and an observer
-    parent re-renders only when what it reads changes. A defeated memo costs something when the child
-    renders a list and the parent re-renders on state of its own (typing, hovering, dragging) that
-    the child does not receive: state passed to the child re-renders it anyway."""
+    parent re-renders only when what it reads changes. A defeated memo costs something only when the
+    child renders a list and the parent re-renders often on state of its own that the child does not
+    receive: state set per keystroke, per pointer move or per frame (`_frequent_state`). State passed
+    to the child re-renders it anyway; a modal's open flag, set once per click, costs nothing."""
     if not target.renders_list:
         return False
-    state = facts.local_state(element.owner)
-    if not state or "" in state:
-        return bool(state)
+    frequent = _frequent_state(facts, element.owner)
+    if not frequent:
+        return False
     read = set()
     for _, value, _ in passed:
         stack = [value]
@@ -57,7 +132,7 @@ def _costly_observer_child(facts, target, element, passed) -> bool:
             if node.type in ("identifier", "shorthand_property_identifier"):
                 read.add(facts.text(node))
             stack.extend(node.named_children)
-    return not read.issuperset(state)
+    return not read.issuperset(frequent)
 
 
 _MAX_CONDITION_DEPTH = 16  # nested conditions followed by _new_for_some_items (it recurses)
@@ -182,13 +257,17 @@ class UnstablePropToMemo(Rule):
 
         Cost, not shape. MobX puts `observer` on every component to track observables, not to skip
         renders, and an observer parent re-renders only when what it reads changes. So a child
-        memoized only by `observer` is reported only when re-rendering it costs something and its
-        parent re-renders on its own: the child renders a list (JSX built per item of a `.map`,
-        `Array.from`...) and the parent keeps state (`useState`, `useReducer`, `setState`) that it
-        does not pass to the child (state it passes re-renders the child anyway); an empty fallback
-        (`items ?? []`) is new only while there is nothing to list and is not reported there. Even
-        then it is a `note`: most such state is a modal's open flag, set once per click, and how
-        often it changes cannot be read from the code.
+        memoized only by `observer` is reported only when the code shows both a cost and a
+        frequent re-render of the parent: the child renders a list (JSX built per item of a
+        `.map`, `Array.from`...) and the parent keeps state it does not pass to the child whose
+        setter runs per keystroke, pointer move or frame: from an `onChange`/`onInput`/`onKeyDown`,
+        `onScroll`/`onWheel`, `onMouseMove`/`onPointerMove`/`onDrag...` handler of a DOM element
+        (inline, the setter itself, or a local function named there; a component's `onChange` is
+        its own event, such as a pick in a dropdown), a `scroll`/`resize`/`mousemove`... listener, a
+        `setInterval` or `requestAnimationFrame` callback. Other state (a modal's open flag, a
+        selected tab, set once per click) re-renders the parent rarely, and state passed to the
+        child re-renders it anyway: nothing is reported. An empty fallback (`items ?? []`) is new
+        only while there is nothing to list and is not reported to an observer either.
 
         New JSX `children` are reported only to a child that renders a list too: a wrapper that
         re-renders the children it is given costs nothing beyond them (and, since its memo never
@@ -791,11 +870,10 @@ class UnstablePropToMemo(Rule):
                             + unstable_dependencies_note(facts, unstable.node, owner, deps) + ".")
             else:
                 message += f" Move it into a `{unstable.hook}` in the component body and pass that instead."
-        observer_note = target.mobx_only and not compiler
-        if observer_note:
-            state = ", ".join(f"`{name}`" for name in facts.local_state(owner) if name) or "its own state"
+        if target.mobx_only:
+            state = ", ".join(f"`{name}`" for name in sorted(_frequent_state(facts, owner)))
             message += (f" `{child}` is memoized only by MobX's `observer` and renders a list; this component re-renders"
-                        f" on {state} too, so this is a note: it matters when that state changes often (typing, dragging).")
+                        f" on {state}, set per keystroke, pointer move or frame, which `{child}` does not receive.")
         ctx.report(at, message, related=(target.related,), fix=fix,
-                   level="note" if compiler or observer_note else None,
+                   level="note" if compiler else None,
                    properties={"child": child, "valueKind": unstable.kind, "prop": prop, "memoizedBy": target.memo_by})
