@@ -16,8 +16,9 @@ PF102 = rule_by_code_or_name("PF102")
 PROVIDER = """
     import { ThemeContext } from "./theme";
     export function ThemeProvider({ children }) {
+      const [menuOpen, setMenuOpen] = useState(false);
       const value = { dark: true };
-      return <ThemeContext value={value}>{children}</ThemeContext>;
+      return <ThemeContext value={value}><Menu open={menuOpen} onToggle={setMenuOpen} />{children}</ThemeContext>;
     }
 """
 
@@ -28,7 +29,7 @@ def run(files: dict):
 
 
 def test_react_19_context_rendered_as_its_provider_unless_react_is_older():
-    assert [(f.span.line, f.level) for f in run({"App.tsx": PROVIDER})] == [(3, "warning")]
+    assert [(f.span.line, f.level) for f in run({"App.tsx": PROVIDER})] == [(4, "warning")]
     assert run({"App.tsx": PROVIDER, "package.json": '{"dependencies": {"react": "^18.2.0"}}'}) == []
     assert len(run({"App.tsx": PROVIDER, "package.json": '{"dependencies": {"react": "19.1.0"}}'})) == 1
     # a name a prop gives is not known to be a context
@@ -51,6 +52,47 @@ def test_context_value_fallbacks_regex_and_jsx():
     """})
     assert [f.span.line for f in findings] == [2, 6, 10]
     assert "a new regular expression" in findings[1].message
+
+
+def provider_levels(body: str, extra: str = "") -> list:
+    """(line, level) of PF102's findings on the provider component `body` (indented code)."""
+    source = f"import {{ useState }} from \"react\";\nimport {{ Ctx }} from \"./ctx\";\n{extra}" \
+             f"export function Provider({{ children }}) {{\n{textwrap.dedent(body)}}}\n"
+    return [(f.span.line, f.level) for f in run({"App.tsx": source})]
+
+
+def test_a_new_context_value_is_a_warning_only_when_a_consumer_would_be_spared_a_render():
+    """A new value matters when the provider re-renders for a reason the value does not hold while
+    something under it would not re-render with it: `children` from outside, a memoized component."""
+    stateless = "return <Ctx.Provider value={{ dark: true }}>{children}</Ctx.Provider>;\n"
+    assert provider_levels(stateless) == [(4, "note")]
+    [note] = run({"App.tsx": f"export function P({{ children }}) {{ {stateless} }}\n"})
+    assert "keeps no state or hook result out of the value" in note.message
+    # all the state goes into the value: a new value only when its contents change
+    themed = "const [theme, setTheme] = useState(\"dark\");\nreturn <Ctx.Provider value={{ theme, setTheme }}>{children}</Ctx.Provider>;\n"
+    assert provider_levels(themed) == [(5, "note")]
+    # state left out of the value, children kept from outside: consumers among them re-render for nothing
+    menu = "const [open, setOpen] = useState(false);\nconst value = { dark: true };\n" \
+           "return <Ctx.Provider value={value}><Menu open={open} onToggle={setOpen} />{children}</Ctx.Provider>;\n"
+    assert provider_levels(menu) == [(5, "warning")]
+    # everything under it built in this render: its consumers re-render with it anyway...
+    built_here = menu.replace("{children}", "<Page />")
+    [(line, level)] = provider_levels(built_here)
+    assert (line, level) == (5, "note")
+    assert "built in the same render" in run({"App.tsx": "import { useState } from \"react\";\nimport { Ctx } from \"./ctx\";\n"
+                                              f"export function Provider() {{\n{built_here}}}\n"})[0].message
+    # ...unless one of them is memoized
+    memoized = "import { memo } from \"react\";\nconst Page = memo(function Page() { return <main />; });\n"
+    assert provider_levels(built_here, extra=memoized) == [(7, "warning")]
+    # a hook result bound to a name the value does not read, or a hook of this file digesting another hook's result
+    query = "const { data, isFetching } = useQuery(\"me\");\nreturn <Ctx.Provider value={{ data }}>{children}</Ctx.Provider>;\n"
+    assert provider_levels(query) == [(5, "warning")]
+    assert provider_levels(query.replace(", isFetching", "")) == [(5, "note")]
+    assert provider_levels(query.replace("{ data, isFetching }", "{ data: me = {} }").replace("{{ data }}", "{{ me }}")) == [(5, "note")]
+    digest = "function useIsEditing() { const match = useMatch(\"/edit\"); return Boolean(match); }\n"
+    editing = "const editing = useIsEditing();\nreturn <Ctx.Provider value={{ editing }}>{children}</Ctx.Provider>;\n"
+    assert provider_levels(editing, extra=digest) == [(6, "warning")]
+    assert provider_levels(editing) == [(5, "note")]  # an imported hook: taken to re-render with its result
 
 
 def test_use_memo_directive_is_compiler_use_and_annotation_mode_compiles_only_marked_functions():

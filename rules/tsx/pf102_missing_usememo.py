@@ -7,7 +7,8 @@ import re
 from perfscan.facts import tsx as model
 from perfscan.findings import Related
 from perfscan.react_index import react_major_version
-from perfscan.react_values import Unstable, compiler_reason, dependencies, unstable_dependencies_note, unstable_value, wrap_fix
+from perfscan.react_values import (Unstable, compiler_reason, dependencies, memo_target, unstable_dependencies_note, unstable_value,
+                                   wrap_fix)
 from perfscan.rule import Rule, flag, ok
 
 # Array-only searches: `name.includes(q)` on a string is cheap, `rows.find(...)` inside a `.map` is O(n·m).
@@ -16,6 +17,11 @@ OUTER_ITERATIONS = frozenset({"map", "filter", "forEach", "flatMap", "reduce", "
 DATA_KINDS = model.NOT_OWNED_KINDS | {model.MEMO, model.FRESH_ARRAY}
 # Functions given to these run under a memo, or once (`useState(() => …)` lazy initializers).
 RUN_ONCE_OR_MEMOIZED = frozenset({"useMemo", "useState", "useReducer", "useSyncExternalStore", "useRef"})
+# Hooks that never re-render the component themselves.
+NON_RENDERING_HOOKS = frozenset({"useRef", "useCallback", "useMemo", "useId", "useEffect", "useLayoutEffect",
+                                 "useInsertionEffect", "useImperativeHandle", "useDebugValue", "useEffectEvent"})
+STATE_HOOKS = frozenset({"useState", "useReducer"})  # re-render only when the state (element 0) changes
+JSX_TYPES = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 HOOK_EFFECT = {"useEffect": "effect", "useLayoutEffect": "effect", "useInsertionEffect": "effect",
                "useMemo": "memo", "useCallback": "callback", "useImperativeHandle": "handle"}
 
@@ -41,6 +47,18 @@ class MissingUseMemo(Rule):
           `useCallback`): the hook re-runs on every render;
         - a non-primitive created in render passed as a Context provider's `value`: every
           consumer re-renders on every render of the provider.
+
+        A new context value costs something only when a consumer would otherwise not re-render,
+        so it is a warning when both hold: the provider re-renders for a reason the value does
+        not hold (state it keeps out of the value, a hook result it discards or binds to names the
+        value does not read, a hook of the same file that calls other hooks and returns something computed from
+        them), and something under it would not re-render with it (elements passed in from
+        outside, `{children}`, `{props.footer}`, `{renderRows()}`, a `{...props}` spread, or a
+        memoized component). Otherwise it is a `note`: a provider whose state and hook results
+        all go into the value makes a new value only when its contents change anyway (its
+        parent's re-renders rebuild the children it passes along), and consumers built in the
+        provider's own render re-render with it anyway. Props are not a reason: imported hooks
+        are taken to re-render with what they return.
 
         Providers are `<X.Provider>`, a local `createContext` result, and (React 19, unless the
         nearest `package.json` asks for an older React) a module-level or imported name ending in
@@ -144,13 +162,17 @@ class MissingUseMemo(Rule):
 
             export function SessionProvider({ children }) {
               const [user, setUser] = useState(null);
+              const [menuOpen, setMenuOpen] = useState(false);
               const signOut = () => setUser(null);
               return (
-                <SessionContext.Provider value={{ user, signOut }}>{children}</SessionContext.Provider>
+                <SessionContext.Provider value={{ user, signOut }}>
+                  <AccountMenu open={menuOpen} onToggle={setMenuOpen} />
+                  {children}
+                </SessionContext.Provider>
               );
             }
             """,
-            (9, 37),
+            (10, 37),
         ),
         flag(
             """
@@ -304,7 +326,7 @@ class MissingUseMemo(Rule):
                 provided = value.parent if value.parent.type == "jsx_expression" else value
                 related = Related(ctx.source.span(provided), f"provided at line {provided.start_point[0] + 1}")
                 pend(unstable.node, element.owner, _provider_message(facts, unstable, element.tag), related, unstable,
-                     fixable=unstable.binding is not None)
+                     fixable=unstable.binding is not None, note=_provider_costs_nothing(ctx, element, value))
 
         for call in facts.calls:
             found = self._expensive(facts, call)
@@ -452,6 +474,162 @@ def _is_provider(ctx, element) -> bool:
     binding = facts.lookup(element.tag, element.node) if "." not in element.tag else None
     value = model.unwrap(binding.value) if binding is not None and binding.value is not None else None
     return value is not None and value.type == "call_expression" and facts._callee_name(value) == "createContext"
+
+
+def _provider_costs_nothing(ctx, element, value) -> str:
+    """Why a new context value each render saves no consumer a render ("" when it may): a new
+    value matters only when a consumer would otherwise not re-render. Consumers built in the
+    provider's own render re-render with it anyway, unless memoized; elements passed in from
+    outside (`children`, props, `renderRows()`) keep their identity when the provider re-renders
+    for its own reasons. And a provider whose state and hook results all go into the value makes
+    a new value only when its contents change anyway (its parent's re-renders rebuild the
+    children it passes)."""
+    facts = ctx.facts
+    owner = element.owner
+    if owner.kind == "class":
+        return ""  # `this.state` and lifecycles: not followed
+    if not _rerenders_beyond_value(facts, owner, value):
+        return (" A note: the provider re-renders on its own only when what goes into the value changes (it"
+                " keeps no state or hook result out of the value), so a memoized value would change just as often;"
+                " it matters if the component gains state or hooks the value does not use.")
+    if not _outside_or_memoized_consumers(ctx, element):
+        return (" A note: everything under the provider is built in the same render and none of it is memoized,"
+                " so its consumers re-render with the provider anyway.")
+    return ""
+
+
+def _names_read(facts, value, owner) -> set:
+    """The names `value` reads, following locals of `owner` to their values (`const v = { a, b }`)."""
+    read, seen, stack = set(), set(), [value]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier"):
+            name = facts.text(node)
+            if name not in read:
+                read.add(name)
+                binding = facts.lookup(name, node)
+                if binding is not None and binding.value is not None and binding.value.id not in seen and \
+                        owner.node.start_byte <= binding.value.start_byte < owner.node.end_byte:
+                    seen.add(binding.value.id)
+                    stack.append(binding.value)
+        stack.extend(node.named_children)
+    return read
+
+
+def _rerenders_beyond_value(facts, owner, value) -> bool:
+    """Whether `owner` re-renders itself for reasons the value does not hold: state it keeps out
+    of the value, a hook result it leaves out (discarded, or names it binds that the value does
+    not read), or a hook of this file that re-renders on more than it returns (it calls other
+    hooks and returns something computed from them, `Boolean(useMatch(...))`). Props are not a
+    reason: the parent's re-render rebuilds the children the provider passes along."""
+    read = _names_read(facts, value, owner)
+    for call in facts.calls:
+        name = (facts._callee_name(call) or "").rpartition(".")[2]
+        if not model.HOOK_NAME.match(name) or name in NON_RENDERING_HOOKS or facts.render_owner(call) is not owner:
+            continue
+        declarator = call.parent
+        while declarator is not None and declarator.type in model.TRANSPARENT_TYPES:
+            declarator = declarator.parent
+        pattern = declarator.child_by_field_name("name") if declarator is not None and declarator.type == "variable_declarator" else None
+        if pattern is None:
+            return True  # a subscription whose result is not kept
+        if pattern.type == "array_pattern":
+            kept = pattern.named_children[:1] if name in STATE_HOOKS else pattern.named_children
+        elif pattern.type == "identifier":
+            kept = [pattern]
+        else:
+            # `{ data, isFetching } = useQuery(...)`: the names it destructures. Fields it leaves out
+            # are not counted: MobX stores are stable and observers track what they read, and
+            # TanStack Query re-renders for the fields a component reads.
+            kept = [_pattern_name(c) for c in pattern.named_children]
+        if any(n is None or n.type not in ("identifier", "shorthand_property_identifier_pattern")
+               or facts.text(n) not in read for n in kept):
+            return True
+        if name not in STATE_HOOKS and _digest_hook(facts, name, call):
+            return True
+    return False
+
+
+def _pattern_name(entry):
+    """The local name an object-pattern entry binds (`data`, `data: rows`, `data = []`), or None."""
+    if entry.type == "shorthand_property_identifier_pattern":
+        return entry
+    if entry.type == "pair_pattern":
+        entry = entry.child_by_field_name("value")
+    if entry is not None and entry.type in ("assignment_pattern", "object_assignment_pattern"):
+        entry = entry.child_by_field_name("left")
+    return entry if entry is not None and entry.type in ("identifier", "shorthand_property_identifier_pattern") else None
+
+
+def _digest_hook(facts, name, call) -> bool:
+    """Whether the hook `name` is a function of this file that calls other re-rendering hooks:
+    it re-renders its caller whenever they change, also when what it returns does not."""
+    binding = facts.lookup(name, call)
+    function = binding.value if binding is not None and binding.value is not None else \
+        binding.node.parent if binding is not None and binding.node is not None else None
+    if function is None or function.type not in model.FUNCTION_TYPES:
+        return False
+    for inner in facts.calls:
+        if function.start_byte <= inner.start_byte < function.end_byte:
+            inner_name = (facts._callee_name(inner) or "").rpartition(".")[2]
+            if model.HOOK_NAME.match(inner_name) and inner_name not in NON_RENDERING_HOOKS:
+                return True
+    return False
+
+
+def _outside_or_memoized_consumers(ctx, element) -> bool:
+    """Whether something under the provider element may not re-render with it: an element passed
+    in from outside or built elsewhere (`{children}`, `{props.footer}`, `{renderRows()}`, a
+    `{...props}` spread), or a memoized component."""
+    facts = ctx.facts
+    opening = element.node
+    root = opening.parent if opening.type == "jsx_opening_element" else None
+    if root is None:
+        return False
+    stack = [c for c in root.named_children if c.type not in ("jsx_opening_element", "jsx_closing_element")]
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        kind = node.type
+        if kind in ("jsx_opening_element", "jsx_self_closing_element"):
+            name = node.child_by_field_name("name")
+            tag = facts.text(name) if name is not None else ""
+            if tag[:1].isupper() and memo_target(ctx, tag, node) is not None:
+                return True
+        if kind == "jsx_expression":
+            inner = next((c for c in node.named_children if c.type != "comment"), None)
+            if inner is None:
+                continue
+            if inner.type == "spread_element":
+                return True  # `{...props}`: children among them
+            if _built_elsewhere(facts, inner):
+                return True
+            stack.append(inner)
+            continue
+        if kind == "jsx_attribute":
+            continue  # attribute values are props of that element, not rendered here
+        stack.extend(node.named_children)
+    return False
+
+
+def _built_elsewhere(facts, node) -> bool:
+    """An expression child not built by this render's JSX: a name (other than a local bound to JSX),
+    a member (`props.footer`), a call other than a `.map` over data."""
+    node = model.unwrap(node)
+    if node is None:
+        return False
+    if node.type == "identifier":
+        binding = facts.lookup(facts.text(node), node)
+        value = model.unwrap(binding.value) if binding is not None and binding.value is not None else None
+        return value is None or value.type not in JSX_TYPES
+    if node.type in ("member_expression", "subscript_expression"):
+        return True
+    if node.type == "call_expression":
+        return facts._callee_name(node) not in OUTER_ITERATIONS and facts._callee_name(node) not in model.LIST_RENDERING_CALLS
+    return False
 
 
 def _is_observer(facts, owner) -> bool:
