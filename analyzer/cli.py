@@ -37,6 +37,15 @@ def _internal_error() -> NoReturn:
 FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
 
 
+def _write_report(output: str, report: str) -> None:
+    """Write a report to the `-o` file (LF line ends on every platform), or fail naming it."""
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(report)
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+
+
 def _shown(path: str) -> str:
     from .reporters.text import terminal_safe
 
@@ -386,11 +395,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
         report = render_text(result, color=use_color, show_source=not no_source, options=options)
 
     if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(report)
-        except OSError as error:
-            _fail(f"cannot write {output}: {error.strerror or error}")
+        _write_report(output, report)
         if output_format != "text":
             click.echo(f"Wrote {len(remaining)} finding{'s' * (len(remaining) != 1)} to {output}.", err=True)
     else:
@@ -459,11 +464,7 @@ def routes_command(paths, output_format, output, config_path, jobs, no_cache, ca
     else:
         report = render_routes_text(data)
     if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(report)
-        except OSError as error:
-            _fail(f"cannot write {output}: {error.strerror or error}")
+        _write_report(output, report)
     else:
         click.echo(report, nl=False)
     sys.exit(EXIT_CLEAN)
