@@ -19,6 +19,9 @@ A function runs per request when it is
 Test code does not make a function per request, and a cached function (`@lru_cache`) runs
 once: nothing is followed through it.
 
+Rules read the way as data (`per_request_entry`: the kind of handler, its route and methods, the
+calls from it); `per_request_reason` words it for messages.
+
 `runs_once(facts, call)` answers the other half, in the file: the call sits in a cached function,
 under a lazy-singleton test (`if _client is None:`), or its result is stored on `app.state` or a
 module global.
@@ -27,6 +30,7 @@ module global.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from .async_index import async_index
@@ -55,11 +59,51 @@ VIEW_DECORATORS = frozenset({"api_view"})  # Django REST framework function view
 MAX_DEPTH = 3
 
 
+@dataclass(frozen=True)
+class PerRequest:
+    """How a request reaches a project function, as data: rules read the fields, messages the
+    `reason`.
+
+    `kind` is what the request runs first: "route" (a route handler, or the `get`/`post`... method
+    of a routed view class), "view-method" (another method of a view class), "view" (a Django
+    function view) or "dependency" (a FastAPI dependency). `route` is the route as displayed
+    (`GET /x`), its path alone when its methods are unknown (`/stats/`, a routed view class), or
+    None when no route is known; `methods` its HTTP methods, () when unknown. `depth` counts the
+    calls from that first function (0: the function itself, 1: a direct callee...); `through`
+    holds the functions between the two (qualnames, none for depth 0 and 1)."""
+
+    label: str  # the first function as worded in messages: "route `GET /x`", "view `dashboard`"
+    kind: str
+    route: Optional[str] = None
+    methods: tuple = ()
+    depth: int = 0
+    through: tuple = ()
+
+    @property
+    def reason(self) -> str:
+        """"route `GET /x`", "called by route `GET /x`", "reached from route `GET /x` through
+        `helper` → `Cls.method`"."""
+        if self.depth == 0:
+            return self.label
+        if self.depth == 1:
+            return f"called by {self.label}"
+        steps = " → ".join(f"`{_short(step)}`" for step in self.through)
+        return f"reached from {self.label} through {steps}"
+
+
+@question
+def per_request_entry(index, qualname: str) -> Optional[PerRequest]:
+    """How a request reaches the project function `qualname` (its shortest way), or None when it
+    does not run on every request."""
+    return index.get_derived("per_request", _per_request_functions).get(qualname)
+
+
 @question
 def per_request_reason(index, qualname: str) -> Optional[str]:
     """Why the project function `qualname` runs on every request ("route `GET /x`", "called by
     route `GET /x`"...), or None."""
-    return index.get_derived("per_request", _per_request_functions).get(qualname)
+    entry = index.get_derived("per_request", _per_request_functions).get(qualname)
+    return entry.reason if entry is not None else None
 
 
 def reason_for(function, index) -> Optional[str]:
@@ -92,7 +136,7 @@ def runs_once(facts, call) -> bool:
 
 
 def _per_request_functions(index) -> dict:
-    """{project qualname: why it runs per request}, each function with its shortest reason."""
+    """{project qualname: PerRequest}, each function with its shortest way from a request."""
     found_index = async_index(index)
     names = found_index.names
     settings = index.settings
@@ -106,9 +150,9 @@ def _per_request_functions(index) -> dict:
                 test_functions.add(record["qualname"])
     seeds: dict = {}
 
-    def seed(qualname: Optional[str], label: str) -> None:
+    def seed(qualname: Optional[str], entry: PerRequest) -> None:
         if qualname and qualname in functions and qualname not in test_functions:
-            seeds.setdefault(qualname, label)
+            seeds.setdefault(qualname, entry)
 
     for rel_path, summary in index.python.items():
         for record in summary.get("functions", ()):
@@ -117,9 +161,9 @@ def _per_request_functions(index) -> dict:
                 fields = (route["framework"], tuple(route["methods"]), route["path"], route["owner"], route["confirmed"])
                 confirmed = confirm_route(Route(*fields), index)
                 if confirmed is not None:
-                    seed(record["qualname"], f"route `{confirmed.display}`")
+                    seed(record["qualname"], _route_entry(confirmed))
     for target, route in sorted(found_index.routes.items()):
-        seed(names.resolve(target), f"route `{route.display}`")
+        seed(names.resolve(target), _route_entry(route))
     methods: dict = {}  # class qualname -> its methods' qualnames
     for qualname in sorted(functions):
         methods.setdefault(qualname.rpartition(".")[0], []).append(qualname)
@@ -128,14 +172,16 @@ def _per_request_functions(index) -> dict:
         for qualname in methods.get(view, ()):
             method = qualname.rsplit(".", 1)[-1]
             if method in HTTP_METHODS:
-                seed(qualname, f"route `{method.upper()} {route.path}`")
+                display = f"{method.upper()} {route.path}"
+                seed(qualname, PerRequest(f"route `{display}`", "route", display, (method.upper(),)))
             else:
-                seed(qualname, f"a method of view `{_short(view)}` (route `{route.path}`)")
+                label = f"a method of view `{_short(view)}` (route `{route.path}`)"
+                seed(qualname, PerRequest(label, "view-method", route.path))
     for view in sorted(_view_classes(names)):
         for qualname in methods.get(view, ()):
             method = qualname.rsplit(".", 1)[-1]
             if not method.startswith("__") or method == "__init__":
-                seed(qualname, f"a method of view `{_short(view)}`")
+                seed(qualname, PerRequest(f"a method of view `{_short(view)}`", "view-method"))
     for summary in index.python.values():
         module = summary.get("module", "")
         if "views" not in module.split("."):
@@ -145,23 +191,29 @@ def _per_request_functions(index) -> dict:
             top_level = qualname == f"{module}.{qualname.rsplit('.', 1)[-1]}"
             params = record.get("params") or ()
             if top_level and (tuple(params[:1]) == ("request",) or VIEW_DECORATORS & set(record.get("decorators") or ())):
-                seed(qualname, f"view `{_short(qualname)}`")
+                seed(qualname, PerRequest(f"view `{_short(qualname)}`", "view"))
     for rel_path, summary in index.python.items():
         if is_test_path(settings, rel_path):
             continue  # a test's own app: its dependencies run per test, not per request
         for _, target in (summary.get("db") or {}).get("depends", ()):
-            seed(names.resolve(target), "a dependency resolved on every request")
+            seed(names.resolve(target), PerRequest("a dependency resolved on every request", "dependency"))
     return _reach(seeds, functions, names)
+
+
+def _route_entry(route: Route) -> PerRequest:
+    """A route handler's entry; a route of unknown methods shows its path alone."""
+    shown = route.display if route.methods else route.path
+    return PerRequest(f"route `{route.display}`", "route", shown, tuple(route.methods))
 
 
 def _reach(seeds: dict, functions: dict, names) -> dict:
     """Breadth first from the handlers through project calls: each function keeps the shortest
     way a request reaches it."""
     found = dict(seeds)
-    queue = deque((qualname, label, ()) for qualname, label in seeds.items())
+    queue = deque((qualname, entry, ()) for qualname, entry in seeds.items())
     resolved: dict = {}
     while queue:
-        qualname, label, through = queue.popleft()
+        qualname, entry, through = queue.popleft()
         record = functions[qualname]
         if len(through) >= MAX_DEPTH or CACHING_DECORATORS & set(record.get("decorators") or ()):
             continue
@@ -173,12 +225,8 @@ def _reach(seeds: dict, functions: dict, names) -> dict:
             target = resolved[callee]
             if target is None or target in found:
                 continue
-            if len(path) == 1:
-                found[target] = f"called by {label}"
-            else:
-                steps = " → ".join(f"`{_short(step)}`" for step in path[1:])
-                found[target] = f"reached from {label} through {steps}"
-            queue.append((target, label, path))
+            found[target] = replace(entry, depth=len(path), through=path[1:])
+            queue.append((target, entry, path))
     return found
 
 

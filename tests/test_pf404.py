@@ -5,7 +5,12 @@ from __future__ import annotations
 import textwrap
 
 from perfscan.engine import check_text
+from perfscan.facts.python import PythonFacts
+from perfscan.per_request import PerRequest, per_request_entry, per_request_reason
+from perfscan.project import ProjectIndex
 from perfscan.rules import rule_by_code_or_name
+from perfscan.rules.python.pf404_uncached_aggregate_in_route import _read_request_of
+from tests.conftest import source_of
 
 RULE = rule_by_code_or_name("PF404")
 
@@ -421,3 +426,101 @@ def test_sqlalchemy_indexed_column_filter_and_unindexed_foreign_key():
     """
     found = findings({"app/models.py": models, "app/api.py": api})
     assert [(f.span.path, f.span.line, f.properties["route"]) for f in found] == [("app/api.py", 14, "GET /default-queue")]
+
+
+PER_REQUEST_FILES = {
+    "shop/views.py": """
+        from django.urls import path
+        from django.views import View
+        from shop.stats import order_count
+
+        class Stats(View):
+            def get(self, request):
+                return self.render(order_count())
+
+            def render(self, data):
+                return data
+
+        class Plain(View):
+            def get(self, request):
+                return None
+
+        def dashboard(request):
+            return None
+
+        urlpatterns = [path("stats/", Stats.as_view())]
+    """,
+    "shop/stats.py": """
+        def order_count():
+            return 1
+    """,
+    "app/api.py": """
+        from fastapi import APIRouter, Depends
+        from app.helpers import level1, settings_source
+
+        router = APIRouter()
+
+        def get_settings():
+            return settings_source()
+
+        @router.post("/items")
+        def create_item(settings=Depends(get_settings)):
+            return level1()
+    """,
+    "app/helpers.py": """
+        def level1():
+            return level2()
+
+        def level2():
+            return level3()
+
+        def level3():
+            return level4()
+
+        def level4():
+            return None
+
+        def settings_source():
+            return {}
+    """,
+}
+
+
+def test_reads_how_a_request_reaches_a_function_from_the_per_request_fields():
+    """PF404 reads the kind, route, methods and depth analyzer/per_request.py keeps per function,
+    never the wording of its reason (which messages show)."""
+    summaries = {
+        path: ("python", PythonFacts.build(source_of(path, text)).summary()) for path, text in PER_REQUEST_FILES.items()
+    }
+    index = ProjectIndex.build("/project", summaries)
+    expected = {
+        # the routed view class: its `get` is the GET handler, another method runs in the view
+        "shop.views.Stats.get": (PerRequest("route `GET /stats/`", "route", "GET /stats/", ("GET",)), "GET /stats/"),
+        "shop.views.Stats.render": (
+            PerRequest("a method of view `Stats` (route `/stats/`)", "view-method", "/stats/"), "* /stats/"),
+        "shop.stats.order_count": (
+            PerRequest("route `GET /stats/`", "route", "GET /stats/", ("GET",), depth=1), "GET /stats/"),
+        # a view class and a function view of no known route: a request to the view
+        "shop.views.Plain.get": (PerRequest("a method of view `Plain`", "view-method"), ""),
+        "shop.views.dashboard": (PerRequest("view `dashboard`", "view"), ""),
+        # a POST route and its helpers; the third call away is too deep for PF404 anyway
+        "app.api.create_item": (PerRequest("route `POST /items`", "route", "POST /items", ("POST",)), None),
+        "app.helpers.level2": (
+            PerRequest("route `POST /items`", "route", "POST /items", ("POST",), depth=2, through=("app.helpers.level1",)), None),
+        # a dependency and what it calls: run on every request of any route
+        "app.api.get_settings": (PerRequest("a dependency resolved on every request", "dependency"), None),
+        "app.helpers.settings_source": (PerRequest("a dependency resolved on every request", "dependency", depth=1), None),
+    }
+    for qualname, (entry, read) in expected.items():
+        assert per_request_entry(index, qualname) == entry, qualname
+        assert _read_request_of(entry) == read, qualname
+    level3 = per_request_entry(index, "app.helpers.level3")
+    assert (level3.depth, level3.through) == (3, ("app.helpers.level1", "app.helpers.level2"))
+    assert per_request_entry(index, "app.helpers.level4") is None  # past MAX_DEPTH
+    get_route = PerRequest("route `GET /x`", "route", "GET /x", ("GET",), depth=3, through=("app.a", "app.B.b"))
+    assert _read_request_of(get_route) is None  # two functions between the handler and here
+    one_between = PerRequest("route `GET /x`", "route", "GET /x", ("GET",), depth=2, through=("app.a",))
+    assert _read_request_of(one_between) == "GET /x"
+    # the reason messages show, as before
+    assert per_request_reason(index, "app.helpers.level3") == "reached from route `POST /items` through `level1` → `level2`"
+    assert per_request_reason(index, "shop.stats.order_count") == "called by route `GET /stats/`"

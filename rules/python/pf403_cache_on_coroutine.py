@@ -6,7 +6,7 @@ from typing import Optional
 
 from perfscan.facts.python import build_object_types, dotted_suffixes
 from perfscan.facts.python_db import call_args, unwrap
-from perfscan.per_request import per_request_reason
+from perfscan.per_request import per_request_entry
 from perfscan.project import question
 from perfscan.rule import Rule, flag, ok
 
@@ -29,9 +29,9 @@ SINGLETON_BASES = frozenset({
 })  # fmt: skip
 NOT_INSTANCE_METHODS = frozenset({"staticmethod", "classmethod", "builtins.staticmethod", "builtins.classmethod"})
 UNBOUNDED_CACHES = frozenset({"builtins.dict", "dict"})
-# Per-request reasons (analyzer/per_request.py) that make a method's class a view: one instance
-# per request, made by the framework.
-VIEW_REASONS = ("a method of view", "route `")
+# Kinds of per-request handlers (analyzer/per_request.py) that make a method's class a view: one
+# instance per request, made by the framework.
+VIEW_KINDS = frozenset({"view-method", "route"})
 
 
 def _class_records(index) -> dict:
@@ -87,6 +87,13 @@ def instances_of(index, class_qualname: str, direct_bases: tuple) -> Optional[st
     if _named(records["module"], class_qualname):
         return "singleton"
     return None
+
+
+def _is_view_method(index, qualname: str) -> bool:
+    """Whether the method `qualname` is itself run by the framework on a view instance made for the
+    request: a routed or view class's method, not one reached through calls."""
+    entry = per_request_entry(index, qualname)
+    return entry is not None and entry.depth == 0 and entry.kind in VIEW_KINDS
 
 
 class CacheOnCoroutine(Rule):
@@ -351,7 +358,7 @@ class CacheOnCoroutine(Rule):
         if instances == "singleton":
             return
         how = "it is constructed inside functions, so instances pile up"
-        if instances is None and (per_request_reason(ctx.index, function.qualname) or "").startswith(VIEW_REASONS):
+        if instances is None and _is_view_method(ctx.index, function.qualname):
             instances, how = "many", "a view: the framework makes one instance per request"
         elif instances is None:
             how = "with one instance per request or task, memory grows for the life of the process"

@@ -8,7 +8,7 @@ from perfscan.async_index import async_index, route_of
 from perfscan.facts.python_db import call_args, chain_of, db_facts, unwrap
 from perfscan.findings import Related
 from perfscan.models import model_named
-from perfscan.per_request import per_request_reason
+from perfscan.per_request import PerRequest, per_request_entry
 from perfscan.project import question
 from perfscan.rule import Rule, flag, ok
 
@@ -304,11 +304,11 @@ class UncachedAggregateInRoute(Rule):
         route = route_of(scope, ctx.facts, ctx.index)
         if route is not None:
             return (route.display, None) if GET_METHODS & set(route.methods) else None
-        why = per_request_reason(ctx.index, scope.qualname)
-        if why and why.startswith("a method of view") and scope.name in WRITE_HANDLERS:
+        entry = per_request_entry(ctx.index, scope.qualname)
+        if entry is None or (entry.kind == "view-method" and entry.depth == 0 and scope.name in WRITE_HANDLERS):
             return None
-        request = _read_request_of(why) if why else None
-        return (request, why) if request is not None else None
+        request = _read_request_of(entry)
+        return (request, entry.reason) if request is not None else None
 
     # -- what the query computes -----------------------------------------------------------
 
@@ -572,23 +572,18 @@ class UncachedAggregateInRoute(Rule):
         return None
 
 
-def _read_request_of(why: str) -> Optional[str]:
-    """The GET route a per-request reason names (`called by route `GET /x``, `a method of view
-    `Stats` (route `/stats/`)`), "" for a view of unknown methods (`reached from view `dashboard`
-    through `stats``), or None: a route of other methods only, a FastAPI dependency (of any
-    route), or more than one function between the handler and here (deeper helpers are shared
-    utilities, reached on some paths only). Reads the wording of analyzer/per_request.py;
-    tests/test_pf404.py pins it."""
-    if "→" in why or why.startswith("a dependency"):
+def _read_request_of(entry: PerRequest) -> Optional[str]:
+    """The GET route that runs the function (`GET /x`; `* /stats/` for a routed view class of
+    unknown methods), "" for a view of no known route, or None: a route of other methods only, a
+    FastAPI dependency (of any route), or more than one function between the handler and here
+    (deeper helpers are shared utilities, reached on some paths only)."""
+    if entry.depth > 2 or entry.kind == "dependency":
         return None
-    _, found, rest = why.partition("route `")
-    if found:
-        route = rest.split("`", 1)[0]
-        methods, _, path = route.rpartition(" ")
-        if methods and not GET_METHODS & set(methods.split("|")):
-            return None
-        return route if methods else f"* {path}"
-    return "" if "view `" in why else None
+    if entry.route is None:
+        return ""
+    if entry.methods and not GET_METHODS & set(entry.methods):
+        return None
+    return entry.route if entry.methods else f"* {entry.route}"
 
 
 def is_cache_call(name: str) -> bool:
