@@ -282,8 +282,8 @@ def test_action_annotates_without_sarif_or_when_the_upload_fails(tmp_path, sarif
     assert len(annotations) == 13, run.stdout  # the lines of fixtures/react-memo-app/expected-findings.txt
     assert any(line.startswith("::warning file=src/features/board/useTaskFilter.ts,line=17,") and "PF102" in line
                for line in annotations), annotations
-    # a sort of unknown size is a note (PF102): a notice annotation
-    assert any(line.startswith("::notice file=src/features/board/TaskBoard.tsx,line=32,") and "PF102" in line
+    # a context value that changes only with its contents is a note (PF102): a notice annotation
+    assert any(line.startswith("::notice file=src/context/BoardContext.tsx,line=15,") and "PF102" in line
                for line in annotations), annotations
     if upload == "failure":
         assert "the SARIF upload failed" in run.stdout

@@ -114,22 +114,22 @@ def test_no_use_memo_fix_in_mobx_observer_or_class_components():
         import { observer } from "mobx-react-lite";
         export const Cart = observer(function Cart({ store }) {
           const lines = [...store.lines].sort(byPosition);
-          return <ul>{lines.map((l) => <li key={l.id} />)}</ul>;
+          return <Virtuoso data={lines} />;
         });
         function Basket({ store }) {
           const lines = [...store.lines].sort(byPosition);
-          return <ul>{lines.map((l) => <li key={l.id} />)}</ul>;
+          return <Virtuoso data={lines} />;
         }
         export default observer(Basket);
         export class Board extends React.Component {
           render() {
             const cards = [...this.props.cards].sort(byRank);
-            return <div>{cards.map((c) => <p key={c.id} />)}</div>;
+            return <FixedSizeList itemData={cards} />;
           }
         }
         export function Plain({ rows }) {
           const sorted = [...rows].sort(byRank);
-          return <div>{sorted.map((r) => <p key={r.id} />)}</div>;
+          return <Virtuoso data={sorted} />;
         }
     """})
     assert [f.span.line for f in findings] == [4, 8, 14, 19]
@@ -154,10 +154,30 @@ def test_short_inputs_and_lazy_initializers_are_not_costly():
           const pairs = steps.map((s) => rows.filter((r) => r.step === s));
           const real = [...rows].sort(byRank);
           const many = rows.slice(0, 500).sort(byRank);
-          return <List a={[order, letters, chars, names, sorted, top, pairs, real, many]} />;
+          return <FixedSizeList a={[order, letters, chars, names, sorted, top, pairs, real, many]} />;
         }
     """})
     assert [f.span.line for f in findings] == [12, 13]
+
+
+def test_sorts_and_searches_are_reported_only_where_the_component_shows_long_lists():
+    """Below a few thousand items a sort or a nested search costs well under a millisecond: reported
+    (as a warning) only in a component rendering a virtualized list or reading an infinite query."""
+    plain = """
+        export function Runs({ runs, tags }) {
+          const sorted = [...runs].sort(byDate);
+          const tagged = sorted.map((r) => ({ ...r, tag: tags.find((t) => t.id === r.tagId) }));
+          return <ul>{tagged.map((r) => <li key={r.id}>{r.tag?.name}</li>)}</ul>;
+        }
+    """
+    assert run({"App.tsx": plain}) == []
+    infinite = plain.replace("({ runs, tags }) {", "({ tags }) {\n  const runs = useInfiniteRunsQuery().data.pages.flat();")
+    findings = run({"App.tsx": infinite})
+    assert [(f.span.line, f.level) for f in findings] == [(3, "warning"), (4, "warning")]
+    assert "calls `useInfiniteRunsQuery` (pages of an infinite query" in findings[0].message
+    virtual = plain.replace("<ul>{tagged.map((r) => <li key={r.id}>{r.tag?.name}</li>)}</ul>", "<Virtuoso data={tagged} />")
+    assert [f.span.line for f in run({"App.tsx": virtual})] == [2, 3]
+    assert "renders a virtualized list (`<Virtuoso>`)" in run({"App.tsx": virtual})[0].message
 
 
 def _notification(language: str, text: str) -> str:

@@ -125,7 +125,7 @@ def test_js_test_files_and_stories_are_test_code_for_every_react_rule():
           items.push(1);
           const sorted = items.slice().sort();
           const Probe = () => <span />;
-          return <ul value={{ sorted }}><Probe /><Item onPick={() => null} /></ul>;
+          return <Virtuoso data={sorted}><Probe /><Item onPick={() => null} /></Virtuoso>;
         }
         """).lstrip("\n")
     rules = [rule_by_code_or_name(code_) for code_ in ("PF101", "PF102", "PF103", "PF104")]

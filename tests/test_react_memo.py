@@ -199,7 +199,7 @@ def test_pf102_fix_is_not_offered_after_an_early_return():
             export function List({ items, hidden }) {
               if (hidden) return null;
               const sorted = [...items].sort();
-              return <ul>{sorted.map((i) => <li key={i}>{i}</li>)}</ul>;
+              return <Virtuoso data={sorted} itemContent={(n, i) => <p>{i}</p>} />;
             }
         """,
     }, [PF102])

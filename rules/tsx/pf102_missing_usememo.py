@@ -69,13 +69,17 @@ class MissingUseMemo(Rule):
         JSX), values already in `useMemo`/`useCallback`, work in a lazy `useState(() => …)`
         initializer (it runs once), and props/state passed through are not reported.
 
-        Sorts and nested searches are reported only when the input can be large: not on a
-        literal list (or a local bound to one), the keys of a literal object, the letters of a
-        string (`title.split("")`, `[...title]`), a slice of at most 50 items (`xs.slice(0, 5)`),
-        nor on a copy of a module constant or an import. Even then they are a `note`: their cost
-        grows with the size of the list, which the code does not show, and below a few thousand
-        items it is not worth a `useMemo`. New references in dependency arrays and context values
-        are warnings: they re-run the hook or re-render the consumers whatever the sizes.
+        Sorts, nested searches and object-building `.reduce`s cost in proportion to the size of
+        the list, and below a few thousand items they are not worth a `useMemo`. So they are
+        reported only where the component shows its lists can be that long: it renders a
+        virtualized list (`<FixedSizeList>`, `<VariableSizeList>`, `<Virtuoso>`, `<TableVirtuoso>`,
+        React Native's `<FlatList>`...) or calls a virtualizer (`useVirtualizer`,
+        `useWindowVirtualizer`) or an infinite query (`useInfiniteQuery`, or a project hook named
+        `useInfinite...`), or cuts pages from a list (`rows.slice(page * PAGE_SIZE, …)`). Never on a literal list (or a local bound to one), the keys of a
+        literal object, the letters of a string (`title.split("")`, `[...title]`), a slice of at
+        most 50 items (`xs.slice(0, 5)`), nor on a copy of a module constant or an import. New
+        references in dependency arrays and context values need no size: they re-run the hook or
+        re-render the consumers whatever the sizes.
 
         With the React Compiler the finding is a `note`. The compiler is in use when a package's
         `package.json` depends on it or its build config enables it, or when the component (or
@@ -112,22 +116,24 @@ class MissingUseMemo(Rule):
         flag(
             """
             import { useState } from "react";
+            import { Virtuoso } from "react-virtuoso";
 
             export function Leaderboard({ players }) {
               const [query, setQuery] = useState("");
               const ranked = [...players].sort((a, b) => b.score - a.score);
-              return <ol>{ranked.map((p) => <li key={p.id}>{p.name}</li>)}</ol>;
+              return <Virtuoso data={ranked} itemContent={(i, p) => <div>{p.name}</div>} />;
             }
             """,
-            (5, 18),
+            (6, 18),
             shown=True,
             fixed="""
             import { useState, useMemo } from "react";
+            import { Virtuoso } from "react-virtuoso";
 
             export function Leaderboard({ players }) {
               const [query, setQuery] = useState("");
               const ranked = useMemo(() => [...players].sort((a, b) => b.score - a.score), [players]);
-              return <ol>{ranked.map((p) => <li key={p.id}>{p.name}</li>)}</ol>;
+              return <Virtuoso data={ranked} itemContent={(i, p) => <div>{p.name}</div>} />;
             }
             """,
         ),
@@ -180,7 +186,7 @@ class MissingUseMemo(Rule):
               const rows = orders.map((o) => ({ ...o, customer: customers.find((c) => c.id === o.customerId) }));
               const totals = orders.reduce((acc, o) => ({ ...acc, [o.customerId]: (acc[o.customerId] ?? 0) + o.total }), {});
               const names = orders.slice().sort(byDate).map((o) => o.id).join(", ");
-              return <Table rows={rows} totals={totals} title={names} />;
+              return <TableVirtuoso data={rows} totals={totals} title={names} />;
             }
             """,
             (2, 16), (3, 18), (4, 17),
@@ -236,6 +242,17 @@ class MissingUseMemo(Rule):
             """,
             why="sorting a copy of an imported constant, and a fixed handful of buckets over the data, are cheap",
         ),
+        ok(
+            """
+            export function Members({ members, roles }) {
+              const sorted = [...members].sort((a, b) => a.name.localeCompare(b.name));
+              const labelled = sorted.map((m) => ({ ...m, role: roles.find((r) => r.id === m.roleId) }));
+              return <ul>{labelled.map((m) => <li key={m.id}>{m.name}: {m.role?.name}</li>)}</ul>;
+            }
+            """,
+            why="nothing shows the lists are long (no virtualized list, no infinite query): sorting and "
+                "searching a few hundred items costs well under a millisecond",
+        ),
         flag(
             """
             import { ThemeContext } from "./theme";
@@ -272,13 +289,13 @@ class MissingUseMemo(Rule):
 
             export const Cart = observer(function Cart({ store }) {
               const lines = [...store.lines].sort((a, b) => a.position - b.position);
-              return <ul>{lines.map((l) => <li key={l.id}>{l.name}</li>)}</ul>;
+              return <FlatList data={lines} renderItem={({ item }) => <Text>{item.name}</Text>} />;
             });
 
             export class Board extends React.Component {
               render() {
                 const cards = [...this.props.cards].sort(byRank);
-                return <div>{cards.map((c) => <p key={c.id}>{c.title}</p>)}</div>;
+                return <FixedSizeList itemCount={cards.length} itemSize={40}>{({ index }) => <p>{cards[index].title}</p>}</FixedSizeList>;
               }
             }
             """,
@@ -328,15 +345,19 @@ class MissingUseMemo(Rule):
                 pend(unstable.node, element.owner, _provider_message(facts, unstable, element.tag), related, unstable,
                      fixable=unstable.binding is not None, note=_provider_costs_nothing(ctx, element, value))
 
+        long_lists: dict[int, str] = {}
         for call in facts.calls:
             found = self._expensive(facts, call)
             if found is not None:
                 node, owner, what = found
-                # Sorting or searching costs in proportion to sizes the code does not show: under a few
-                # thousand items it is not worth a `useMemo` (react.dev: "probably not expensive").
-                pend(node, owner, what, None, None, note=(
-                    " A note: this costs something only on long lists (thousands of items); time it with"
-                    " `console.time` on production-sized data before memoizing."))
+                # Sorting or searching costs in proportion to the list's size: under a few thousand items
+                # it is not worth a `useMemo` (react.dev: "probably not expensive"). Reported only where
+                # the component shows its lists can be that long.
+                if owner.node.id not in long_lists:
+                    long_lists[owner.node.id] = _long_list_evidence(facts, owner)
+                evidence = long_lists[owner.node.id]
+                if evidence:
+                    pend(node, owner, f"{what}, in a component that {evidence}", None, None)
 
         for key in order:
             pending = reported[key]
@@ -474,6 +495,34 @@ def _is_provider(ctx, element) -> bool:
     binding = facts.lookup(element.tag, element.node) if "." not in element.tag else None
     value = model.unwrap(binding.value) if binding is not None and binding.value is not None else None
     return value is not None and value.type == "call_expression" and facts._callee_name(value) == "createContext"
+
+
+# Components and hooks that show a list can hold thousands of items: virtualized lists, infinite queries.
+VIRTUAL_LIST_TAGS = frozenset({"FixedSizeList", "VariableSizeList", "FixedSizeGrid", "VariableSizeGrid", "Virtuoso",
+                               "TableVirtuoso", "GroupedVirtuoso", "VirtuosoGrid", "VirtualList", "VirtualizedList",
+                               "FlashList", "FlatList", "SectionList"})
+_LONG_LIST_HOOK = re.compile(r"^use(?:Window)?Virtual(?:izer)?$|^useInfinite")
+
+
+def _long_list_evidence(facts, owner) -> str:
+    """What in `owner` shows its lists can be long ("" when nothing does): a virtualized list it
+    renders (`<FixedSizeList>`, `<Virtuoso>`, React Native's `<FlatList>`...), a virtualizer or
+    infinite-query hook it calls (`useVirtualizer`, `useInfiniteQuery`, `useInfiniteRunsQuery`), or
+    a page it cuts from a list (`rows.slice(page * PAGE_SIZE, …)`)."""
+    for element in facts.jsx_elements:
+        if element.owner is owner and element.tag.rpartition(".")[2] in VIRTUAL_LIST_TAGS:
+            return f"renders a virtualized list (`<{element.tag}>`), made for thousands of items"
+    for call in facts.calls:
+        name = (facts._callee_name(call) or "").rpartition(".")[2]
+        if _LONG_LIST_HOOK.match(name) and facts.render_owner(call) is owner:
+            what = "a virtualizer" if "Virtual" in name else "pages of an infinite query"
+            return f"calls `{name}` ({what}: its lists grow to thousands of items)"
+        if name == "slice" and facts.render_owner(call) is owner:
+            start = model.unwrap(facts._argument(call, 0))
+            if start is not None and start.type == "binary_expression" and \
+                    facts.text(start.child_by_field_name("operator")) == "*":
+                return f"pages through a list (`{_short(facts.text(call), 40)}`), so its lists run to many pages"
+    return ""
 
 
 def _provider_costs_nothing(ctx, element, value) -> str:
