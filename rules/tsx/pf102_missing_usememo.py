@@ -328,6 +328,7 @@ class MissingUseMemo(Rule):
                 related = Related(ctx.source.span(element), f"dependency array at line {element.start_point[0] + 1}")
                 pend(unstable.node, hook.owner, _dependency_message(facts, unstable, hook.name, effect), related, unstable)
 
+        hooks = _RenderingHooks(facts)
         for element in facts.jsx_elements:
             if element.owner is None or not _is_provider(ctx, element):
                 continue
@@ -343,9 +344,9 @@ class MissingUseMemo(Rule):
                 provided = value.parent if value.parent.type == "jsx_expression" else value
                 related = Related(ctx.source.span(provided), f"provided at line {provided.start_point[0] + 1}")
                 pend(unstable.node, element.owner, _provider_message(facts, unstable, element.tag), related, unstable,
-                     fixable=unstable.binding is not None, note=_provider_costs_nothing(ctx, element, value))
+                     fixable=unstable.binding is not None, note=_provider_costs_nothing(ctx, element, value, hooks))
 
-        long_lists: dict[int, str] = {}
+        long_lists = None  # owner node id -> evidence, read on the first costly call
         for call in facts.calls:
             found = self._expensive(facts, call)
             if found is not None:
@@ -353,9 +354,9 @@ class MissingUseMemo(Rule):
                 # Sorting or searching costs in proportion to the list's size: under a few thousand items
                 # it is not worth a `useMemo` (react.dev: "probably not expensive"). Reported only where
                 # the component shows its lists can be that long.
-                if owner.node.id not in long_lists:
-                    long_lists[owner.node.id] = _long_list_evidence(facts, owner)
-                evidence = long_lists[owner.node.id]
+                if long_lists is None:
+                    long_lists = _long_list_evidence(facts)
+                evidence = long_lists.get(owner.node.id, "")
                 if evidence:
                     pend(node, owner, f"{what}, in a component that {evidence}", None, None)
 
@@ -504,28 +505,61 @@ VIRTUAL_LIST_TAGS = frozenset({"FixedSizeList", "VariableSizeList", "FixedSizeGr
 _LONG_LIST_HOOK = re.compile(r"^use(?:Window)?Virtual(?:izer)?$|^useInfinite")
 
 
-def _long_list_evidence(facts, owner) -> str:
-    """What in `owner` shows its lists can be long ("" when nothing does): a virtualized list it
-    renders (`<FixedSizeList>`, `<Virtuoso>`, React Native's `<FlatList>`...), a virtualizer or
-    infinite-query hook it calls (`useVirtualizer`, `useInfiniteQuery`, `useInfiniteRunsQuery`), or
-    a page it cuts from a list (`rows.slice(page * PAGE_SIZE, …)`)."""
+def _long_list_evidence(facts) -> dict:
+    """{owner node id: what in that component shows its lists can be long}, in one pass over the
+    file: a virtualized list it renders (`<FixedSizeList>`, `<Virtuoso>`, React Native's
+    `<FlatList>`...), a virtualizer or infinite-query hook it calls (`useVirtualizer`,
+    `useInfiniteQuery`, `useInfiniteRunsQuery`), or a page it cuts from a list
+    (`rows.slice(page * PAGE_SIZE, …)`)."""
+    evidence: dict[int, str] = {}
     for element in facts.jsx_elements:
-        if element.owner is owner and element.tag.rpartition(".")[2] in VIRTUAL_LIST_TAGS:
-            return f"renders a virtualized list (`<{element.tag}>`), made for thousands of items"
+        if element.owner is not None and element.tag.rpartition(".")[2] in VIRTUAL_LIST_TAGS:
+            evidence.setdefault(element.owner.node.id,
+                                f"renders a virtualized list (`<{element.tag}>`), made for thousands of items")
     for call in facts.calls:
         name = (facts._callee_name(call) or "").rpartition(".")[2]
-        if _LONG_LIST_HOOK.match(name) and facts.render_owner(call) is owner:
+        if name != "slice" and not _LONG_LIST_HOOK.match(name):
+            continue
+        owner = facts.render_owner(call)
+        if owner is None or owner.node.id in evidence:
+            continue
+        if name != "slice":
             what = "a virtualizer" if "Virtual" in name else "pages of an infinite query"
-            return f"calls `{name}` ({what}: its lists grow to thousands of items)"
-        if name == "slice" and facts.render_owner(call) is owner:
-            start = model.unwrap(facts._argument(call, 0))
-            if start is not None and start.type == "binary_expression" and \
-                    facts.text(start.child_by_field_name("operator")) == "*":
-                return f"pages through a list (`{_short(facts.text(call), 40)}`), so its lists run to many pages"
-    return ""
+            evidence[owner.node.id] = f"calls `{name}` ({what}: its lists grow to thousands of items)"
+            continue
+        start = model.unwrap(facts._argument(call, 0))
+        if start is not None and start.type == "binary_expression" and facts.text(start.child_by_field_name("operator")) == "*":
+            evidence[owner.node.id] = f"pages through a list (`{_short(facts.text(call), 40)}`), so its lists run to many pages"
+    return evidence
 
 
-def _provider_costs_nothing(ctx, element, value) -> str:
+class _RenderingHooks:
+    """The hook calls of each component that may re-render it, and which hooks of this file digest
+    other hooks' results: read once per file, when a provider first asks."""
+
+    def __init__(self, facts):
+        self.facts = facts
+        self._by_owner = None
+        self._digest: dict[str, bool] = {}
+
+    def of(self, owner) -> list:
+        if self._by_owner is None:
+            self._by_owner = {}
+            for call in self.facts.calls:
+                name = (self.facts._callee_name(call) or "").rpartition(".")[2]
+                if model.HOOK_NAME.match(name) and name not in NON_RENDERING_HOOKS:
+                    holder = self.facts.render_owner(call)
+                    if holder is not None:
+                        self._by_owner.setdefault(holder.node.id, []).append((name, call))
+        return self._by_owner.get(owner.node.id, [])
+
+    def digests(self, name, call) -> bool:
+        if name not in self._digest:
+            self._digest[name] = _digest_hook(self.facts, name, call)
+        return self._digest[name]
+
+
+def _provider_costs_nothing(ctx, element, value, hooks) -> str:
     """Why a new context value each render saves no consumer a render ("" when it may): a new
     value matters only when a consumer would otherwise not re-render. Consumers built in the
     provider's own render re-render with it anyway, unless memoized; elements passed in from
@@ -537,7 +571,7 @@ def _provider_costs_nothing(ctx, element, value) -> str:
     owner = element.owner
     if owner.kind == "class":
         return ""  # `this.state` and lifecycles: not followed
-    if not _rerenders_beyond_value(facts, owner, value):
+    if not _rerenders_beyond_value(facts, owner, value, hooks):
         return (" A note: the provider re-renders on its own only when what goes into the value changes (it"
                 " keeps no state or hook result out of the value), so a memoized value would change just as often;"
                 " it matters if the component gains state or hooks the value does not use.")
@@ -565,17 +599,14 @@ def _names_read(facts, value, owner) -> set:
     return read
 
 
-def _rerenders_beyond_value(facts, owner, value) -> bool:
+def _rerenders_beyond_value(facts, owner, value, hooks) -> bool:
     """Whether `owner` re-renders itself for reasons the value does not hold: state it keeps out
     of the value, a hook result it leaves out (discarded, or names it binds that the value does
     not read), or a hook of this file that re-renders on more than it returns (it calls other
     hooks and returns something computed from them, `Boolean(useMatch(...))`). Props are not a
     reason: the parent's re-render rebuilds the children the provider passes along."""
     read = _names_read(facts, value, owner)
-    for call in facts.calls:
-        name = (facts._callee_name(call) or "").rpartition(".")[2]
-        if not model.HOOK_NAME.match(name) or name in NON_RENDERING_HOOKS or facts.render_owner(call) is not owner:
-            continue
+    for name, call in hooks.of(owner):
         declarator = call.parent
         while declarator is not None and declarator.type in model.TRANSPARENT_TYPES:
             declarator = declarator.parent
@@ -594,7 +625,7 @@ def _rerenders_beyond_value(facts, owner, value) -> bool:
         if any(n is None or n.type not in ("identifier", "shorthand_property_identifier_pattern")
                or facts.text(n) not in read for n in kept):
             return True
-        if name not in STATE_HOOKS and _digest_hook(facts, name, call):
+        if name not in STATE_HOOKS and hooks.digests(name, call):
             return True
     return False
 

@@ -48,28 +48,31 @@ FREQUENT_DOM_EVENTS = frozenset({"input", "keydown", "keyup", "scroll", "wheel",
 REPEATING_CALLS = frozenset({"setInterval", "requestAnimationFrame", "ResizeObserver"})
 
 
-def _frequent_state(facts, owner) -> set:
-    """The state of `owner` whose setter runs from a frequent source: an `onChange`/`onScroll`/
-    `onMouseMove`... handler of a DOM element (inline, the setter itself, or a local function named there), a
-    `scroll`/`resize`/`mousemove`... listener, a timer or an animation frame."""
-    setters = {}  # setter name -> state name
+def _frequent_state(facts) -> dict:
+    """{component node id: names of its state whose setter runs from a frequent source}, in one
+    pass over the file. Frequent sources: an `onChange`/`onScroll`/`onMouseMove`... handler of a DOM
+    element (inline, the setter itself, or a local function named there), a `scroll`/`resize`/
+    `mousemove`... listener, a timer or an animation frame."""
+    setters = {}  # (component node id, setter name) -> state name
     for call in facts.calls:
-        if facts._callee_name(call) not in ("useState", "useReducer") or facts.render_owner(call) is not owner:
+        if facts._callee_name(call) not in ("useState", "useReducer"):
             continue
+        owner = facts.render_owner(call)
         declarator = call.parent
         while declarator is not None and declarator.type in model.TRANSPARENT_TYPES:
             declarator = declarator.parent
         pattern = declarator.child_by_field_name("name") if declarator is not None and declarator.type == "variable_declarator" else None
         names = pattern.named_children if pattern is not None and pattern.type == "array_pattern" else []
-        if len(names) == 2 and all(n.type == "identifier" for n in names):
-            setters[facts.text(names[1])] = facts.text(names[0])
+        if owner is not None and len(names) == 2 and all(n.type == "identifier" for n in names):
+            setters[(owner.node.id, facts.text(names[1]))] = facts.text(names[0])
+    frequent: dict[int, set] = {}
     if not setters:
-        return set()
+        return frequent
+    setter_names = {name for _, name in setters}
     handlers = set()  # ids of functions run from a frequent source
-    local_handlers = set()  # names of local functions given to a frequent event prop
-    frequent = set()
+    local_handlers = set()  # names of local functions run from one
     for element in facts.jsx_elements:
-        if element.owner is not owner or not element.is_dom:
+        if element.owner is None or not element.is_dom:
             continue  # a component's `onChange` is its own event (a pick in a dropdown), not a keystroke
         for prop, value in element.attributes:
             inner = model.unwrap(value) if prop in FREQUENT_EVENT_PROPS and value is not None else None
@@ -77,8 +80,9 @@ def _frequent_state(facts, owner) -> set:
                 continue
             if inner.type == "identifier":
                 name = facts.text(inner)
-                if name in setters:
-                    frequent.add(setters[name])  # `onChange={setQuery}`
+                state = setters.get((element.owner.node.id, name))
+                if state is not None:
+                    frequent.setdefault(element.owner.node.id, set()).add(state)  # `onChange={setQuery}`
                 local_handlers.add(name)
             elif inner.type in ("arrow_function", "function_expression", "function"):
                 handlers.add(inner.id)
@@ -98,22 +102,25 @@ def _frequent_state(facts, owner) -> set:
             handlers.add(callback.id)
     for call in facts.calls:
         setter = facts._callee_name(call)
-        if setter not in setters or not owner.node.start_byte <= call.start_byte < owner.node.end_byte:
-            continue  # handlers do not run during render: the owner is the component containing them
-        body = {owner.node.id} | ({owner.render.id} if owner.render is not None else set())
-        function = facts.enclosing_function(call)
-        while function is not None and function.id not in body:
+        if setter not in setter_names:
+            continue
+        # up from the call to the component it belongs to, through the handlers on the way
+        from_frequent, function = False, facts.enclosing_function(call)
+        while function is not None and facts.render_owner(function) is None:
             declarator = function.parent
             named = declarator.child_by_field_name("name") if declarator is not None and declarator.type == "variable_declarator" else \
                 function.child_by_field_name("name") if function.type == "function_declaration" else None
             if function.id in handlers or (named is not None and facts.text(named) in local_handlers):
-                frequent.add(setters[setter])
-                break
+                from_frequent = True
             function = facts.enclosing_function(function)
+        owner = facts.render_owner(function) if function is not None else None
+        state = setters.get((owner.node.id, setter)) if owner is not None else None
+        if from_frequent and state is not None:
+            frequent.setdefault(owner.node.id, set()).add(state)
     return frequent
 
 
-def _costly_observer_child(facts, target, element, passed) -> bool:
+def _costly_observer_child(facts, target, element, passed, frequent_by_owner: dict) -> bool:
     """MobX puts `observer` on every component for its tracking, not to skip renders, and an observer
     parent re-renders only when what it reads changes. A defeated memo costs something only when the
     child renders a list and the parent re-renders often on state of its own that the child does not
@@ -121,7 +128,7 @@ def _costly_observer_child(facts, target, element, passed) -> bool:
     to the child re-renders it anyway; a modal's open flag, set once per click, costs nothing."""
     if not target.renders_list:
         return False
-    frequent = _frequent_state(facts, element.owner)
+    frequent = frequent_by_owner.get(element.owner.node.id)
     if not frequent:
         return False
     read = set()
@@ -788,6 +795,7 @@ class UnstablePropToMemo(Rule):
         targets: dict[str, object] = {}
         reasons: dict[int, str] = {}
         fixes: dict[int, object] = {}
+        frequent = None  # component node id -> state set often (_frequent_state)
         for element in facts.jsx_elements:
             if element.is_dom or element.owner is None:
                 continue
@@ -797,7 +805,9 @@ class UnstablePropToMemo(Rule):
             if element.tag not in targets:
                 targets[element.tag] = memo_target(ctx, element.tag, element.node)
             target = targets[element.tag]
-            if target is None or (target.mobx_only and not _costly_observer_child(facts, target, element, passed)):
+            if target is not None and target.mobx_only and frequent is None:
+                frequent = _frequent_state(facts)  # once per file, when an observer child first needs it
+            if target is None or (target.mobx_only and not _costly_observer_child(facts, target, element, passed, frequent)):
                 continue
             child, related = target.name, target.related
             owner = element.owner
@@ -822,9 +832,9 @@ class UnstablePropToMemo(Rule):
                     continue
                 found.append((at, prop, unstable))
             for at, prop, unstable in found or ():
-                self._report(ctx, at, prop, unstable, target, reason, fixes, element.owner)
+                self._report(ctx, at, prop, unstable, target, reason, fixes, element.owner, frequent)
 
-    def _report(self, ctx, at, prop, unstable, target, compiler, fixes: dict, owner):
+    def _report(self, ctx, at, prop, unstable, target, compiler, fixes: dict, owner, frequent):
         facts = ctx.facts
         child = target.name
         origin = unstable.origin(facts)
@@ -871,7 +881,7 @@ class UnstablePropToMemo(Rule):
             else:
                 message += f" Move it into a `{unstable.hook}` in the component body and pass that instead."
         if target.mobx_only:
-            state = ", ".join(f"`{name}`" for name in sorted(_frequent_state(facts, owner)))
+            state = ", ".join(f"`{name}`" for name in sorted(frequent.get(owner.node.id, ())))
             message += (f" `{child}` is memoized only by MobX's `observer` and renders a list; this component re-renders"
                         f" on {state}, set per keystroke, pointer move or frame, which `{child}` does not receive.")
         ctx.report(at, message, related=(target.related,), fix=fix,
