@@ -27,6 +27,23 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+SOURCE_ROOTS = {"analyzer": "perfscan", "rules": "perfscan.rules", "grammars": "perfscan.grammars"}
+
+
+def test_wheel_holds_every_source_module(wheel):
+    """Every .py file of the source folders is in the wheel under its installed name: the package
+    list in pyproject.toml is explicit, and an editable install hides a sub-package missing from it."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = set()
+    for folder, package in SOURCE_ROOTS.items():
+        for path in (REPO / folder).rglob("*.py"):
+            if "__pycache__" not in path.parts:
+                relative = path.relative_to(REPO / folder).as_posix()
+                expected.add(f"{package.replace('.', '/')}/{relative}")
+    missing = sorted(expected - names)
+    assert not missing, f"not in the wheel (add the package to [tool.setuptools] packages): {missing}"
+
+
 def test_wheel_holds_only_the_perfscan_package(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {name.split("/")[0] for name in names}
