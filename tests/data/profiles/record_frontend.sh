@@ -1,5 +1,5 @@
 #!/bin/sh
-# Records tests/data/profiles/fullstack-frontend.cpuprofile: a real V8 CPU profile of
+# Records tests/data/profiles/fullstack-frontend-ssr.cpuprofile: a real V8 CPU profile of
 # fixtures/fullstack-demo's React components rendered by React 18 in Node (renderToString, no
 # browser), bundled by esbuild with a source map. The map is kept in the fixture
 # (frontend/static/demo-profile.cjs.map) and maps the bundle's positions back to the .tsx files.
@@ -17,5 +17,5 @@ NODE_PATH="$work/node_modules" "$work/node_modules/.bin/esbuild" "$work/frontend
 (cd "$work/frontend/static" && NODE_ENV=production NODE_PATH="$work/node_modules" \
     node --cpu-prof --cpu-prof-name=demo.cpuprofile --cpu-prof-interval 200 demo-profile.cjs)
 cp "$work/frontend/static/demo-profile.cjs.map" fixtures/fullstack-demo/frontend/static/demo-profile.cjs.map
-cp "$work/frontend/static/demo.cpuprofile" tests/data/profiles/fullstack-frontend.cpuprofile
+cp "$work/frontend/static/demo.cpuprofile" tests/data/profiles/fullstack-frontend-ssr.cpuprofile
 rm -rf "$work"
