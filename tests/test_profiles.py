@@ -432,7 +432,12 @@ def test_react_profiler_export_recorded_from_the_mount(tmp_path):
     assert measured["render_ms"] == pytest.approx(163.4) and measured["render_share"] == 68.2
     assert user_list["rank"] == 68.2
     leaderboard = results["frontend/src/components/Leaderboard.tsx:13:PF101"]["properties"]["perfscan/measured"]
-    assert (leaderboard["function"], leaderboard["renders"], leaderboard["render_ms"]) == ("render", 3, 21.3)
+    # Only the component's renders are measured (no CPU profile here): named after the component.
+    assert (leaderboard["function"], leaderboard["renders"], leaderboard["render_ms"]) == ("<Leaderboard>", 3, 21.3)
+    # The context value on App's line 26 holds an arrow (`signOut`) that the profile never ran: the
+    # measurement is App's renders, and it is named after App, not after the arrow on the line.
+    context_value = results["frontend/src/App.tsx:26:PF102"]["properties"]["perfscan/measured"]
+    assert (context_value["function"], context_value["renders"]) == ("<App>", 3)
     # ProductGrid's own 11.5 ms is 4.8 % of the 239.6 ms of commits: under the 5 % of a hot spot.
     assert sorted(key for key in results if key.endswith(":PF001")) == []
 

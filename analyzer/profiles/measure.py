@@ -421,6 +421,8 @@ def _measured(mapper: Mapper, before: Costs, after: Optional[Costs], finding: Fi
     component = mapper.component_at(finding.span.path, finding.span.line)
     if component is not None and "renders" not in figures:  # code in a method or hook of a component
         renders = _figures(before, (finding.span.path, component.start), family) or {}
+        if not figures and renders:
+            scope = component  # only the component was measured: name it, not an inner arrow on the line
         figures.update((k, v) for k, v in renders.items() if k.startswith("render"))
         if "share" not in figures and "render_share" in figures:
             figures["share"] = figures["render_share"]
