@@ -330,6 +330,25 @@ def test_chromium_cpuprofile_of_the_demo_served_by_vite():
     assert [place for place in by_place if place[2] == "PF001"] == []
 
 
+def test_cpu_and_react_profiles_of_one_session_rank_by_the_larger_share():
+    """UserList holds 3 % of the CPU profile but 76 % of the React commits; App's context value 17 %
+    of the commits and no CPU time of its own. Each finding ranks by the larger of its two shares,
+    so UserList's findings come first, and --min-share does not hide them for their small CPU share."""
+    args = ("frontend", "--no-source", "--profile", DATA / "fullstack-frontend.cpuprofile",
+            "--profile", DATA / "fullstack-react-profile-after-mount.json")
+    shown = heads(invoke(*args).output)
+    # ProductGrid's hot spot ranks by its own 6 % of the commits (19 % with its subtree).
+    assert shown[:5] == [
+        "frontend/src/components/UserList.tsx:15:30: PF101",
+        "frontend/src/components/UserList.tsx:32:13: PF103",
+        "frontend/src/components/UserList.tsx:33:13: PF103",
+        "frontend/src/App.tsx:26:16: PF102",
+        "frontend/src/components/ProductGrid.tsx:8:17: PF001",
+    ]
+    kept = heads(invoke(*args, "--min-share", "50").output)
+    assert kept == shown[:3]
+
+
 def test_cpuprofile_from_a_vite_dev_server_maps_by_url_path(tmp_path):
     write_tree(tmp_path, {"web/src/Table.tsx": """
         export function Table({ rows }) {

@@ -81,7 +81,7 @@ def measure(result, options: MeasureOptions) -> None:
             finding.properties = {**finding.properties, MEASURED: measured}  # a new dict: cached plain copies stay as they were
         family = LANGUAGE_FAMILY.get(language_for(finding.span.path) or "", None)
         if options.min_share is not None and family in before.families and finding.suppressed_by is None:
-            if measured is None or measured.get("share", 0.0) < options.min_share:
+            if measured is None or measured.get("rank", 0.0) < options.min_share:
                 continue
         kept.append(finding)
     result.findings = kept
@@ -429,7 +429,8 @@ def _measured(mapper: Mapper, before: Costs, after: Optional[Costs], finding: Fi
     if not figures:
         return None
     measured = {"function": scope.display, "path": finding.span.path, "line": scope.def_line, **figures,
-                "rank": round(min(figures.get("share", 0.0), 100.0), 1), "profiles": list(before.names)}
+                "rank": round(min(max(figures.get("share", 0.0), figures.get("render_share", 0.0)), 100.0), 1),
+                "profiles": list(before.names)}
     chain = []
     seen = {key}
     for step in finding.flow:
