@@ -40,6 +40,7 @@ class FunctionInfo:
     route: Optional[dict] = None  # the route its decorator declares (Route.as_dict), if any
     module: str = ""
     returns: Optional[str] = None  # the type it returns (annotation or constructed class), as its file spells it
+    per_row: tuple = ()  # [code, line, col, end_line, end_col, text] of its queries per loop iteration (PF301)
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,7 @@ def build_async_index(index) -> AsyncIndex:
             functions[qualname] = FunctionInfo(
                 qualname, rel_path, record["is_async"], record["calls"], blocking.get(qualname, []),
                 offloaded=qualname in offloaded, route=record.get("route"), module=summary.get("module", ""),
-                returns=record.get("returns"),
+                returns=record.get("returns"), per_row=tuple(record.get("per_row", ())),
             )
             for call in record["calls"]:
                 if call[5]:

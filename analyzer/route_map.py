@@ -90,7 +90,7 @@ class RouteLink:
     handler: str
     handler_at: tuple  # (file, line, col, end_line, end_col)
     via: tuple  # frontend steps: ((file, line, col, end_line, end_col, text), ...)
-    cost_code: str  # the rule whose finding the handler has on the way ("PF201"), "" for none
+    cost_code: str  # the rule whose finding the handler has on the way ("PF201", "PF301"), "" for none
     cost: tuple  # steps from the handler to the slow call, as `via`
 
 
@@ -129,15 +129,28 @@ def route_for_call(index, rel_path: str, line: int, col: int) -> Optional[RouteL
 
 
 def handler_cost(index, handler: str) -> tuple:
-    """("PF201", steps) when the async handler runs a blocking call on the event loop, itself or
-    through a sync project helper -- what PF201 reports there; ("", ()) otherwise."""
+    """What the handler costs on every request, as (rule code, steps from the handler to the slow
+    call): ("PF201", ...) when the async handler runs a blocking call on the event loop, itself or
+    through a sync project helper -- what PF201 reports there; else ("PF301", ...) when it runs a
+    query once per loop iteration, itself or in a project function it calls directly -- what
+    PF301 reports there (the functions' `per_row` summaries); ("", ()) otherwise."""
     from .async_index import async_index
-    from .blocking import blocking_call
 
     found = async_index(index)
     info = found.functions.get(handler)
-    if info is None or not info.is_async or info.offloaded:
+    if info is None:
         return "", ()
+    return _blocking_cost(found, info) or _per_row_cost(found, info) or ("", ())
+
+
+PER_ROW_WORDS = {"PF301": "runs one query per iteration"}
+
+
+def _blocking_cost(found, info) -> Optional[tuple]:
+    from .blocking import blocking_call
+
+    if not info.is_async or info.offloaded:
+        return None
     for line, col, end_line, end_col, what, category, condition in info.blocking:
         if condition and found.session_kind(condition) != "sync":
             continue
@@ -156,7 +169,28 @@ def handler_cost(index, handler: str) -> tuple:
             else:
                 steps.append((last.path, *last.where, last.message.replace(" blocks (", " blocks the event loop (", 1)))
             return "PF201", tuple(steps)
-    return "", ()
+    return None
+
+
+def _per_row_cost(found, info) -> Optional[tuple]:
+    def step(function) -> Optional[tuple]:
+        for code, line, col, end_line, end_col, text in function.per_row:
+            if code in PER_ROW_WORDS:
+                return code, (function.path, line, col, end_line, end_col, f"`{text}` {PER_ROW_WORDS[code]}")
+        return None
+
+    own = step(info)
+    if own is not None:
+        return own[0], (own[1],)
+    for callee, line, col, end_line, end_col, awaited, offloaded in info.calls:
+        target = found.function(callee) if callee and "." in callee else None
+        if target is None or target.qualname == info.qualname:
+            continue
+        inner = step(target)
+        if inner is not None:
+            name = target.qualname.rsplit(".", 1)[-1]
+            return inner[0], ((info.path, line, col, end_line, end_col, f"calls `{name}`"), inner[1])
+    return None
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -1021,14 +1055,17 @@ class RequestLink:
     properties: dict = field(hash=False, compare=False, default_factory=dict)
 
     def handler_cost(self, reference: int) -> str:
-        """"handled by [`get_user`](3), which blocks the event loop with `db.execute` (PF201)";
+        """"handled by [`get_user`](3), which blocks the event loop with `db.execute` (PF201)" (or
+        "which runs one query per item (PF301)");
         `reference`: the handler's number among the finding's related locations."""
         name = self.link.handler.rsplit(".", 1)[-1]
         text = f"handled by [`{name}`]({reference}) (`{self.link.route}`)"
-        if self.link.cost_code:
+        if self.link.cost_code == "PF201":
             last = self.link.cost[-1][5]
             what = last.split("`")[1] if last.count("`") >= 2 else "a blocking call"
-            text += f", which blocks the event loop with `{what}` ({self.link.cost_code}) on every one of them"
+            text += f", which blocks the event loop with `{what}` (PF201) on every one of them"
+        elif self.link.cost_code == "PF301":
+            text += ", which runs one query per item (PF301) on every one of them"
         return text
 
 

@@ -35,6 +35,7 @@ from .python_async import async_summary
 from .python_common import OFFLOADERS, _call_arguments, _string_value
 from .python_routes import routing_summary
 from .python_db import db_summary
+from .python_per_row import per_row_summary
 
 FUNCTION_TYPES = ("function_definition", "lambda")
 SCOPE_TYPES = frozenset({"function_definition", "lambda", "class_definition"})
@@ -1374,6 +1375,7 @@ class PythonFacts:
         functions = []
         position = self.source.position
         returns = self.return_types()
+        per_row = per_row_summary(self)
         for function in self.functions:
             if function.is_lambda:
                 continue  # no other file can call a lambda by name
@@ -1389,6 +1391,9 @@ class PythonFacts:
                         if (call.callee is not None and not call.callee.startswith("builtins.")) or call.deferred
                     ],
                     "returns": returns.get(function.qualname),
+                    # its per-row database work, as PF301 reports it (facts/python_per_row.py), for the
+                    # cross-stack route map: [[code, line, col, end_line, end_col, text], ...]
+                    "per_row": per_row.get(function.qualname, []),
                     "offloads": sorted({c.offloads for c in function.calls if c.offloads}),
                     # what says it runs per request or once (analyzer/per_request.py): a view's
                     # `request` parameter, `@lru_cache`

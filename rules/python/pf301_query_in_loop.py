@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 from perfscan.facts.python_db import (
-    call_args,
     db_facts,
     is_evaluated,
     rows_source,
@@ -15,6 +14,7 @@ from perfscan.facts.python_db import (
     loop_info,
     tainted_names,
 )
+from perfscan.facts.python_per_row import is_chunked_query, is_migration, queries_per_iteration
 from perfscan.findings import Related
 from perfscan.models import django_manager_target, queries_of_function
 from perfscan.rule import Rule, flag, ok
@@ -53,46 +53,6 @@ def _batched_advice(query) -> str:
     if query.kind == "sqlalchemy-legacy":
         return f"fetch them with one query before the loop: `query({model}).filter({model}.id.in_(ids))`, or `selectinload` the relationship you walk"
     return f"fetch them with one query before the loop: `select({model}).where({model}.id.in_(ids))`, or `selectinload` the relationship you walk"
-
-
-def _is_chunked_query(db, query_node, tainted) -> bool:
-    """`filter(X.id.in_(chunk))` / `filter(id__in=batch)`: the loop is the batching."""
-    text = db.text(query_node)
-    if ".in_(" not in text and "__in=" not in text and "any_(" not in text:
-        return False
-    return True
-
-
-def is_migration(rel_path: str) -> bool:
-    """Alembic revisions and Django migrations run once, offline; tests set up
-    data row by row on purpose. Neither is request-path code."""
-    parts = rel_path.replace("\\", "/").split("/")
-    name = parts[-1]
-    if "tests" in parts[:-1] or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
-        return True
-    return "migrations" in parts or ("versions" in parts and any(p in ("alembic", "revisions", "migrations") for p in parts))
-
-
-def _reads_loop_state(db, info, query_node) -> bool:
-    """The query reads a name assigned inside the loop body (so it may change
-    per iteration even without depending on the loop variable)."""
-    names = identifiers_in(db, query_node)
-    # `with session_scope(engine_for(org)) as db_session:` inside the loop: a new session each time
-    node = query_node.parent
-    while node is not None and node.start_byte >= info.body.start_byte:
-        if node.type == "with_statement":
-            for item in node.named_children:
-                if item.type == "with_clause":
-                    for alias in item.named_children:
-                        value = alias.named_children[0] if alias.named_children else None
-                        target = value.child_by_field_name("alias") if value is not None and value.type == "as_pattern" else None
-                        if target is not None and db.text(target) in names:
-                            return True
-        node = node.parent
-    for (key, name), entries in db.assignments.items():
-        if name in names and any(info.body.start_byte <= e[2].start_byte < info.body.end_byte for e in entries):
-            return True
-    return False
 
 
 class QueryInLoop(Rule):
@@ -577,43 +537,26 @@ class QueryInLoop(Rule):
     def check(self, ctx):
         if is_migration(ctx.source.rel_path):
             return ()
-        db = db_facts(ctx.facts)
+        db = db_facts(ctx.facts, ctx.index)
         reported = set()
-        for query in db.queries:
-            call = query.call
-            if call is None or not call.loops:
-                continue
-            info = loop_info(db, call.loops[0])
-            if info is None or is_small_literal(db, info.iterable) or is_batch_iterable(db, info.iterable):
-                continue
-            if query.batched or _is_chunked_query(db, query.node, None):
-                continue
-            if query.kind == "raw" and _runs_each_statement(db, query, info):
-                continue
-            tainted = tainted_names(db, info, query.node)
-            used = [name for name in identifiers_in(db, query.node) if name in tainted]
+        # The detection is shared with the file's summary (the cross-stack route map reads it there).
+        for found in queries_per_iteration(ctx.facts, ctx.index):
+            query, info, variable = found.query, found.info, found.variable
             text = _short(db.text(query.node))
-            if used:
-                variable = sorted(used, key=lambda n: (n not in info.targets, n))[0]
-                origin = tainted[variable]
+            if variable is not None:
+                origin = found.origin
                 via = f"`{variable}`" if variable == origin else f"`{variable}` (from `{origin}`)"
                 message = (
                     f"`{text}` runs one query per iteration of the loop over `{origin}`, depending on {via}; "
                     f"{_batched_advice(query)}."
                 )
             else:
-                if not info.targets or all(t.startswith("_") for t in info.targets):
-                    continue  # a repeat/retry loop
-                if query.write or query.method in ("refresh", "merge", "get", "get_one"):
-                    continue  # per-object operations: hoisting is not the advice
-                if _reads_loop_state(db, info, query.node):
-                    continue
                 message = (
                     f"`{text}` runs the same query on every iteration of the loop over "
                     f"`{', '.join(info.targets)}` though it does not depend on it; run it once before the loop."
                 )
             reported.add(query.node.id)
-            ctx.report(query.node, message, properties={"loop_variable": variable if used else None})
+            ctx.report(query.node, message, properties={"loop_variable": variable})
         self._helper_calls(ctx, db, reported)
         self._related_managers(ctx, db, reported)
         _resolver_queries(ctx, db, reported)
@@ -639,7 +582,7 @@ class QueryInLoop(Rule):
             arguments = call.node.child_by_field_name("arguments")
             tainted = tainted_names(db, info, call.node)
             used = [n for n in identifiers_in(db, arguments) if n in tainted] if arguments is not None else []
-            if not used or _is_chunked_query(db, call.node, tainted):
+            if not used or is_chunked_query(db, call.node):
                 continue
             first = queries[0]
             origin = tainted[sorted(used)[0]]
@@ -778,10 +721,3 @@ def _resolver_queries(ctx, db, reported):
                 properties={"loop_variable": parent_name},
             )
 
-
-def _runs_each_statement(db, query, info) -> bool:
-    """`for statement in statements: cursor.execute(statement)`: the SQL itself is the loop
-    variable, so each iteration runs a different statement (a script, a migration); nothing to batch."""
-    arguments = call_args(query.node)[0]
-    first = arguments[0] if arguments else None
-    return first is not None and first.type == "identifier" and db.text(first) in info.targets
