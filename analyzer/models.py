@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .async_index import async_index, session_kind
 from .facts.python import build_object_types, dotted_suffixes
+from .facts.python_db import DbFacts, db_facts
 from .findings import Span
 from .project import question
 
@@ -299,7 +301,11 @@ def _build_query_functions(index) -> QueryFunctions:
     functions = {}
     for rel_path, summary in index.python.items():
         for qualname, queries in ((summary.get("db") or {}).get("query_functions") or {}).items():
-            functions[qualname] = [QueryLocation(rel_path, tuple(q[:4]), q[4]) for q in queries]
+            # A sixth item: the query's receiver is a session only if the project says so (`session: SessionDep`).
+            kept = [QueryLocation(rel_path, tuple(q[:4]), q[4]) for q in queries
+                    if len(q) < 6 or async_index(index).session_kind(tuple(q[5])) in ("sync", "async")]
+            if kept:
+                functions[qualname] = kept
     by_suffix: dict[str, list] = {}
     for qualname in functions:
         for suffix in dotted_suffixes(qualname):
@@ -314,6 +320,16 @@ def _build_object_suffixes(index) -> dict:
         for suffix in dotted_suffixes(name):
             by_suffix.setdefault(suffix, set()).add(type_)
     return by_suffix
+
+
+def project_db_facts(facts, index) -> DbFacts:
+    """The database facts of a file as the project settles them: with the queries on a receiver
+    typed by a name from another file (`session: SessionDep`, an `Annotated[Session, ...]` alias
+    there) that the index says is a session. Each check asks (so the answers are recorded)."""
+    db = db_facts(facts)
+    if not db.pending:
+        return db
+    return db.settled(lambda ref: session_kind(index, ref) in ("sync", "async"))
 
 
 @question

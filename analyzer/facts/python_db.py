@@ -9,19 +9,22 @@ database round trips (queries) made here. Built once per file on top of
   `db_index`). They go into the summary; `analyzer/models.py` joins them into
   one model index per run.
 - `queries`: calls that execute SQL: SQLAlchemy sessions (`execute`,
-  `scalars`, `scalar`, `get`, legacy `query(...).all()`...), Django managers
+  `scalars`, `scalar`, `get`, SQLModel's `exec`, legacy `query(...).all()`...), Django managers
   and querysets (`Model.objects.get(...)`, evaluated `filter(...)`), raw
   cursors. Each is a `Query` with its chain of methods, the model it reads,
   the relationships it eager-loads and the loops around it.
 
 How a receiver is known to be a session: its inferred type (annotation,
-`Depends`, `sessionmaker()` results, `with Session(engine) as s`), and as a
-documented fallback a name that is almost always a session (`session`,
-`db_session`, `db`) used with a session-only method shape.
+`Depends`, `sessionmaker()` results, `with Session(engine) as s`); a type
+from another project module (`session: SessionDep`, an `Annotated[Session, ...]`
+alias there) makes its queries `pending` until the project index settles them
+(analyzer/models.py `project_db_facts`); and as a documented fallback a name that is almost
+always a session (`session`, `db_session`, `db`) used with a session-only method shape.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -58,8 +61,10 @@ SESSIONMAKER_TYPES = frozenset(
 SESSION_NAMES = frozenset({"session", "db_session", "db", "dbsession", "async_session", "db_sess", "sess"})
 # Methods on a session that make one round trip each.
 SESSION_ROUND_TRIPS = frozenset(
-    {"execute", "scalars", "scalar", "get", "get_one", "refresh", "stream", "stream_scalars", "merge"}
+    {"execute", "exec", "scalars", "scalar", "get", "get_one", "refresh", "stream", "stream_scalars", "merge"}
 )
+# SQLModel's `session.exec(statement)`: `execute` returning scalars for a one-entity `select(User)`.
+STATEMENT_RUNNERS = ("execute", "exec", "scalars", "scalar", "stream", "stream_scalars")
 # Legacy `session.query(...)` terminals that run the statement.
 QUERY_EXECUTORS = frozenset(
     {"all", "first", "one", "one_or_none", "scalar", "count", "get", "delete", "update", "exists", "fetchall"}
@@ -128,6 +133,9 @@ class Query:
     batched: bool = False  # yield_per / iterator / offset / limit / slicing
     call: object = None  # CallFact of `node`, when it is a call
     write: bool = False
+    # When the receiver is a session only if the project says so (`session: SessionDep`, an alias
+    # imported from another module): the session reference `session_kind` settles, else None.
+    pending: Optional[tuple] = None
 
     @property
     def method_names(self) -> tuple:
@@ -150,6 +158,11 @@ class DbFacts:
     # Ids of calls whose result is the receiver of another call (`x.a()` in `x.a().b()`), found
     # from the outer calls down: asking each call's parent is a walk from the root each time.
     chained: set = field(default_factory=set)
+    # Queries whose receiver may be a session by a type declared in another file
+    # (`Query.pending`): not in `queries` until the project index settles them (`settled`).
+    pending: list = field(default_factory=list)
+    # In a view the project settled (`settled`): ref -> whether it is a session; None in the file's own facts.
+    settle: object = None
 
     def text(self, node) -> str:
         return self.facts.source.node_text(node)
@@ -167,23 +180,38 @@ class DbFacts:
         before = [e for e in entries if e[0] < at_node.start_byte and not _contains(e[2], at_node)]
         return before[-1][1] if before else None
 
+    def settled(self, is_session_ref) -> "DbFacts":
+        """A view of these facts with the pending queries whose session reference
+        `is_session_ref(ref)` accepts (the project index answers: analyzer/models.py
+        `project_db_facts`); receivers typed like them count as sessions in it too."""
+        view = copy.copy(self)
+        view.settle = is_session_ref
+        found = [q for q in self.pending if is_session_ref(q.pending)]
+        if found:
+            view.queries = sorted([*self.queries, *found], key=lambda q: q.node.start_byte)
+            view.queries_by_node = {**self.queries_by_node, **{q.node.id: q for q in found}}
+        return view
+
 
 def db_facts(facts) -> DbFacts:
-    """The database facts of a file, built once and cached on its PythonFacts."""
+    """The database facts of a file, built once and cached on its PythonFacts (without the
+    pending queries the project settles: `analyzer/models.py` `project_db_facts`)."""
     return facts.derived("db", _build)
 
 
 def db_summary(facts) -> dict:
-    """What other files need: models, and per function the queries it runs."""
+    """What other files need: models, and per function the queries it runs. A pending query
+    (`Query.pending`) carries its session reference, for the index to settle (analyzer/models.py)."""
     db = db_facts(facts)
     functions = {}
-    for query in db.queries:
+    for query in sorted([*db.queries, *db.pending], key=lambda q: q.node.start_byte) if db.pending else db.queries:
         scope = query.call.scope if query.call is not None else facts.scope_at(query.node)
         if scope is None:
             continue
         span = facts.source.span(query.node)
         text = " ".join(db.text(query.node).split())
-        functions.setdefault(scope.qualname, []).append((span.line, span.col, span.end_line, span.end_col, text[:80]))
+        entry = (span.line, span.col, span.end_line, span.end_col, text[:80])
+        functions.setdefault(scope.qualname, []).append(entry + (list(query.pending),) if query.pending else entry)
     depends = sorted(
         {(f.qualname, p.depends) for f in facts.functions for p in f.params if facts.may_depend(p) and p.depends}
     )
@@ -260,7 +288,9 @@ def _build(facts) -> DbFacts:
             db.chained.add(receiver.id)
     for call in facts.calls:
         query = classify_call(db, call)
-        if query is not None:
+        if query is not None and query.pending is not None:
+            db.pending.append(query)
+        elif query is not None:
             db.queries.append(query)
             db.queries_by_node[query.node.id] = query
     return db
@@ -376,7 +406,10 @@ def is_session(db: DbFacts, node, method: str) -> bool:
     facts = db.facts
     type_ = facts.type_of(node)
     if type_ is not None:
-        return type_ in SESSION_TYPES or type_ in SESSIONMAKER_TYPES or _is_project_session(db, type_)
+        if type_ in SESSION_TYPES or type_ in SESSIONMAKER_TYPES or _is_project_session(db, type_):
+            return True
+        ref = pending_session(db, node) if db.settle is not None else None
+        return ref is not None and db.settle(ref)
     if node.type == "attribute":
         # Flask-SQLAlchemy: `db.session`
         owner = facts.type_of(node.child_by_field_name("object"))
@@ -398,6 +431,26 @@ def is_session(db: DbFacts, node, method: str) -> bool:
             return _is_project_session(db, resolved) or db.uses_sqlalchemy
         return db.uses_sqlalchemy or method == "query"
     return False
+
+
+# Where a type from another file cannot be a project's session alias.
+_LIBRARY_ROOTS = frozenset({"sqlalchemy", "sqlmodel", "builtins", "typing", "typing_extensions", "collections", "django",
+                            "fastapi", "starlette", "pydantic", "requests", "httpx", "aiohttp", "redis", "os", "subprocess",
+                            "sqlite3", "psycopg", "psycopg2", "asyncpg", "pymysql"})  # fmt: skip
+
+
+def pending_session(db: DbFacts, node) -> Optional[tuple]:
+    """("maker", type) when `node` is typed by a name another project module declares (`session:
+    SessionDep` with `SessionDep = Annotated[Session, Depends(get_db)]` in `app/api/deps.py`): the
+    project index settles whether that is a session (`session_kind` of analyzer/async_index.py). None otherwise."""
+    if node.type not in ("identifier", "attribute"):
+        return None
+    type_ = db.facts.type_of(node)
+    if not type_ or "." not in type_ or "(" in type_ or type_.startswith(db.facts.module + "."):
+        return None  # a type of this module: its aliases are resolved in the file already
+    if type_.split(".", 1)[0] in _LIBRARY_ROOTS:
+        return None
+    return ("maker", type_)
 
 
 def _is_project_session(db: DbFacts, type_: str) -> bool:
@@ -431,12 +484,12 @@ def entity_of(db: DbFacts, steps, root) -> Optional[str]:
     for step in steps:
         if step.call is None:
             continue
-        if step.name in ("query", "get", "get_one", "scalars", "execute", "scalar", "select_from"):
+        if step.name in ("query", "get", "get_one", "scalars", "execute", "exec", "scalar", "select_from"):
             positional, _ = call_args(step.call)
             if not positional:
                 continue
             first = unwrap(positional[0])
-            if step.name in ("scalars", "execute", "scalar"):
+            if step.name in ("scalars", "execute", "exec", "scalar"):
                 return _statement_entity(db, first)
             if first.type in ("identifier", "attribute"):
                 # `models.User` off a local namespace object resolves to nothing: its text names the class
@@ -462,7 +515,7 @@ WRITE_STATEMENTS = frozenset({"update", "delete", "insert"})
 def statement_kind(db: DbFacts, steps) -> Optional[str]:
     """"update" / "delete" / "insert" when execute() runs such a statement."""
     for step in steps:
-        if step.call is None or step.name not in ("execute",):
+        if step.call is None or step.name not in ("execute", "exec"):
             continue
         positional, _ = call_args(step.call)
         node = unwrap(positional[0]) if positional else None
@@ -511,7 +564,7 @@ def statement_steps(db: DbFacts, steps) -> list:
     (`stmt = select(X).options(...)`)."""
     out = list(steps)
     for step in steps:
-        if step.call is not None and step.name in ("execute", "scalars", "scalar", "stream", "stream_scalars"):
+        if step.call is not None and step.name in STATEMENT_RUNNERS:
             positional, _ = call_args(step.call)
             if positional:
                 node = unwrap(positional[0])
@@ -680,9 +733,12 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         return None
     method = steps[-1].name
     first = steps[0]
-    if first.call is not None and (first.name in SESSION_ROUND_TRIPS or first.name == "query") and is_session(
-        db, root, first.name
-    ):
+    session_call = first.call is not None and (first.name in SESSION_ROUND_TRIPS or first.name == "query")
+    pending = None
+    if session_call and not is_session(db, root, first.name):
+        pending = pending_session(db, root)  # a session only if the project says so: `session: SessionDep`
+        session_call = pending is not None
+    if session_call:
         if first.name == "get" and not _looks_like_entity_get(db, first.call):
             return None
         if first.name == "query":
@@ -696,7 +752,7 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         write = statement_kind(db, steps) is not None or first.name == "merge"
         return Query(node, kind, first.name if kind == "sqlalchemy" else method, tuple(all_steps),
                      model=entity_of(db, steps, root), loaded=loaded, batched=batched, call=call,
-                     write=write or method in ("delete", "update"))
+                     write=write or method in ("delete", "update"), pending=pending)
     # -- raw DB-API cursors and asyncpg connections
     if len(steps) == 1 and first.call is not None and first.name in ("execute", "fetch", "fetchrow", "fetchval"):
         type_ = db.facts.type_of(root)
@@ -1280,7 +1336,7 @@ def rows_source(db: DbFacts, iterable) -> Optional[RowsSource]:
         positional, _ = call_args(first.call)
         if len(positional) != 1:
             return None  # several entities: rows are tuples
-    elif first.name in ("scalars", "stream_scalars") or (first.name in ("execute", "stream") and "scalars" in names):
+    elif first.name in ("scalars", "stream_scalars", "exec") or (first.name in ("execute", "stream") and "scalars" in names):
         pass
     else:
         return None

@@ -56,12 +56,13 @@ def is_chunked_query(db, query_node) -> bool:
     return ".in_(" in text or "__in=" in text or "any_(" in text
 
 
-def queries_per_iteration(facts, index=None) -> list:
+def queries_per_iteration(facts, db=None) -> list:
     """Every query of the file that runs once per iteration of a loop worth batching, in the
     order of `db_facts(facts).queries`; none in migrations and tests."""
     if is_migration(facts.source.rel_path):
         return []
-    db = db_facts(facts, index)  # with the index, queries on a session typed in another file too
+    # A rule passes the facts as the project settles them (analyzer/models.py `project_db_facts`).
+    db = db if db is not None else db_facts(facts)
     found = []
     for query in db.queries:
         call = query.call

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 from perfscan.facts.python_db import (
-    db_facts,
     is_evaluated,
     rows_source,
     identifiers_in,
@@ -16,7 +15,7 @@ from perfscan.facts.python_db import (
 )
 from perfscan.facts.python_per_row import is_chunked_query, is_migration, queries_per_iteration
 from perfscan.findings import Related
-from perfscan.models import django_manager_target, queries_of_function
+from perfscan.models import django_manager_target, project_db_facts, queries_of_function
 from perfscan.rule import Rule, flag, ok
 
 
@@ -537,10 +536,10 @@ class QueryInLoop(Rule):
     def check(self, ctx):
         if is_migration(ctx.source.rel_path):
             return ()
-        db = db_facts(ctx.facts, ctx.index)
+        db = project_db_facts(ctx.facts, ctx.index)
         reported = set()
         # The detection is shared with the file's summary (the cross-stack route map reads it there).
-        for found in queries_per_iteration(ctx.facts, ctx.index):
+        for found in queries_per_iteration(ctx.facts, db):
             query, info, variable = found.query, found.info, found.variable
             text = _short(db.text(query.node))
             if variable is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from perfscan.facts.python_db import db_facts, element_reads, loop_reads, relationship_rows, rows_source
+from perfscan.facts.python_db import element_reads, loop_reads, relationship_rows, rows_source
 from perfscan.findings import Related
-from perfscan.models import models_of
+from perfscan.models import models_of, project_db_facts
 from perfscan.rule import Rule, flag, ok
 from perfscan.rules.python.pf301_query_in_loop import is_migration
 
@@ -379,7 +379,7 @@ class LazyLoadInLoop(Rule):
     def check(self, ctx):
         if is_migration(ctx.source.rel_path):
             return ()
-        db = db_facts(ctx.facts)
+        db = project_db_facts(ctx.facts, ctx.index)
         if not db.loops and not db.queries:
             return ()
         models = models_of(ctx.index)

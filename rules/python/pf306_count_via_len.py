@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from perfscan.facts.python_db import call_args, db_facts, unwrap
+from perfscan.facts.python_db import call_args, unwrap
 from perfscan.findings import Fix, TextEdit
+from perfscan.models import project_db_facts
 from perfscan.rule import Rule, flag, ok
 
 MATERIALIZERS = frozenset({"builtins.list", "builtins.tuple"})
@@ -140,7 +141,7 @@ class CountViaLen(Rule):
     )
 
     def check(self, ctx):
-        db = db_facts(ctx.facts)
+        db = project_db_facts(ctx.facts, ctx.index)
         for call in ctx.facts.calls:
             if call.callee != "builtins.len":
                 continue

@@ -14,14 +14,13 @@ from typing import Optional
 from perfscan.async_index import ASYNC_HTTP_READS, ASYNC_HTTP_REQUESTS, awaited_request
 from perfscan.facts.python_db import (
     call_args,
-    db_facts,
     identifiers_in,
     is_batch_iterable,
     is_small_literal,
     loop_info,
 )
 from perfscan.findings import FlowStep, Related
-from perfscan.models import queries_of_function
+from perfscan.models import project_db_facts, queries_of_function
 from perfscan.rule import Rule, flag, ok
 from perfscan.rules.tsx import pf402_tsx
 
@@ -148,7 +147,7 @@ def python_findings(rule, ctx) -> None:
     facts = ctx.facts
     if b"await" not in ctx.source.data:
         return
-    db = db_facts(facts)
+    db = project_db_facts(facts, ctx.index)
     bodies: dict[int, _LoopBody] = {}
     per_loop: dict[int, list] = {}  # one finding per loop: its first request, the others related
     for call in facts.calls:

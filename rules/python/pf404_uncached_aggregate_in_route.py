@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Optional
 
 from perfscan.async_index import async_index, route_of
-from perfscan.facts.python_db import call_args, chain_of, db_facts, unwrap
+from perfscan.facts.python_db import call_args, chain_of, unwrap
 from perfscan.findings import Related
-from perfscan.models import model_named
+from perfscan.models import model_named, project_db_facts
 from perfscan.per_request import PerRequest, per_request_entry
 from perfscan.project import question
 from perfscan.rule import Rule, flag, ok
@@ -271,7 +271,7 @@ class UncachedAggregateInRoute(Rule):
     )
 
     def check(self, ctx):
-        db = db_facts(ctx.facts)
+        db = project_db_facts(ctx.facts, ctx.index)
         if not db.queries:
             return ()
         by_function: dict = {}
