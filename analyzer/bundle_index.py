@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .project import question
-from .react_index import _join, _match, react_index
+from .react_index import _join, react_index
 from .safe_read import is_within
 
 # project_settings key of config `image-size-note-kb`, and its default.
@@ -85,7 +85,9 @@ class BundleIndex:
         self.files = index.tsx
         self.settings = index.settings
         self._virtual: dict = index.settings.get("project_files") or {}
-        self._react = react_index(index)  # reads project files (and records what it read)
+        # The React index reads project files: one copy of each per run, the same safety rules,
+        # and the cache learns of every file read.
+        self._react = react_index(index)
         self._root_real = os.path.realpath(self.root) if self.root else None
         self._measured: dict[str, Optional[int]] = {}
         self._importers: Optional[dict] = None
@@ -93,16 +95,11 @@ class BundleIndex:
 
     # -- project files ---------------------------------------------------------------------------
 
-    def _json(self, rel_path: str):
-        # The React index's reader: one copy of each project file per run, the same safety rules,
-        # and the cache learns of every file read.
-        return self._react._json(rel_path)
-
     def _package_dirs(self, rel_path: str):
         """The folders holding a package.json from `rel_path`'s folder up to the root, nearest first."""
         directory = posixpath.dirname(rel_path)
         while True:
-            manifest = self._json(posixpath.join(directory, "package.json") if directory else "package.json")
+            manifest = self._react.read_json(posixpath.join(directory, "package.json") if directory else "package.json")
             if isinstance(manifest, dict):
                 yield directory, manifest
             if not directory:
@@ -162,7 +159,7 @@ class BundleIndex:
         while True:
             path = posixpath.join(directory, "node_modules", package, "package.json") if directory else \
                 posixpath.join("node_modules", package, "package.json")
-            manifest = self._json(path)
+            manifest = self._react.read_json(path)
             if isinstance(manifest, dict):
                 return PackageShape(path, _has_esm_entry(manifest), manifest.get("sideEffects") is False)
             if not directory:
@@ -202,7 +199,7 @@ class BundleIndex:
                     spec = entry[0].split("?", 1)[0] if entry else ""
                     if not spec.lower().endswith(ASSET_EXTENSIONS):
                         continue
-                    for candidate in self._specifier_paths(rel_path, spec):
+                    for candidate in self._react.specifier_paths(rel_path, spec):
                         if self._size(candidate) is not None:
                             found.setdefault(candidate, set()).add(rel_path)
                             break
@@ -215,7 +212,7 @@ class BundleIndex:
         served from the package's `public/` folder (`/hero.png`, `images/hero.png`). None when
         it is not a file of the project."""
         if imported:  # `import hero from "./hero.png?url"` (Vite): the query is not part of the path
-            candidates = list(self._specifier_paths(rel_path, src.split("?", 1)[0]))
+            candidates = list(self._react.specifier_paths(rel_path, src.split("?", 1)[0]))
         else:
             url = src.split("?", 1)[0].split("#", 1)[0]
             if not url or url.startswith(("//", "data:", "blob:")) or "://" in url:
@@ -232,20 +229,6 @@ class BundleIndex:
             if size is not None:
                 return candidate, size
         return None
-
-    def _specifier_paths(self, rel_path: str, spec: str):
-        if spec.startswith("."):
-            yield _join(posixpath.dirname(rel_path), spec)
-            return
-        config = self._react._config_for_dir(posixpath.dirname(rel_path))
-        if config is None:
-            return
-        for pattern, targets in config.paths:
-            star = _match(pattern, spec)
-            for target in targets if star is not None else ():
-                yield _join(config.paths_base or "", target.replace("*", star, 1))
-        if config.base_url is not None:
-            yield _join(config.base_url, spec)
 
     def _size(self, rel_path: str) -> Optional[int]:
         if rel_path not in self._measured:

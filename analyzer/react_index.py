@@ -234,7 +234,8 @@ class ReactIndex:
         engine reports them with the run's notifications."""
         return [self._notes[path] for path in sorted(self._notes)]
 
-    def _json(self, rel_path: str):
+    def read_json(self, rel_path: str):
+        """A project JSON/JSONC file, parsed (None when absent, unreadable or broken), read once per run."""
         rel_path = posixpath.normpath(rel_path)
         if rel_path not in self._json_cache:
             text = self._read(rel_path)
@@ -248,7 +249,7 @@ class ReactIndex:
 
     # -- tsconfig ------------------------------------------------------------------------------
 
-    def _config_for_dir(self, directory: str) -> Optional[PathConfig]:
+    def config_for_dir(self, directory: str) -> Optional[PathConfig]:
         """The nearest tsconfig/jsconfig at or above `directory` (project-relative, "" = root)."""
         directory = "" if directory in (".", "") else directory
         if directory in self._dir_config:
@@ -261,7 +262,7 @@ class ReactIndex:
                 found = self._load_config(path, set())
                 break
         if found is None and directory:
-            found = self._config_for_dir(posixpath.dirname(directory))
+            found = self.config_for_dir(posixpath.dirname(directory))
         self._dir_config[directory] = found
         return found
 
@@ -271,7 +272,7 @@ class ReactIndex:
         if path in seen or len(seen) > 16:
             return config
         seen.add(path)
-        data = self._json(path)
+        data = self.read_json(path)
         if not isinstance(data, dict):
             return config
         here = posixpath.dirname(path)
@@ -333,22 +334,23 @@ class ReactIndex:
         """The project file (a key of ProjectIndex.tsx) that `import ... from spec` in `from_path` names."""
         if not spec:
             return None
+        return next(filter(None, map(self._file_at, self.specifier_paths(from_path, spec))), None)
+
+    def specifier_paths(self, from_path: str, spec: str):
+        """The project paths `import ... from spec` in `from_path` may name, in the order they are
+        tried (relative; tsconfig `paths`; `baseUrl`), before extensions and `index` files."""
         if spec.startswith("."):
-            return self._file_at(_join(posixpath.dirname(from_path), spec))
-        config = self._config_for_dir(posixpath.dirname(from_path))
+            yield _join(posixpath.dirname(from_path), spec)
+            return
+        config = self.config_for_dir(posixpath.dirname(from_path))
         if config is None:
-            return None
+            return
         for pattern, targets in config.paths:
             star = _match(pattern, spec)
-            if star is None:
-                continue
-            for target in targets:
-                found = self._file_at(_join(config.paths_base or "", target.replace("*", star, 1)))
-                if found is not None:
-                    return found
+            for target in targets if star is not None else ():
+                yield _join(config.paths_base or "", target.replace("*", star, 1))
         if config.base_url is not None:
-            return self._file_at(_join(config.base_url, spec))
-        return None
+            yield _join(config.base_url, spec)
 
     def _file_at(self, path: str) -> Optional[str]:
         if path in self.files:
@@ -475,7 +477,7 @@ class ReactIndex:
 
     def _compiler_in(self, directory: str) -> str:
         join = (lambda name: posixpath.join(directory, name)) if directory else (lambda name: name)
-        package = self._json(join("package.json"))
+        package = self.read_json(join("package.json"))
         if isinstance(package, dict):
             for section in ("dependencies", "devDependencies", "peerDependencies"):
                 deps = package.get(section)
@@ -507,7 +509,7 @@ class ReactIndex:
     def react_major_version(self, rel_path: str) -> Optional[int]:
         directory = posixpath.dirname(rel_path)
         while True:
-            package = self._json(posixpath.join(directory, "package.json") if directory else "package.json")
+            package = self.read_json(posixpath.join(directory, "package.json") if directory else "package.json")
             if isinstance(package, dict):
                 for section in ("dependencies", "peerDependencies", "devDependencies"):
                     deps = package.get(section)

@@ -609,7 +609,7 @@ class _Frontend:
         join = lambda *p: posixpath.join(directory, *p) if directory else posixpath.join(*p)  # noqa: E731
         if rest:
             return self.react._file_at(join("src", *rest)) or self.react._file_at(join(*rest))
-        package = self.react._json(join("package.json")) or {}
+        package = self.react.read_json(join("package.json")) or {}
         candidates = [package.get(key) for key in ("source", "types", "module", "main") if isinstance(package.get(key), str)]
         for entry in candidates:
             entry = posixpath.normpath(join(entry))
@@ -629,7 +629,7 @@ class _Frontend:
                 directory = posixpath.dirname(rel_path)
                 while directory not in seen:
                     seen.add(directory)
-                    package = self.react._json(posixpath.join(directory, "package.json") if directory else "package.json")
+                    package = self.react.read_json(posixpath.join(directory, "package.json") if directory else "package.json")
                     if isinstance(package, dict) and isinstance(package.get("name"), str):
                         self._packages.setdefault(package["name"], directory)
                     if not directory:
@@ -752,7 +752,7 @@ class _Frontend:
         """The proxy table of a package directory ([] for a package without one), None when
         the directory is no package (look further up)."""
         join = lambda name: posixpath.join(directory, name) if directory else name  # noqa: E731
-        package = self.react._json(join("package.json"))
+        package = self.react.read_json(join("package.json"))
         for name in VITE_CONFIGS:
             text = self.react._read(join(name))
             if text is not None:

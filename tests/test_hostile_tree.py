@@ -253,9 +253,9 @@ def test_tsconfig_extends_stops_at_the_project_root_and_reads_are_capped(tmp_pat
     os.mkfifo(project / "package.json")  # read for React Compiler detection
     os.symlink(outside / "base.json", project / "apps" / "link" / "linked.json")
     react = ReactIndex(ProjectIndex.build(str(project), {}))
-    assert react._config_for_dir("src").paths == (("@/*", ("src/*",)),)  # inside: followed
+    assert react.config_for_dir("src").paths == (("@/*", ("src/*",)),)  # inside: followed
     for app in ("up", "huge", "pipe", "link"):
-        assert react._config_for_dir(f"apps/{app}").paths == ()
+        assert react.config_for_dir(f"apps/{app}").paths == ()
     assert {n.path: n.message for n in react.project_notes()} == {
         "../outside/base.json": "project configuration not read: tsconfig `extends` outside the project root, not followed",
         "apps/huge/big.json": f"project configuration not read: {MAX_CONFIG_FILE_SIZE + 2:,} bytes is over the size cap of {MAX_CONFIG_FILE_SIZE:,}",
