@@ -102,6 +102,15 @@ class ProjectNames:
     def module(self, name: str) -> Optional[str]:
         return self._unique(name, self.modules.keys(), self.module_suffix)
 
+    def project_class(self, name: str, through_imports: bool = False) -> Optional[str]:
+        """The project class `name` spells (exact or unique dotted-suffix match); with
+        `through_imports`, also `pkg.Base` for `from .base import Base` in `pkg/__init__.py`."""
+        found = self._unique(name, self.bases.keys(), self.class_suffix)
+        if found is None and through_imports:
+            imported = self._through_imports(name)
+            found = self._unique(imported, self.bases.keys(), self.class_suffix) if imported else None
+        return found
+
     def resolve(self, name: Optional[str], depth: int = 0) -> Optional[str]:
         if not name or "." not in name or depth > 8:
             return None
@@ -123,7 +132,7 @@ class ProjectNames:
         imported = self._through_imports(owner)
         if imported is not None:  # `pkg.Client.fetch` with `from .client import Client` in pkg/__init__.py
             return self.resolve(f"{imported}.{last}", depth + 1)
-        cls = self._unique(owner, self.bases.keys(), self.class_suffix)
+        cls = self.project_class(owner)
         for base in self.bases.get(cls, ()) if cls else ():  # inherited: `self.helper()` defined in a base
             found = self.resolve(f"{base}.{last}", depth + 1)
             if found is not None:
@@ -400,14 +409,18 @@ def _compute_chains(result: AsyncIndex) -> None:
                 continue
             step = Step(info.path, (line, col, end_line, end_col), f"calls `{target.rsplit('.', 1)[-1]}`")
             callers.setdefault(target, []).append((info.qualname, step))
+    _spread_to_callers(chains, queue, callers, lambda step, chain: (step,) + chain)
+
+
+def _spread_to_callers(chains: dict, queue: deque, callers: dict, extend) -> None:
+    """Breadth first from the functions in `queue` (already in `chains`) back to their callers
+    (`callers`: callee qualname -> [(caller qualname, Step)]): each caller gets `extend(step, the
+    callee's entry)` once, so each has its shortest chain and cycles end."""
     while queue:
-        blocked = queue.popleft()
-        target_info = result.functions.get(blocked)
-        if target_info is None or target_info.is_async:
-            continue
-        for caller, step in callers.get(blocked, ()):
+        done = queue.popleft()
+        for caller, step in callers.get(done, ()):
             if caller not in chains:
-                chains[caller] = (step,) + chains[blocked]
+                chains[caller] = extend(step, chains[done])
                 queue.append(caller)
 
 
@@ -529,12 +542,7 @@ def _request_chains(index) -> dict:
             if qualname not in chains:
                 chains[qualname] = ((step,), read)
                 queue.append(qualname)
-        while queue:
-            done = queue.popleft()
-            for caller, step in awaiting.get(done, ()):
-                if caller not in chains:
-                    chains[caller] = ((step,) + chains[done][0], read)
-                    queue.append(caller)
+        _spread_to_callers(chains, queue, awaiting, lambda step, entry: ((step,) + entry[0], entry[1]))
     return chains
 
 

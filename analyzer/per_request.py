@@ -168,7 +168,7 @@ def _per_request_functions(index) -> dict:
     for qualname in sorted(functions):
         methods.setdefault(qualname.rpartition(".")[0], []).append(qualname)
     for target, route in sorted(found_index.class_routes.items()):
-        view = names._unique(target, names.bases.keys(), names.class_suffix) or target
+        view = names.project_class(target) or target
         for qualname in methods.get(view, ()):
             method = qualname.rsplit(".", 1)[-1]
             if method in HTTP_METHODS:
@@ -253,10 +253,7 @@ def _view_classes(names) -> set:
             if base in VIEW_BASES or base.startswith(VIEW_BASE_PREFIXES):
                 answer = True
                 break
-            project = names._unique(base, names.bases.keys(), names.class_suffix)
-            if project is None:
-                imported = names._through_imports(base)
-                project = names._unique(imported, names.bases.keys(), names.class_suffix) if imported else None
+            project = names.project_class(base, through_imports=True)
             if project is not None and depth < 8 and is_view(project, depth + 1):
                 answer = True
                 break
