@@ -21,24 +21,15 @@ with that mode, as a project would.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
-import tempfile
 
-from perfscan.config import Config
-from perfscan.engine import run
+from js_cases import argument_parser, check_folder, code_strings, find_files, scratch_folder
 
 PEER_FILES = ("jsx-no-constructed-context-values.js", "no-unstable-context-value.spec.ts")
+_CODE_LABEL = re.compile(r"\bcode:\s*(tsx|dedent)?\s*$")
 _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "`": "`", "$": "$"}
-
-
-def find_peer_files(folder: str) -> list[str]:
-    found = []
-    for directory, _, files in os.walk(folder):
-        found.extend(os.path.join(directory, name) for name in files if name in PEER_FILES)
-    return found
 
 
 def _unescape(body: str) -> str:
@@ -50,50 +41,23 @@ def cases(text: str) -> dict[str, list[tuple[str, str, str]]]:
     the `code:` strings of each list, with the `compilationMode` and React `version` of the
     settings that follow each (up to the next case)."""
     found: dict[str, list[tuple[str, str, str]]] = {"valid": [], "invalid": []}
-    section = None
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif text[i] in "'\"`":
-            quote = text[i]
-            j = i + 1
-            while j < n and text[j] != quote:
-                j += 2 if text[j] == "\\" else 1
-            body = _unescape(text[i + 1:j])
-            before = text[max(0, i - 40):i]
-            if section is not None and re.search(r"\bcode:\s*(tsx|dedent)?\s*$", before):
-                following = re.split(r"\bcode:", text[j + 1:], maxsplit=1)[0]
-                mode = re.search(r"compilationMode:\s*[\"'](\w+)", following)
-                version = re.search(r"version:\s*[\"'](\d+)", following)
-                found[section].append((body, mode.group(1) if mode else "", version.group(1) if version else ""))
-            i = j + 1
-        else:
-            match = re.match(r"(valid|invalid)\s*:", text[i:i + 10])
-            if match and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
-                section = match.group(1)
-                i += match.end()
-            else:
-                i += 1
+    for section, body, after in code_strings(text, "'\"`", _CODE_LABEL):
+        following = re.split(r"\bcode:", text[after:], maxsplit=1)[0]
+        mode = re.search(r"compilationMode:\s*[\"'](\w+)", following)
+        version = re.search(r"version:\s*[\"'](\d+)", following)
+        found[section].append((_unescape(body), mode.group(1) if mode else "", version.group(1) if version else ""))
     return found
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", help="folders holding the peers' test files")
-    parser.add_argument("--out", help="folder to write the cases into (default: a temporary one)")
-    parser.add_argument("--verbose", action="store_true", help="list every case missed or wrongly flagged")
     args = parser.parse_args(argv)
 
-    peer_files = [path for folder in args.folders for path in find_peer_files(folder)]
+    peer_files = find_files(args.folders, lambda name: name in PEER_FILES)
     if not peer_files:
         raise SystemExit(f"no {' or '.join(PEER_FILES)} below {', '.join(args.folders)}")
-    out = args.out or tempfile.mkdtemp(prefix="pf102-context-")
-    os.makedirs(out, exist_ok=True)
+    out = scratch_folder(args.out, "pf102-context-")
     names: dict[str, tuple[str, str, str]] = {}  # file name -> (peer, section, code)
     for path in peer_files:
         peer = os.path.basename(path).split(".")[0]
@@ -117,12 +81,7 @@ def main(argv=None) -> int:
                     handle.write(code)
                 names[name] = (peer, section, code)
 
-    previous = os.getcwd()
-    os.chdir(out)
-    try:
-        result = run(["."], Config(select=("PF102",), respect_gitignore=False))
-    finally:
-        os.chdir(previous)
+    result = check_folder(out, "PF102")
     flagged = {os.path.basename(f.span.path) for f in result.findings if f.code == "PF102" and f.level != "note"}
     # PF102 steps a new value down to a note when no consumer would be spared a render (a provider
     # keeping no state or hook result out of the value, as in most of these one-line cases): found,

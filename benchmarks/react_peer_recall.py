@@ -18,61 +18,30 @@ and perfscan checks that folder once with PF104 only.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
-import tempfile
 
-from perfscan.config import Config
-from perfscan.engine import run
+from js_cases import argument_parser, check_folder, code_strings, find_files, scratch_folder
 
 PEER_FILE = "no-unstable-nested-components.js"
+_CODE_LABEL = re.compile(r"\bcode:\s*$")
 _DEFINED = re.compile(r"^([ \t]*)(?:export\s+)?(?:function\s+([A-Z]\w*)|class\s+([A-Z]\w*)|(?:const|let|var)\s+([A-Z]\w*)\s*=)", re.M)
 
 
 def find_peer_file(folder: str) -> str:
-    for directory, _, files in os.walk(folder):
-        if PEER_FILE in files:
-            return os.path.join(directory, PEER_FILE)
-    raise SystemExit(f"{folder}: no {PEER_FILE} below it")
+    found = find_files([folder], lambda name: name == PEER_FILE)
+    if not found:
+        raise SystemExit(f"{folder}: no {PEER_FILE} below it")
+    return found[0]
 
 
 def cases(text: str) -> dict[str, list[str]]:
     """{"valid": [code...], "invalid": [code...]}: the `code:` template strings of each list,
     skipping any inside a block comment."""
     found: dict[str, list[str]] = {"valid": [], "invalid": []}
-    section = None
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif text[i] in "'\"":
-            quote = text[i]
-            j = i + 1
-            while j < n and text[j] != quote:
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-        elif text[i] == "`":
-            j = i + 1
-            while j < n and text[j] != "`":
-                j += 2 if text[j] == "\\" else 1
-            body = text[i + 1:j]
-            before = text[max(0, i - 40):i]
-            if section is not None and re.search(r"\bcode:\s*$", before):
-                found[section].append(body)
-            i = j + 1
-        else:
-            match = re.match(r"(valid|invalid)\s*:", text[i:i + 10])
-            if match and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
-                section = match.group(1)
-                i += match.end()
-            else:
-                i += 1
+    for section, body, _ in code_strings(text, "`", _CODE_LABEL):
+        found[section].append(body)
     return found
 
 
@@ -91,16 +60,13 @@ def renders_nested(code: str) -> bool:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("folder", help="folder holding the peer's no-unstable-nested-components.js")
-    parser.add_argument("--out", help="folder to write the cases into (default: a temporary one)")
-    parser.add_argument("--verbose", action="store_true", help="list every case missed or wrongly flagged")
     args = parser.parse_args(argv)
 
     with open(find_peer_file(args.folder), encoding="utf-8") as handle:
         found = cases(handle.read())
-    out = args.out or tempfile.mkdtemp(prefix="pf104-peer-")
-    os.makedirs(out, exist_ok=True)
+    out = scratch_folder(args.out, "pf104-peer-")
     names: dict[str, tuple[str, str]] = {}
     for section, codes in found.items():
         for number, code in enumerate(codes, 1):
@@ -109,12 +75,7 @@ def main(argv=None) -> int:
                 handle.write(code)
             names[name] = (section, code)
 
-    previous = os.getcwd()
-    os.chdir(out)
-    try:
-        result = run(["."], Config(select=("PF104",), respect_gitignore=False))
-    finally:
-        os.chdir(previous)
+    result = check_folder(out, "PF104")
     flagged: dict[str, int] = {}
     for finding in result.findings:
         if finding.code == "PF104":

@@ -25,14 +25,11 @@ peer's labels, shown apart.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
-import tempfile
 
-from perfscan.config import Config
-from perfscan.engine import run
+from js_cases import argument_parser, check_folder, find_files, scratch_folder
 
 RULE_FILE = re.compile(r"^jsx-no-[\w-]+-as-prop\.js$")
 COMMON_FILE = "common.js"
@@ -98,15 +95,13 @@ def peer_cases(folders: list[str]) -> list[tuple[str, str, str]]:
     """[(rule, "valid" | "invalid", code)] over every rule test found below the folders."""
     common = None
     rules = {}
-    for folder in folders:
-        for directory, _, files in os.walk(folder):
-            for name in files:
-                path = os.path.join(directory, name)
-                in_tests = "tests" in path.split(os.sep)  # the peer's own lib/utils/common.js is its rule code
-                if name == COMMON_FILE and os.path.basename(directory) == "utils" and in_tests:
-                    common = path
-                elif RULE_FILE.match(name) and os.path.basename(directory) == "rules" and in_tests:
-                    rules[name[:-3]] = path
+    for path in find_files(folders, lambda name: name == COMMON_FILE or RULE_FILE.match(name)):
+        directory, name = os.path.split(path)
+        in_tests = "tests" in path.split(os.sep)  # the peer's own lib/utils/common.js is its rule code
+        if name == COMMON_FILE and os.path.basename(directory) == "utils" and in_tests:
+            common = path
+        elif RULE_FILE.match(name) and os.path.basename(directory) == "rules" and in_tests:
+            rules[name[:-3]] = path
     if common is None or not rules:
         raise SystemExit(f"{' '.join(folders)}: need tests/lib/utils/common.js and tests/lib/rules/jsx-no-*-as-prop.js")
     with open(common, encoding="utf-8") as handle:
@@ -153,14 +148,11 @@ def memo_case(code: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", help="folders holding the peer's tests")
-    parser.add_argument("--out", help="folder to write the cases into (default: a temporary one)")
-    parser.add_argument("--verbose", action="store_true", help="list every case missed or wrongly flagged")
     args = parser.parse_args(argv)
 
-    out = args.out or tempfile.mkdtemp(prefix="pf103-peer-")
-    os.makedirs(out, exist_ok=True)
+    out = scratch_folder(args.out, "pf103-peer-")
     cases: dict[str, tuple[str, str]] = {}
     counters: dict[tuple[str, str], int] = {}
     for rule, section, code in peer_cases(args.folders):
@@ -172,12 +164,7 @@ def main(argv=None) -> int:
             handle.write(memo_case(code))
         cases[name] = (section, code)
 
-    previous = os.getcwd()
-    os.chdir(out)
-    try:
-        result = run(["."], Config(select=("PF103",), respect_gitignore=False))
-    finally:
-        os.chdir(previous)
+    result = check_folder(out, "PF103")
     flagged = {os.path.basename(f.span.path) for f in result.findings if f.code == "PF103"}
 
     invalid = [n for n, (s, _) in cases.items() if s == "invalid"]
