@@ -42,7 +42,7 @@ import tree_sitter
 from perfscan import grammars
 
 from ..source import SourceFile
-from .tsx_common import FUNCTION_TYPES, TRANSPARENT_TYPES, unwrap  # noqa: F401 (part of this module's interface)
+from .tsx_common import FUNCTION_TYPES, TRANSPARENT_TYPES, call_arguments, unwrap  # noqa: F401 (part of this module's interface)
 from .tsx_http import http_summary
 
 
@@ -1058,10 +1058,7 @@ class TsxFacts:
         return callee is not None and callee.type == "member_expression"
 
     def _argument(self, call, index: int):
-        arguments = call.child_by_field_name("arguments")
-        if arguments is None:
-            return None
-        items = [c for c in arguments.named_children if c.type != "comment"]
+        items = call_arguments(call)
         return items[index] if index < len(items) else None
 
     # -- bindings -------------------------------------------------------------------------

@@ -11,6 +11,12 @@ FUNCTION_TYPES = frozenset(
 TRANSPARENT_TYPES = frozenset({"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"})
 
 
+def call_arguments(call) -> list:
+    """The argument nodes of a call, comments left out."""
+    arguments = call.child_by_field_name("arguments")
+    return [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+
+
 def unwrap(node):
     while node is not None and node.type in TRANSPARENT_TYPES:
         node = node.named_children[0] if node.named_children else None

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .tsx_common import FUNCTION_TYPES, unwrap
+from .tsx_common import FUNCTION_TYPES, call_arguments, unwrap
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _SPEC_VERBS = frozenset(verb.upper() for verb in HTTP_VERBS)
@@ -185,8 +185,7 @@ class _HttpReader:
         params = (_parameter_names(self, function), set())
         callee = call.child_by_field_name("function")
         if callee is not None and callee.type == "super":
-            arguments = call.child_by_field_name("arguments")
-            items = [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+            items = call_arguments(call)
             owner["super"] = [self.parts(item, call, params) for item in items[:MAX_ARGUMENTS]]
             return True
         instance = self._instance(call, params)
@@ -376,8 +375,7 @@ class _HttpReader:
             return None
         if name == "this" and not self.classes:
             return None
-        arguments = call.child_by_field_name("arguments")
-        items = [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+        items = call_arguments(call)
         if len(items) > MAX_ARGUMENTS:
             return None
         args = [self.parts(item, call, params) for item in items]
@@ -477,10 +475,7 @@ def _is_env(text: str) -> bool:
 
 
 def _argument(call, index: int):
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None:
-        return None
-    items = [c for c in arguments.named_children if c.type != "comment"]
+    items = call_arguments(call)
     return unwrap(items[index]) if index < len(items) else None
 
 

@@ -73,12 +73,12 @@ def request_call(facts, call) -> Optional[tuple]:
     callee = unwrap(call.child_by_field_name("function"))
     if callee is None:
         return None
-    url = _argument(call, 0)
+    url = facts._argument(call, 0)
     if callee.type == "identifier" and facts.text(callee) == "fetch" or (
         callee.type == "member_expression" and _property(facts, callee) == "fetch"
         and facts.text(callee.child_by_field_name("object")) in FETCH_OWNERS
     ):
-        method = _fetch_method(facts, _argument(call, 1))
+        method = _fetch_method(facts, facts._argument(call, 1))
         return ("fetch", url, method) if method in READ_METHODS else None
     if callee.type == "identifier" and FETCH_NAME.match(facts.text(callee)):
         return "api-method", None, "GET"
@@ -204,14 +204,6 @@ def report_findings(ctx) -> None:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _argument(call, index: int):
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None:
-        return None
-    items = [c for c in arguments.named_children if c.type != "comment"]
-    return items[index] if index < len(items) else None
 
 
 def _property(facts, member) -> str:
@@ -382,7 +374,7 @@ class _LoopBody:
         self.exits = False
         self.conditions: list = []  # (start byte, test node) of the `if` statements in the body
         if dropped:
-            callback = _argument(loop, 0)
+            callback = facts._argument(loop, 0)
             params = callback.child_by_field_name("parameters") or callback.child_by_field_name("parameter")
             first = params.named_children[0] if params is not None and params.type == "formal_parameters" and params.named_children else params
             pattern = first.child_by_field_name("pattern") if first is not None and first.type in (
