@@ -74,12 +74,15 @@ def measure(result, options: MeasureOptions) -> None:
     explained: set = set()
     kept = []
     for finding in result.findings:
-        scope = mapper.scope_at(finding.span.path, finding.span.line)
-        explained.update(mapper.explained_by(finding))
-        measured = _measured(mapper, before, after, finding, scope)
+        # Files of a language no profile measures are not parsed again: nothing of theirs is costed.
+        explained.update(mapper.explained_by(finding, before.families))
+        family = _family(finding.span.path)
+        measured = None
+        if family in before.families:
+            scope = mapper.scope_at(finding.span.path, finding.span.line)
+            measured = _measured(mapper, before, after, finding, scope)
         if measured is not None:
             finding.properties = {**finding.properties, MEASURED: measured}  # a new dict: cached plain copies stay as they were
-        family = LANGUAGE_FAMILY.get(language_for(finding.span.path) or "", None)
         if options.min_share is not None and family in before.families and finding.suppressed_by is None:
             if measured is None or measured.get("rank", 0.0) < options.min_share:
                 continue
@@ -133,7 +136,7 @@ class Mapper:
             candidates = self._suffixes.get("/".join(parts[-k:]))
             if not candidates:
                 continue
-            candidates = {c for c in candidates if LANGUAGE_FAMILY.get(language_for(c) or "") == family}
+            candidates = {c for c in candidates if _family(c) == family}
             return next(iter(candidates)) if len(candidates) == 1 else None
         return None
 
@@ -171,15 +174,16 @@ class Mapper:
         holding = [s for s in self.scopes(rel) if s.kind == "component" and s.holds(line)]
         return min(holding, key=lambda s: s.start) if holding else None
 
-    def explained_by(self, finding: Finding) -> set:
+    def explained_by(self, finding: Finding, families: set) -> set:
         """The functions a finding explains the cost of: the one it is in and the components
         around it, those its call chain and related locations point into (the helper that makes
         the blocking call), and a component it names whose definition it links to
-        (`memoized `UserRow` (definition)`: its renders are the finding's doing)."""
+        (`memoized `UserRow` (definition)`: its renders are the finding's doing). Only in files
+        of the language `families` (those the profiles measure: no other file has a cost)."""
         keys = set()
         named = set(_BACKTICKED.findall(finding.message))
         for span in (finding.span, *(step.span for step in finding.flow), *(r.span for r in finding.related)):
-            if span.path not in self.sources:
+            if span.path not in self.sources or _family(span.path) not in families:
                 continue
             for scope in self.scopes(span.path):
                 if scope.holds(span.line) and (scope.kind == "component" or scope is self.scope_at(span.path, span.line)):
@@ -320,7 +324,7 @@ class Mapper:
         bare = {name: name.split("(")[-1].rstrip(")") if name.endswith(")") else name for name in profile.renders}
         wanted = set(bare.values())
         for rel in self.sources:
-            if LANGUAGE_FAMILY.get(language_for(rel) or "") != "tsx":
+            if _family(rel) != "tsx":
                 continue
             for scope in self.scopes(rel) if wanted & self._names_in(rel) else ():
                 if scope.kind == "component":
@@ -346,6 +350,11 @@ class Mapper:
 
 _WORDS = re.compile(r"[A-Z][A-Za-z0-9_$]*")
 _BACKTICKED = re.compile(r"`([A-Za-z_$][A-Za-z0-9_$]*)`")
+
+
+def _family(path: str) -> str:
+    """The language family of a repository path ("python", "tsx"; "" for neither)."""
+    return LANGUAGE_FAMILY.get(language_for(path) or "", "")
 
 
 def _is_import(frame: Frame) -> bool:
@@ -415,7 +424,7 @@ def _figures(costs: Costs, key, family: str) -> Optional[dict]:
 def _measured(mapper: Mapper, before: Costs, after: Optional[Costs], finding: Finding, scope) -> Optional[dict]:
     if scope is None:
         return None
-    family = LANGUAGE_FAMILY.get(language_for(finding.span.path) or "", "")
+    family = _family(finding.span.path)
     key = (finding.span.path, scope.start)
     figures = _figures(before, key, family) or {}
     component = mapper.component_at(finding.span.path, finding.span.line)
@@ -466,7 +475,7 @@ def _hot_spots(mapper: Mapper, before: Costs, after: Optional[Costs], explained:
         if key in explained:
             continue
         rel, start = key
-        family = LANGUAGE_FAMILY.get(language_for(rel) or "", "")
+        family = _family(rel)
         total = before.cpu_total.get(family, 0.0)
         own_share = 100.0 * cost.own / total if total else 0.0
         render_share = 100.0 * cost.render_self_ms / before.render_total if before.render_total else 0.0
