@@ -95,19 +95,8 @@ class BundleIndex:
 
     # -- project files ---------------------------------------------------------------------------
 
-    def _package_dirs(self, rel_path: str):
-        """The folders holding a package.json from `rel_path`'s folder up to the root, nearest first."""
-        directory = posixpath.dirname(rel_path)
-        while True:
-            manifest = self._react.read_json(posixpath.join(directory, "package.json") if directory else "package.json")
-            if isinstance(manifest, dict):
-                yield directory, manifest
-            if not directory:
-                return
-            directory = posixpath.dirname(directory)
-
     def package_dir(self, rel_path: str) -> str:
-        return next((directory for directory, _ in self._package_dirs(rel_path)), "")
+        return next((directory for directory, _ in self._react.package_manifests(rel_path)), "")
 
     # -- which files the browser gets --------------------------------------------------------------
 
@@ -129,7 +118,7 @@ class BundleIndex:
         folder = next((part for part in parts if part in NOT_SHIPPED_FOLDERS), None)
         if folder is not None:
             return f"it is under `{folder}/`"
-        for directory, manifest in self._package_dirs(rel_path):
+        for directory, manifest in self._react.package_manifests(rel_path):
             deps = _dependencies(manifest)
             if "next" in deps:
                 inside = parts[len(directory.split("/")) if directory else 0:]
@@ -170,7 +159,7 @@ class BundleIndex:
         """A build step of `rel_path`'s package that rewrites `import { x } from package` into
         per-function imports ("" when there is none): a plugin in its dependencies, or Next.js,
         which since 13.4.8 adds `modularizeImports` for `lodash` to every app's config."""
-        for directory, manifest in self._package_dirs(rel_path):
+        for directory, manifest in self._react.package_manifests(rel_path):
             deps = _dependencies(manifest)
             plugin = next((name for name in IMPORT_REWRITERS.get(package, ()) if name in deps), None)
             if plugin:

@@ -507,18 +507,24 @@ class ReactIndex:
         return self._compilation_modes.get(directory, "infer") if directory is not None else "infer"
 
     def react_major_version(self, rel_path: str) -> Optional[int]:
+        for _directory, package in self.package_manifests(rel_path):
+            for section in ("dependencies", "peerDependencies", "devDependencies"):
+                deps = package.get(section)
+                spec = deps.get("react") if isinstance(deps, dict) else None
+                if isinstance(spec, str):
+                    match = _VERSION_NUMBER.search(spec)
+                    return int(match.group()) if match and not spec.startswith(("workspace:", "file:", "link:")) else None
+        return None
+
+    def package_manifests(self, rel_path: str):
+        """(folder, parsed package.json) of each package.json from `rel_path`'s folder up to the root, nearest first."""
         directory = posixpath.dirname(rel_path)
         while True:
-            package = self.read_json(posixpath.join(directory, "package.json") if directory else "package.json")
-            if isinstance(package, dict):
-                for section in ("dependencies", "peerDependencies", "devDependencies"):
-                    deps = package.get(section)
-                    spec = deps.get("react") if isinstance(deps, dict) else None
-                    if isinstance(spec, str):
-                        match = _VERSION_NUMBER.search(spec)
-                        return int(match.group()) if match and not spec.startswith(("workspace:", "file:", "link:")) else None
+            manifest = self.read_json(posixpath.join(directory, "package.json") if directory else "package.json")
+            if isinstance(manifest, dict):
+                yield directory, manifest
             if not directory:
-                return None
+                return
             directory = posixpath.dirname(directory)
 
     def _compiler_directory(self, rel_path: str) -> Optional[str]:
