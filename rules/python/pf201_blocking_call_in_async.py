@@ -18,6 +18,47 @@ from perfscan.rule import Rule, flag, ok
 
 _SIMPLE_NAME_TYPES = ("identifier", "attribute")
 
+# Project files shared by two examples (one project seen from two of its files, or a flagged
+# example and its clean twin).
+REPORT_ROUTES = """
+    from fastapi import APIRouter
+
+    from app.services.metrics import build_report, fetch_metrics
+
+    router = APIRouter()
+
+    @router.get("/reports/{report_id}")
+    async def report(report_id: int):
+        return build_report(report_id)
+
+    @router.get("/reports/{report_id}/metrics")
+    async def metrics(report_id: int):
+        return fetch_metrics(report_id)
+"""
+METRICS_SERVICE = """
+    import requests
+
+    def fetch_metrics(report_id):
+        return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
+
+    def build_report(report_id):
+        return {"id": report_id, "metrics": fetch_metrics(report_id)}
+"""
+JOB_BASE = """
+    import time
+
+    class Job:
+        def wait_for_lock(self):
+            time.sleep(1)
+"""
+S3_STORE = """
+    import requests
+
+    class Store:
+        def put(self, key, body):
+            requests.put(f"https://s3.example.com/{key}", data=body, timeout=5)
+"""
+
 
 class BlockingCallInAsync(Rule):
     code = "PF201"
@@ -513,64 +554,20 @@ class BlockingCallInAsync(Rule):
             """,
         ),
         flag(
-            """
-            import requests
-
-            def fetch_metrics(report_id):
-                return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
-
-            def build_report(report_id):
-                return {"id": report_id, "metrics": fetch_metrics(report_id)}
-            """,
+            METRICS_SERVICE,
             (4, 12),
             path="backend/app/services/metrics.py",
             files={
-                "backend/app/routes/reports.py": """
-                    from fastapi import APIRouter
-
-                    from app.services.metrics import build_report, fetch_metrics
-
-                    router = APIRouter()
-
-                    @router.get("/reports/{report_id}")
-                    async def report(report_id: int):
-                        return build_report(report_id)
-
-                    @router.get("/reports/{report_id}/metrics")
-                    async def metrics(report_id: int):
-                        return fetch_metrics(report_id)
-                """,
+                "backend/app/routes/reports.py": REPORT_ROUTES,
             },
             why="two routes reach one `requests.get` through helpers: one finding where it is fixed, "
                 "naming the routes (related locations, code flow), none at the routes",
         ),
         ok(
-            """
-            from fastapi import APIRouter
-
-            from app.services.metrics import build_report, fetch_metrics
-
-            router = APIRouter()
-
-            @router.get("/reports/{report_id}")
-            async def report(report_id: int):
-                return build_report(report_id)
-
-            @router.get("/reports/{report_id}/metrics")
-            async def metrics(report_id: int):
-                return fetch_metrics(report_id)
-            """,
+            REPORT_ROUTES,
             path="backend/app/routes/reports.py",
             files={
-                "backend/app/services/metrics.py": """
-                    import requests
-
-                    def fetch_metrics(report_id):
-                        return requests.get(f"https://metrics.example.com/{report_id}", timeout=5).json()
-
-                    def build_report(report_id):
-                        return {"id": report_id, "metrics": fetch_metrics(report_id)}
-                """,
+                "backend/app/services/metrics.py": METRICS_SERVICE,
             },
             why="the same project seen from the routes' file: their calls are folded into the finding at `requests.get`",
         ),
@@ -646,13 +643,7 @@ class BlockingCallInAsync(Rule):
             (5, 9),
             path="app/jobs/cleanup.py",
             files={
-                "app/jobs/base.py": """
-                    import time
-
-                    class Job:
-                        def wait_for_lock(self):
-                            time.sleep(1)
-                """,
+                "app/jobs/base.py": JOB_BASE,
             },
             why="`self.wait_for_lock()` is the project base class's method, which sleeps",
         ),
@@ -669,13 +660,7 @@ class BlockingCallInAsync(Rule):
             """,
             path="app/jobs/cleanup.py",
             files={
-                "app/jobs/base.py": """
-                    import time
-
-                    class Job:
-                        def wait_for_lock(self):
-                            time.sleep(1)
-                """,
+                "app/jobs/base.py": JOB_BASE,
             },
             why="the class overrides the base class's blocking method with its own",
         ),
@@ -691,13 +676,7 @@ class BlockingCallInAsync(Rule):
             path="app/api.py",
             files={
                 "app/storage/__init__.py": "from .s3 import Store\n",
-                "app/storage/s3.py": """
-                    import requests
-
-                    class Store:
-                        def put(self, key, body):
-                            requests.put(f"https://s3.example.com/{key}", data=body, timeout=5)
-                """,
+                "app/storage/s3.py": S3_STORE,
             },
             why="a class re-exported by its package's `__init__`: its method is found in `app/storage/s3.py`",
         ),
@@ -714,13 +693,7 @@ class BlockingCallInAsync(Rule):
             path="app/api.py",
             files={
                 "app/storage/__init__.py": "from .s3 import Store\n",
-                "app/storage/s3.py": """
-                    import requests
-
-                    class Store:
-                        def put(self, key, body):
-                            requests.put(f"https://s3.example.com/{key}", data=body, timeout=5)
-                """,
+                "app/storage/s3.py": S3_STORE,
             },
             why="the re-exported class's blocking method runs on a thread",
         ),

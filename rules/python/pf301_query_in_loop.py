@@ -18,6 +18,17 @@ from perfscan.findings import Related
 from perfscan.models import django_manager_target, project_db_facts, queries_of_function
 from perfscan.rule import Rule, flag, ok
 
+# The models of two examples (a related manager queried per row, and its prefetched twin).
+SHOP_MODELS = """
+    from django.db import models
+
+    class Order(models.Model):
+        number = models.CharField(max_length=20)
+
+    class OrderLine(models.Model):
+        order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+"""
+
 
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
@@ -396,15 +407,7 @@ class QueryInLoop(Rule):
             """,
             (2, 23),
             files={
-                "shop/models.py": """
-                    from django.db import models
-
-                    class Order(models.Model):
-                        number = models.CharField(max_length=20)
-
-                    class OrderLine(models.Model):
-                        order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-                    """,
+                "shop/models.py": SHOP_MODELS,
             },
             path="shop/report.py",
             why="a reverse related manager queried per row of a collection from elsewhere",
@@ -417,15 +420,7 @@ class QueryInLoop(Rule):
                 return {order.pk: len(order.lines.all()) for order in Order.objects.prefetch_related("lines")}
             """,
             files={
-                "shop/models.py": """
-                    from django.db import models
-
-                    class Order(models.Model):
-                        number = models.CharField(max_length=20)
-
-                    class OrderLine(models.Model):
-                        order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-                    """,
+                "shop/models.py": SHOP_MODELS,
             },
             path="shop/report.py",
             why="prefetch_related loads the lines with the orders (a loop over a known queryset is PF302's)",
