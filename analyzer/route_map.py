@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .facts.python import dotted_suffixes
+from .facts.python import build_object_types, dotted_suffixes
 from .findings import FlowStep, Related, Span
 from .project import question
 
@@ -215,7 +215,7 @@ def _build(index) -> RouteMap:
             if backend_path is not None:
                 route = matcher.match(method, backend_path)
                 if route is not None:
-                    display = f"{method or '|'.join(found.routes[route].methods)} {shown_prefix}{_joined(found.routes[route])}"
+                    display = f"{method or '|'.join(found.routes[route].methods)} {shown_prefix}{found.routes[route].path}"
             call = FrontendCall(rel_path, tuple(record["at"]), method, url,
                                 _display(backend_path) if backend_path is not None else None, tuple(via), route, display or "")
             found.calls.append(call)
@@ -223,14 +223,10 @@ def _build(index) -> RouteMap:
     return found
 
 
-def _joined(route: BackendRoute) -> str:
-    return route.path
-
-
 def _backend_routes(index) -> list:
     from .test_paths import is_test_path
 
-    objects = index.get_derived("python.objects", _object_types)
+    objects = index.get_derived("python.objects", build_object_types)
     # An app a test builds is no backend the frontend talks to (and would make every route of
     # the real one ambiguous: two backends serving the same path).
     test_modules = {summary.get("module", "") for rel, summary in index.python.items() if is_test_path(index.settings, rel)}
@@ -402,12 +398,6 @@ def _django_routes(index) -> list:
     for root in sorted(roots):
         expand(unique(root, modules, module_suffixes), "", f"django:{root}", frozenset())
     return routes
-
-
-def _object_types(index) -> dict:
-    from .facts.python import build_object_types
-
-    return build_object_types(index)
 
 
 # -- the frontend: requests, wrappers, bases -----------------------------------------------------
