@@ -142,15 +142,24 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
-def _python_files(folder: str) -> list[str]:
-    return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py"))
+def _python_sources(folder: str) -> list[tuple[str, str]]:
+    """(path, text) of each `*.py` file in the folder, by name."""
+    sources = []
+    for path in sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py")):
+        with open(path, encoding="utf-8") as handle:
+            sources.append((path, handle.read()))
+    return sources
+
+
+def _finding_line(path: str, lines: list[str], line: int, col: int, message: str) -> tuple[str, str]:
+    """The text of a finding's line, and the finding as listed (`file:line:col: line text  <- message`)."""
+    line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return line_text, f"{os.path.basename(path)}:{line}:{col}: {line_text.strip()}  <- {message}"
 
 
 def score_flake8_async(folder: str) -> Score:
     score = Score(f"flake8-async eval ({folder})")
-    for path in _python_files(folder):
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+    for path, text in _python_sources(folder):
         lines = text.splitlines()
         prefix = added_imports(text)
         checked = prefix + "\n" + text if prefix else text
@@ -170,8 +179,7 @@ def score_flake8_async(folder: str) -> Score:
         # A file whose every label is a scored code tests exactly those: its other lines are safe.
         judged_file = bool(codes_in_file) and codes_in_file <= set(SCORED)
         for line, col, message in findings:
-            line_text = lines[line - 1] if 0 < line <= len(lines) else ""
-            where = f"{os.path.basename(path)}:{line}:{col}: {line_text.strip()}  <- {message}"
+            line_text, where = _finding_line(path, lines, line, col, message)
             if line in labelled_lines:
                 continue
             if _SAFE_MARK.search(line_text) or judged_file:
@@ -183,9 +191,7 @@ def score_flake8_async(folder: str) -> Score:
 
 def score_ruff(folder: str) -> Score:
     score = Score(f"ruff flake8_async fixtures ({folder})")
-    for path in _python_files(folder):
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+    for path, text in _python_sources(folder):
         lines = text.splitlines()
         findings = _pf201_findings(path, text)
         found_lines = {line for line, _, _ in findings}
@@ -202,8 +208,7 @@ def score_ruff(folder: str) -> Score:
                     if code in SCORED or code in EXTRA:
                         score.add(code, number in found_lines, f"{os.path.basename(path)}:{number}", line_text)
         for line, col, message in findings:
-            line_text = lines[line - 1] if 0 < line <= len(lines) else ""
-            where = f"{os.path.basename(path)}:{line}:{col}: {line_text.strip()}  <- {message}"
+            line_text, where = _finding_line(path, lines, line, col, message)
             comment = line_text[line_text.find("#"):] if "#" in line_text else ""
             scored_mention = any(code in comment for code in SCORED)
             if _SAFE_MARK.match(comment) and not scored_mention:
