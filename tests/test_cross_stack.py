@@ -17,7 +17,7 @@ from perfscan.engine import run
 from perfscan.findings import FlowStep, Related, Span
 from perfscan.reporters.sarif import render_sarif
 from perfscan.reporters.text import render_text
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_tree
 
 DEMO = FIXTURES / "fullstack-demo"
 
@@ -94,6 +94,13 @@ def test_routes_command_on_the_demo(monkeypatch):
     assert "  frontend/src/App.tsx:16:5  GET /api/products" in lines
 
 
+def pf402_flow(root, cache: str) -> list[FlowStep]:
+    """The flow of the one PF402 finding of a run on root with the cache in `cache`."""
+    result = run([str(root)], Config(), jobs=1, cache_dir=cache)
+    [finding] = [f for f in result.active if f.code == "PF402"]
+    return finding.flow
+
+
 def test_a_cached_frontend_finding_follows_the_backend(tmp_path):
     """The TSX finding is cached with the answers it got from the route map: when the handler
     stops blocking (a plain `def` route), the next run reports the loop without the PF201 step,
@@ -119,15 +126,11 @@ export async function load(ids: number[]) {
 }
 """,
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text.lstrip("\n"))
+    write_tree(tmp_path, files)
     cache = str(tmp_path / ".cache")
 
     def pf402():
-        result = run([str(tmp_path)], Config(), jobs=1, cache_dir=cache)
-        [finding] = [f for f in result.active if f.code == "PF402"]
-        return [step.message for step in finding.flow]
+        return [step.message for step in pf402_flow(tmp_path, cache)]
 
     assert pf402() == ["requests `GET /users/{user_id}`", "`get_user` handles `GET /users/{user_id}`",
                        "PF201: `time.sleep` blocks the event loop (sleep)"]
@@ -232,15 +235,11 @@ export async function load(ids: number[]) {
 }
 """,
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text.lstrip("\n"))
+    write_tree(tmp_path, files)
     cache = str(tmp_path / ".cache")
 
     def pf402():
-        result = run([str(tmp_path)], Config(), jobs=1, cache_dir=cache)
-        [finding] = [f for f in result.active if f.code == "PF402"]
-        return [(step.span.path, step.span.line, step.message) for step in finding.flow]
+        return [(step.span.path, step.span.line, step.message) for step in pf402_flow(tmp_path, cache)]
 
     assert pf402() == [
         ("web/src/shelves.ts", 3, "requests `GET /shelves/{shelf_id}`"),

@@ -4,7 +4,6 @@ frontend requests, and which request reaches which route -- only where that is p
 from __future__ import annotations
 
 import json
-import textwrap
 
 from click.testing import CliRunner
 
@@ -12,6 +11,7 @@ from perfscan.cli import cli
 from perfscan.config import Config
 from perfscan.engine import run
 from perfscan.route_map import map_of_run
+from tests.conftest import write_tree
 
 MAIN = """
     from fastapi import FastAPI
@@ -40,10 +40,7 @@ USERS = """
 
 
 def build(tmp_path, files: dict, settings=None):
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    write_tree(tmp_path, files)
     config = Config()
     config.project_settings.update(settings or {})
     result = run([str(tmp_path)], config, jobs=1)
