@@ -226,15 +226,19 @@ def test_action_definition():
             assert "${{" not in step["run"], step["name"]
 
 
-def test_action_checks_and_uploads_sarif(tmp_path):
-    workspace = copy_fixture("react-memo-app", tmp_path)
+def action_on_the_fixture(tmp_path: Path, inputs: dict[str, str], uses_outcome: str = "success") -> ActionRun:
+    """The action about to run on a copy of fixtures/react-memo-app, with an empty runner temp folder."""
     temp = tmp_path / "runner-temp"
     temp.mkdir()
-    run = ActionRun(workspace, temp, {"args": "--select PF1"})
+    return ActionRun(copy_fixture("react-memo-app", tmp_path), temp, inputs, uses_outcome=uses_outcome)
+
+
+def test_action_checks_and_uploads_sarif(tmp_path):
+    run = action_on_the_fixture(tmp_path, {"args": "--select PF1"})
     assert run.run() == 0  # findings, but fail-on-findings is off
     assert run.steps["check"]["outputs"]["exit-code"] == "1"
     sarif_file = run.steps["check"]["outputs"]["sarif-file"]
-    assert sarif_file == str(temp / "perfscan.sarif")
+    assert sarif_file == str(run.temp / "perfscan.sarif")
     log = json.loads(Path(sarif_file).read_text(encoding="utf-8"))
     results = log["runs"][0]["results"]
     expected = (FIXTURES / "react-memo-app" / "expected-findings.txt").read_text(encoding="utf-8").splitlines()
@@ -250,20 +254,14 @@ def test_action_checks_and_uploads_sarif(tmp_path):
 
 
 def test_action_fails_on_findings_when_asked(tmp_path):
-    workspace = copy_fixture("react-memo-app", tmp_path)
-    temp = tmp_path / "runner-temp"
-    temp.mkdir()
-    run = ActionRun(workspace, temp, {"fail-on-findings": "true"})
+    run = action_on_the_fixture(tmp_path, {"fail-on-findings": "true"})
     assert run.run() == 1
     assert run.ran[-1] == "Fail on findings"
     assert "::error title=perfscan::perfscan found performance problems" in run.stdout
 
 
 def test_action_stops_on_a_perfscan_error(tmp_path):
-    workspace = copy_fixture("react-memo-app", tmp_path)
-    temp = tmp_path / "runner-temp"
-    temp.mkdir()
-    run = ActionRun(workspace, temp, {"args": "--select NOPE"})
+    run = action_on_the_fixture(tmp_path, {"args": "--select NOPE"})
     assert run.run() == 2
     assert run.ran == ["Set up Python", "Run perfscan"]
     assert run.used == [("actions/setup-python@v5", {"python-version": "3.12"})]  # no upload
@@ -273,10 +271,7 @@ def test_action_stops_on_a_perfscan_error(tmp_path):
 @pytest.mark.skipif(not has_format("github"), reason="`perfscan check --format github` is not there yet")
 @pytest.mark.parametrize("sarif, upload", [("false", None), ("true", "failure")])
 def test_action_annotates_without_sarif_or_when_the_upload_fails(tmp_path, sarif, upload):
-    workspace = copy_fixture("react-memo-app", tmp_path)
-    temp = tmp_path / "runner-temp"
-    temp.mkdir()
-    run = ActionRun(workspace, temp, {"sarif": sarif}, uses_outcome=upload or "success")
+    run = action_on_the_fixture(tmp_path, {"sarif": sarif}, uses_outcome=upload or "success")
     assert run.run() == 0
     annotations = [line for line in run.stdout.splitlines() if re.match(r"::(warning|error|notice) file=", line)]
     assert len(annotations) == 13, run.stdout  # the lines of fixtures/react-memo-app/expected-findings.txt
@@ -292,11 +287,8 @@ def test_action_annotates_without_sarif_or_when_the_upload_fails(tmp_path, sarif
 @SLOW
 def test_action_install_step(tmp_path):
     """The install step as written: a virtualenv, pip install of this checkout, perfscan on PATH."""
-    workspace = copy_fixture("react-memo-app", tmp_path)
-    temp = tmp_path / "runner-temp"
-    temp.mkdir()
-    run = ActionRun(workspace, temp, {})
+    run = action_on_the_fixture(tmp_path, {})
     run.path = []  # perfscan must come from the install step
     assert run.run(skip=()) == 0
-    assert run.path[0] == str(temp / "perfscan-venv" / "bin")
+    assert run.path[0] == str(run.temp / "perfscan-venv" / "bin")
     assert run.steps["check"]["outputs"]["exit-code"] == "1"
