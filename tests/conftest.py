@@ -36,11 +36,12 @@ def source_of(rel_path: str, code: str, language: str | None = None):
 
 @pytest.fixture
 def hang_guard():
-    """Only a guard: a run that waits forever on a stuck or dead worker fails after 60 s instead of
-    hanging the suite (the parent waits in Python, so the alarm reaches it)."""
+    """Only a guard: a run that waits forever (on a stuck or dead worker, or a read that blocks on
+    a FIFO) fails after 60 s instead of hanging the suite (the wait is in Python, so the alarm
+    reaches it)."""
 
     def fail(signum, frame):
-        raise TimeoutError("the run did not finish: a stuck or dead worker was waited on")
+        raise TimeoutError("the run did not finish: it waited on a stuck or dead worker or a blocking read")
 
     previous = signal.signal(signal.SIGALRM, fail)
     signal.alarm(60)

@@ -6,7 +6,6 @@ reporter reads the text of a checked file."""
 from __future__ import annotations
 
 import os
-import signal
 
 import pytest
 
@@ -22,18 +21,7 @@ PROJECT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def hang_guard():
-    """Only a guard: a blocking open would otherwise hang the suite."""
-
-    def fail(signum, frame):
-        raise TimeoutError("a read blocked on a FIFO")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("hang_guard")  # a blocking open would otherwise hang the suite
 
 
 @pytest.fixture
