@@ -319,14 +319,15 @@ def test_helpers_of_get_routes_one_or_two_calls_away():
 
 
 def test_a_caller_with_a_cache_in_sight_covers_its_helpers():
+    stats_module = """
+        from shop.models import Order
+
+        def compute_stats():
+            return {"orders": Order.objects.count()}
+    """
     found = findings(
         {
-            "shop/stats.py": """
-                from shop.models import Order
-
-                def compute_stats():
-                    return {"orders": Order.objects.count()}
-            """,
+            "shop/stats.py": stats_module,
             "shop/views.py": """
                 from django.core.cache import cache
                 from django.urls import path
@@ -349,12 +350,7 @@ def test_a_caller_with_a_cache_in_sight_covers_its_helpers():
     assert found == []  # one caller caches: the helper's result may come from the cache
     found = findings(
         {
-            "shop/stats.py": """
-                from shop.models import Order
-
-                def compute_stats():
-                    return {"orders": Order.objects.count()}
-            """,
+            "shop/stats.py": stats_module,
             "shop/views.py": """
                 from django.urls import path
                 from shop.stats import compute_stats
