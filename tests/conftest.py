@@ -35,16 +35,16 @@ def source_of(rel_path: str, code: str, language: str | None = None):
 
 
 @pytest.fixture
-def hang_guard():
+def hang_guard(request):
     """Only a guard: a run that waits forever (on a stuck or dead worker, or a read that blocks on
-    a FIFO) fails after 60 s instead of hanging the suite (the wait is in Python, so the alarm
-    reaches it)."""
+    a FIFO) fails after 60 s (or the module's HANG_GUARD_SECONDS) instead of hanging the suite (the
+    wait is in Python, so the alarm reaches it)."""
 
     def fail(signum, frame):
         raise TimeoutError("the run did not finish: it waited on a stuck or dead worker or a blocking read")
 
     previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(60)
+    signal.alarm(getattr(request.module, "HANG_GUARD_SECONDS", 60))
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)

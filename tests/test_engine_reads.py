@@ -21,6 +21,7 @@ PROJECT = {
 }
 
 
+HANG_GUARD_SECONDS = 30  # as this module's own guard had before it used the shared one
 pytestmark = pytest.mark.usefixtures("hang_guard")  # a blocking open would otherwise hang the suite
 
 
