@@ -39,7 +39,6 @@ class MeasureOptions:
     compare: list = field(default_factory=list)
     hot_spot_share: float = DEFAULT_HOT_SPOT_SHARE
     min_share: Optional[float] = None
-    hot_spots: bool = True  # PF001 notes (off when the run turned the rule off)
 
 
 @dataclass
@@ -88,9 +87,10 @@ def measure(result, options: MeasureOptions) -> None:
                 continue
         kept.append(finding)
     result.findings = kept
-    if options.hot_spots:
-        threshold = max(options.hot_spot_share, options.min_share or 0.0)
-        result.findings.extend(_hot_spots(mapper, before, after, explained, threshold))
+    # PF001 notes of a run or file that turned the rule off are dropped with its other
+    # findings (Settings.apply).
+    threshold = max(options.hot_spot_share, options.min_share or 0.0)
+    result.findings.extend(_hot_spots(mapper, before, after, explained, threshold))
     result.findings.sort(key=Finding.sort_key)
 
 
