@@ -511,15 +511,6 @@ def _in_loop(facts, function, owner) -> bool:
     return False
 
 
-def in_loop_statement(node, stop) -> bool:
-    parent = node.parent
-    while parent is not None and parent != stop:
-        if parent.type in LOOP_STATEMENTS:
-            return True
-        parent = parent.parent
-    return False
-
-
 # -- dependencies ------------------------------------------------------------------------------------
 
 
@@ -683,11 +674,6 @@ def wrap_fix(facts, source, unstable: Unstable, owner) -> Optional[Fix]:
 
 
 # -- React Compiler --------------------------------------------------------------------------------------
-
-
-def opts_out_of_compiler(facts, owner) -> bool:
-    """`"use no memo"` at the top of the component's body or of the file."""
-    return bool(compiler_directives(facts, owner) & {"use no memo", "use no forget"})
 
 
 def compiler_directives(facts, owner) -> set:

@@ -809,7 +809,6 @@ class UnstablePropToMemo(Rule):
                 frequent = _frequent_state(facts)  # once per file, when an observer child first needs it
             if target is None or (target.mobx_only and not _costly_observer_child(facts, target, element, passed, frequent)):
                 continue
-            child, related = target.name, target.related
             owner = element.owner
             if owner.node.id not in reasons:  # reads the component's directives: once per component
                 reasons[owner.node.id] = compiler_reason(ctx, owner)
