@@ -85,7 +85,7 @@ def _jsx_routes(facts) -> list:
         entry = RouteEntry(element.node, "jsx", "Routes")
         for name, value in element.attributes:
             if name == "path":
-                entry.path = _literal_string(facts, value)
+                entry.path = literal_string(facts, value)
             elif name == "index":
                 entry.index = value is None or (value.type == "true")
             elif name in ELEMENT_KEYS:
@@ -172,7 +172,7 @@ def _read_route_object(facts, obj, at, router, parent, in_memory, entries, depth
             continue
         key, value = _key(facts, pair), pair.child_by_field_name("value")
         if key == "path":
-            entry.path = _literal_string(facts, value)
+            entry.path = literal_string(facts, value)
         elif key == "index":
             entry.index = value is not None and value.type == "true"
         elif key in ELEMENT_KEYS:
@@ -215,7 +215,7 @@ def _tanstack_routes(facts) -> list:
                 continue
             key, value = _key(facts, pair), pair.child_by_field_name("value")
             if key == "path":
-                entry.path = _literal_string(facts, value)
+                entry.path = literal_string(facts, value)
             elif key == "id":
                 has_id = True
             elif key == "component":
@@ -252,7 +252,8 @@ def _key(facts, pair) -> str:
     return text[1:-1] if key.type == "string" else text
 
 
-def _literal_string(facts, value) -> Optional[str]:
+def literal_string(facts, value) -> Optional[str]:
+    """The text of a string, `{"..."}` or a template without substitutions; else None."""
     value = model.unwrap(value)
     if value is not None and value.type == "string":
         return facts.text(value)[1:-1]

@@ -7,7 +7,9 @@ import re
 
 from perfscan.bundle_index import image_asset_size, image_importers, image_note_threshold_kb, not_shipped_reason
 from perfscan.facts import tsx as model
+from perfscan.facts.tsx_routes import literal_string
 from perfscan.findings import Fix, Related, TextEdit
+from perfscan.react_values import short_text
 from perfscan.rule import Rule, flag, ok
 
 LIST_METHODS = frozenset({"map", "flatMap"})
@@ -287,7 +289,7 @@ class ImageNotLazy(Rule):
         facts = ctx.facts
         callee = call.child_by_field_name("function")
         receiver = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" else None
-        items = f"`{_short(facts.text(receiver))}`" if receiver is not None else "the list"
+        items = f"`{short_text(facts.text(receiver))}`" if receiver is not None else "the list"
         dimensions = ""
         if ("width" not in attributes or "height" not in attributes) and not _sized_by_css(facts, attributes):
             dimensions = (" It has no `width`/`height` either: give it both (or a CSS `aspect-ratio`) so the page "
@@ -368,7 +370,8 @@ def _short_list(facts, call) -> bool:
         items = model.unwrap(facts._argument(call, 0))
     else:
         items = model.unwrap(callee.child_by_field_name("object")) if callee is not None else None
-    return _bounded(facts, items, 0) is not None and _bounded(facts, items, 0) <= SHORT_LIST
+    bound = _bounded(facts, items, 0)
+    return bound is not None and bound <= SHORT_LIST
 
 
 def _virtualized(facts, call) -> bool:
@@ -422,7 +425,7 @@ def _icon_sized(facts, attributes) -> bool:
     width, height = _pixels(facts, attributes.get("width")), _pixels(facts, attributes.get("height"))
     if width is not None and height is not None:
         return width <= ICON_PX and height <= ICON_PX
-    class_name = _literal_text(facts, attributes.get("className") or attributes.get("class"))
+    class_name = literal_string(facts, attributes.get("className") or attributes.get("class"))
     if not class_name:
         return False
     if _ICON_CLASS.search(class_name):  # `destination-icon`, `file-icon`: sized as an icon by the stylesheet
@@ -468,25 +471,13 @@ def _strings(facts, node, limit: int = 64):
 
 
 def _pixels(facts, value):
-    text = _literal_text(facts, value)
+    text = literal_string(facts, value)
     if text is None and value is not None and value.type == "number":
         text = facts.text(value)
     try:
         return float(text.strip().removesuffix("px")) if text else None
     except ValueError:
         return None
-
-
-def _literal_text(facts, value):
-    """The text of a string attribute, `{"..."}` or a template without substitutions; else None."""
-    value = model.unwrap(value) if value is not None else None
-    if value is None:
-        return None
-    if value.type == "string":
-        return facts.text(value)[1:-1]
-    if value.type == "template_string" and not any(c.type == "template_substitution" for c in value.named_children):
-        return facts.text(value)[1:-1]
-    return None
 
 
 def _generated_source(facts, src) -> bool:
@@ -504,7 +495,7 @@ def _large_raster(ctx, attributes, threshold_kb):
     it is over the threshold."""
     facts = ctx.facts
     src = attributes.get("src")
-    text = _literal_text(facts, src)
+    text = literal_string(facts, src)
     imported = False
     if text is None:
         src = model.unwrap(src) if src is not None else None
@@ -516,7 +507,7 @@ def _large_raster(ctx, attributes, threshold_kb):
         if binding.kind == model.IMPORT and binding.value_kind == "default":
             text, imported = binding.source, True
         elif binding.kind == model.MODULE and not binding.reassigned:
-            text = _literal_text(facts, binding.value)
+            text = literal_string(facts, binding.value)
     if not text or not text.split("?", 1)[0].lower().endswith(RASTER_EXTENSIONS):
         return None
     found = image_asset_size(ctx.index, ctx.source.rel_path, text, imported)
@@ -530,8 +521,3 @@ def _asset_note(asset) -> str:
     kind = EXTENSION_NAMES.get("." + path.rsplit(".", 1)[-1].lower(), "raster")
     return (f"`{src}` is a {size / 1024:,.0f} KB {kind} (`{path}`): as WebP or AVIF the same image is typically "
             f"25–50% smaller; convert it (`cwebp`, `avifenc`, `sharp`) or serve it through `<picture>`.")
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
