@@ -7,8 +7,8 @@ import re
 from perfscan.facts import tsx as model
 from perfscan.findings import Related
 from perfscan.react_index import react_major_version
-from perfscan.react_values import (Unstable, compiler_reason, dependencies, memo_target, unstable_dependencies_note, unstable_value,
-                                   wrap_fix)
+from perfscan.react_values import (Unstable, compiler_reason, dependencies, memo_target, short_text, unstable_dependencies_note,
+                                   unstable_value, wrap_fix)
 from perfscan.rule import Rule, flag, ok
 
 # Array-only searches: `name.includes(q)` on a string is cheap, `rows.find(...)` inside a `.map` is O(n·m).
@@ -391,13 +391,13 @@ class MissingUseMemo(Rule):
             if _known_short(facts, receiver):
                 return None  # sorting a handful of items costs nothing
             node = top if name == "toSorted" or _is_declared_value(top) else call
-            return node, owner, f"`{_short(facts.text(node))}` sorts {_data_name(facts, receiver)} on every render"
+            return node, owner, f"`{short_text(facts.text(node), 48)}` sorts {_data_name(facts, receiver)} on every render"
         if name == "reduce":
             initial = model.unwrap(facts._argument(call, 1))
             data = facts.root_binding(receiver)
             if initial is None or initial.type != "object" or data.kind not in DATA_KINDS:
                 return None
-            return top, owner, f"`{_short(facts.text(top))}` rebuilds an object from {_data_name(facts, receiver)} on every render"
+            return top, owner, f"`{short_text(facts.text(top), 48)}` rebuilds an object from {_data_name(facts, receiver)} on every render"
         # a search over other data inside an array callback: O(n·m)
         outer_function = facts.enclosing_function(call)
         if outer_function is None or outer_function.parent is None or outer_function.parent.type != "arguments":
@@ -417,7 +417,7 @@ class MissingUseMemo(Rule):
         if outer_function.start_byte <= data.node.start_byte < outer_function.end_byte:
             return None  # the element's own list
         outer_top = facts.chain_top(outer_call)
-        return outer_top, owner, (f"`{_short(facts.text(outer_top))}` runs `.{name}` over {_data_name(facts, receiver)} "
+        return outer_top, owner, (f"`{short_text(facts.text(outer_top), 48)}` runs `.{name}` over {_data_name(facts, receiver)} "
                                   f"for every item on every render (O(n·m))")
 
     def _report(self, ctx, pending):
@@ -529,7 +529,7 @@ def _long_list_evidence(facts) -> dict:
             continue
         start = model.unwrap(facts._argument(call, 0))
         if start is not None and start.type == "binary_expression" and facts.text(start.child_by_field_name("operator")) == "*":
-            evidence[owner.node.id] = f"pages through a list (`{_short(facts.text(call), 40)}`), so its lists run to many pages"
+            evidence[owner.node.id] = f"pages through a list (`{short_text(facts.text(call), 40)}`), so its lists run to many pages"
     return evidence
 
 
@@ -764,7 +764,7 @@ def _data_name(facts, receiver) -> str:
             node = node.child_by_field_name("object") if node.type == "member_expression" else None
         node = model.unwrap(node)
     if node is not None:
-        return f"a copy of `{_short(facts.text(node))}`" if data.kind == model.FRESH_ARRAY else f"`{_short(facts.text(node))}`"
+        return f"a copy of `{short_text(facts.text(node), 48)}`" if data.kind == model.FRESH_ARRAY else f"`{short_text(facts.text(node), 48)}`"
     return "its data"
 
 
@@ -884,8 +884,3 @@ def _declared_value(facts, node, owner):
     if binding is None or binding.node is None or binding.node.id != name.id:
         return None
     return Unstable("derived array", node, binding, False)
-
-
-def _short(text: str, limit: int = 48) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,7 +7,7 @@ import re
 
 from perfscan.bundle_index import files_importing, import_rewriter_for, installed_package_shape, not_shipped_reason
 from perfscan.findings import Fix, Related, TextEdit
-from perfscan.react_values import compiler_directives
+from perfscan.react_values import compiler_directives, short_text
 from perfscan.rule import Rule, flag, ok
 
 # CommonJS builds: any import of them, named ones included, brings the whole library, since a
@@ -394,7 +394,7 @@ class WholeLibraryImport(Rule):
             if wrapped or chained:
                 form = f"`{whole_name}(...)`" if wrapped else f"`{whole_name}.{chained[0]}`"
                 caveat = f" Its {form} chains need the whole build: write them as plain calls (or `flow`) first."
-            ctx.report(statement, f"`{_short(ctx, statement)}` brings all of `{spec}` (about 70 KB minified) into the "
+            ctx.report(statement, f"`{short_text(ctx.source.node_text(statement), 60)}` brings all of `{spec}` (about 70 KB minified) into the "
                        f"bundle{uses}. Import each function from its own module (`import "
                        f"{example.rsplit('/', 1)[1]} from \"{example}\"`) or use `lodash-es`{_everywhere(ctx, spec)}."
                        f"{caveat}")
@@ -546,8 +546,3 @@ def _per_function_fix(ctx, statement, per_function: str, named):
     replacement = ("\n" + indent).join(lines)
     return Fix(f"Import each function from its own module ({per_function.format(name='…')})",
                (TextEdit(ctx.source.span(statement), replacement),))
-
-
-def _short(ctx, node, limit: int = 60) -> str:
-    text = " ".join(ctx.source.node_text(node).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
