@@ -705,13 +705,13 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
                 # `site = Site.objects.get(...)` ... `site.tags.all()` queries again, through a related manager.
                 rest = steps[ran + 1 :]
                 if len(rest) >= 2 and rest[0].call is None and rest[-1].call is not None and (
-                    rest[-1].name in DJANGO_EXECUTORS or _is_evaluated(db, node)
+                    rest[-1].name in DJANGO_EXECUTORS or is_evaluated(db, node)
                 ):
                     return Query(node, "django", rest[-1].name, tuple(rest), call=call)
                 return None
             # `X.objects.get(pk=1).delete()`: the query is the executor, what follows works on its result
             method, steps = steps[ran].name, steps[: ran + 1]
-        if method in DJANGO_EXECUTORS or _is_evaluated(db, node):
+        if method in DJANGO_EXECUTORS or is_evaluated(db, node):
             loaded, load_all, prefetched, batched = loaded_relationships(db, steps)
             return Query(node, "django", method, tuple(steps), model=model, loaded=loaded, load_all=load_all,
                          prefetched=prefetched, batched=batched, call=call,
@@ -719,7 +719,7 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         return None
     # -- Flask-SQLAlchemy: `User.query.filter_by(...).first()` (the `query` attribute of a model class)
     if len(steps) >= 2 and steps[0].name == "query" and steps[0].call is None and _is_model_query_root(db, root):
-        if method in QUERY_EXECUTORS or _is_evaluated(db, node):
+        if method in QUERY_EXECUTORS or is_evaluated(db, node):
             if method == "get" and len(call_args(steps[-1].call)[0]) != 1:
                 return None
             loaded, _, _, batched = loaded_relationships(db, steps)
@@ -742,7 +742,7 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
         if first.name == "get" and not _looks_like_entity_get(db, first.call):
             return None
         if first.name == "query":
-            if method not in QUERY_EXECUTORS and not _is_evaluated(db, node):
+            if method not in QUERY_EXECUTORS and not is_evaluated(db, node):
                 return None
             kind = "sqlalchemy-legacy"
         else:
@@ -791,11 +791,6 @@ _EVALUATING_CALLS = frozenset(
 
 
 def is_evaluated(db: DbFacts, node) -> bool:
-    """Whether a lazy queryset expression is evaluated where it stands (see `_is_evaluated`)."""
-    return _is_evaluated(db, node)
-
-
-def _is_evaluated(db: DbFacts, node) -> bool:
     """Whether a lazy queryset/query expression is evaluated where it stands:
     iterated, passed to list()/len()..., indexed, or tested for truth."""
     parent = outer_parent(node)
