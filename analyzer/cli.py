@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import NoReturn
+from typing import NoReturn, Optional
 
 import click
 
@@ -44,6 +44,22 @@ def _write_report(output: str, report: str) -> None:
             handle.write(report)
     except OSError as error:
         _fail(f"cannot write {output}: {error.strerror or error}")
+
+
+def _fail_missing(missing: list) -> NoReturn:
+    _fail(f"path{'s' * (len(missing) > 1)} do{'es' * (len(missing) == 1)} not exist: {', '.join(map(_shown, missing))}")
+
+
+def _cache_dir(paths: list, no_cache: bool, cache_dir: Optional[str]) -> Optional[str]:
+    """The cache directory a run uses: None with --no-cache, --cache-dir's, else the project root's."""
+    if no_cache:
+        return None
+    if cache_dir is None:
+        from .cache import DEFAULT_DIR_NAME
+        from .discovery import project_root
+
+        cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
+    return cache_dir
 
 
 def _shown(path: str) -> str:
@@ -283,7 +299,7 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
     from_stdin = _stdin_mode(paths, stdin_filename, fix)
     missing = [p for p in paths if not from_stdin and not os.path.lexists(p)]
     if missing and len(missing) == len(paths):  # nothing to check: no report of zero files
-        _fail(f"path{'s' * (len(missing) > 1)} do{'es' * (len(missing) == 1)} not exist: {', '.join(map(_shown, missing))}")
+        _fail_missing(missing)
     # Writing a baseline ignores --baseline: `--baseline b.json --write-baseline b.json` refreshes it.
     baseline_entries = None if write_baseline_path else _load_baseline(baseline_path)
     if from_stdin:
@@ -312,17 +328,12 @@ def check(paths, output_format, output, select, ignore, exclude, force_exclude, 
         _fail(str(error))
 
     try:
-        if not no_cache and cache_dir is None:
-            from .cache import DEFAULT_DIR_NAME
-            from .discovery import project_root
-
-            cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
         tune_gc()
         run_started = time.perf_counter()
         if from_stdin:
             result = _check_stdin(stdin_filename, config, measure)
         else:
-            result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir, progress=True,
+            result = run(paths, config, jobs=jobs, cache_dir=_cache_dir(paths, no_cache, cache_dir), progress=True,
                          file_timeout=config.file_timeout or None, measure=measure)
         settings.apply(result)  # per-file select/ignore/per-file-ignores/severity
     except ConfigError as error:  # a nested configuration file, read when discovery reached it
@@ -433,19 +444,14 @@ def routes_command(paths, output_format, output, config_path, jobs, no_cache, ca
     paths = list(paths) or ["."]
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
-        _fail(f"path{'s' * (len(missing) > 1)} do{'es' * (len(missing) == 1)} not exist: {', '.join(map(_shown, missing))}")
+        _fail_missing(missing)
     try:
         if config_path and not os.path.isfile(config_path):
             raise ConfigError(f"config file does not exist: {config_path}")
         settings = Settings(paths, CommandLine(), config_path)
         config = settings.run_config()
-        if not no_cache and cache_dir is None:
-            from .cache import DEFAULT_DIR_NAME
-            from .discovery import project_root
-
-            cache_dir = os.path.join(project_root(paths), DEFAULT_DIR_NAME)
         run_started = time.perf_counter()
-        result = run(paths, config, jobs=jobs, cache_dir=None if no_cache else cache_dir,
+        result = run(paths, config, jobs=jobs, cache_dir=_cache_dir(paths, no_cache, cache_dir),
                      file_timeout=config.file_timeout or None)
         settings.apply(result)
         _print_run_stats_at_exit(False, result, started, run_started)  # PERFSCAN_STATS=1
