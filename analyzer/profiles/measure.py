@@ -94,12 +94,6 @@ def measure(result, options: MeasureOptions) -> None:
     result.findings.sort(key=Finding.sort_key)
 
 
-def rank_of(finding: Finding) -> Optional[float]:
-    """0-100: how much of its profile the finding's code holds (SARIF `rank`); None: not measured."""
-    measured = finding.properties.get(MEASURED)
-    return measured.get("rank") if isinstance(measured, dict) else None
-
-
 # -- mapping -----------------------------------------------------------------------------
 
 
