@@ -588,7 +588,7 @@ def _hook_reference(facts, source, hook: str) -> tuple[str, list[TextEdit]]:
             react_namespace = local
         if module == "react" and imported not in ("default", "*") and named_clause is None:
             statement = facts.module_scope.get(local).node if local in facts.module_scope else None
-            named_clause = _named_imports(statement)
+            named_clause = named_imports_clause(statement)
     if named_clause is not None:
         last = [c for c in named_clause.named_children if c.type == "import_specifier"][-1]
         end = source.span(last)
@@ -608,7 +608,8 @@ def _hook_reference(facts, source, hook: str) -> tuple[str, list[TextEdit]]:
     return hook, [TextEdit(at, f'import {{ {hook} }} from "react";\n')]
 
 
-def _named_imports(statement):
+def named_imports_clause(statement):
+    """The `{ ... }` of an import statement (None when it has none)."""
     if statement is None or statement.type != "import_statement":
         return None
     clause = next((c for c in statement.named_children if c.type == "import_clause"), None)

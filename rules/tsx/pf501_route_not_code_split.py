@@ -6,6 +6,7 @@ from perfscan.facts import tsx as model
 from perfscan.facts.tsx_routes import DATA_ROUTERS, route_entries
 from perfscan.findings import Fix, Related, Span, TextEdit
 from perfscan.react_imports import app_importers, imported_component_ref, resolved_module
+from perfscan.react_values import named_imports_clause
 from perfscan.rule import Rule, flag, ok
 
 # A router with fewer page routes than this has little to split.
@@ -548,8 +549,7 @@ def _import_lazy(source, statements, quote) -> TextEdit:
     the first import (every page's fix makes the same edit: it is applied once)."""
     for statement in statements:
         spec = statement.child_by_field_name("source")
-        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
-        named = next((c for c in clause.named_children if c.type == "named_imports"), None) if clause is not None else None
+        named = named_imports_clause(statement)
         first = next((c for c in named.named_children if c.type == "import_specifier"), None) if named is not None else None
         if spec is not None and source.node_text(spec)[1:-1] == "react" and first is not None \
                 and not source.node_text(statement).startswith("import type"):
