@@ -27,8 +27,6 @@ from perfscan.rules.tsx import pf402_tsx
 # A loop that waits on purpose between requests (a sleep, a rate limiter, a semaphore, a backoff)
 # paces them: sending them together is what it avoids.
 PACING = re.compile(r"sleep|throttl|rate_?limit|ratelimit|limiter|semaphore|backoff|acquire", re.IGNORECASE)
-# Method names of the generic request calls that name their HTTP method in the first argument.
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A coroutine named for a read (`get_user`, `fetch_page`, `_list_items`), for chains that end in a
 # generic `client.request(method, ...)`.
 READ_NAME = re.compile(r"^_*(?:get|fetch|list|load|read|retrieve|search|query|find|lookup|download|head)(?:_|$)")
@@ -195,7 +193,7 @@ def _python_request(ctx, db, call):
         return f"sends an HTTP {callee.rsplit('.', 1)[-1].upper()} request", (), ()
     if callee in ASYNC_HTTP_REQUESTS:
         method = _request_method(db, call)
-        return (f"sends an HTTP {method} request", (), ()) if method in READ_METHODS else None
+        return (f"sends an HTTP {method} request", (), ()) if method in pf402_tsx.READ_METHODS else None
     if callee is None or not call.awaited:
         return None
     if queries_of_function(ctx.index, callee):
