@@ -552,12 +552,9 @@ class QueryInLoop(Rule):
             reported.add(query.node.id)
             ctx.report(query.node, message, properties={"loop_variable": variable})
         self._helper_calls(ctx, db, reported)
-        self._related_managers(ctx, db, reported)
+        _related_managers(ctx, db, reported)
         _resolver_queries(ctx, db, reported)
         return ctx.findings
-
-    def _related_managers(self, ctx, db, reported):
-        _related_managers_check(self, ctx, db, reported)
 
     def _helper_calls(self, ctx, db, reported):
         for call in ctx.facts.calls:
@@ -609,7 +606,7 @@ def _related_manager_call(db, node):
     return owner, db.text(manager.child_by_field_name("attribute")), db.text(function.child_by_field_name("attribute"))
 
 
-def _related_managers_check(rule, ctx, db, reported):
+def _related_managers(ctx, db, reported):
     """`for order in orders: order.lines.count()`: a related manager of the loop variable queried
     per row. The loop over a known queryset is PF302's (it knows its prefetches); here the rows
     come from elsewhere (a parameter, a list), so the manager name identifies the relation."""
