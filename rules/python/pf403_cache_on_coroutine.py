@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from perfscan.async_index import async_index
 from perfscan.facts.python import build_object_types, dotted_suffixes
 from perfscan.facts.python_db import call_args, unwrap
 from perfscan.per_request import per_request_entry
@@ -36,21 +37,19 @@ VIEW_KINDS = frozenset({"view-method", "route"})
 
 def _class_records(index) -> dict:
     """What the project says about how classes are instantiated: {"module": types bound to a
-    module-level name once, "functions": names called inside functions (constructors among them),
-    "bases": class qualname -> bases}, each keyed for suffix lookups."""
+    module-level name once, "functions": names called inside functions (constructors among them)},
+    each keyed for suffix lookups."""
     module_level: dict = {}
     for type_ in build_object_types(index).values():
         _add_suffixes(module_level, type_)
     called: dict = {}
-    bases: dict = {}
     for summary in index.python.values():
-        bases.update(summary.get("bases") or {})
         for function in summary.get("functions", ()):
             for call in function.get("calls", ()):
                 callee = call[0]
                 if callee and "(" not in callee and callee.rsplit(".", 1)[-1][:1].isupper():
                     _add_suffixes(called, callee)
-    return {"module": module_level, "functions": called, "bases": bases}
+    return {"module": module_level, "functions": called}
 
 
 def _add_suffixes(table: dict, name: str) -> None:
@@ -72,6 +71,7 @@ def instances_of(index, class_qualname: str, direct_bases: tuple) -> Optional[st
     "singleton" (an enum, or only bound once to a module-level name), "many" (constructed inside
     a function), or None when the project does not say (built by a framework, a registry...)."""
     records = index.get_derived("pf403.classes", _class_records)
+    bases = async_index(index).names.bases  # class qualname -> its bases, as its file spells them
     seen, pending = set(), list(direct_bases)
     while pending and len(seen) < 20:
         base = pending.pop()
@@ -80,8 +80,8 @@ def instances_of(index, class_qualname: str, direct_bases: tuple) -> Optional[st
         seen.add(base)
         if base in SINGLETON_BASES or base.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "TextChoices", "IntegerChoices"):
             return "singleton"
-        pending.extend(records["bases"].get(base, ()))
-        pending.extend(b for name, found in records["bases"].items() if name.endswith("." + base) for b in found)
+        pending.extend(bases.get(base, ()))
+        pending.extend(b for name, found in bases.items() if name.endswith("." + base) for b in found)
     if _named(records["functions"], class_qualname):
         return "many"
     if _named(records["module"], class_qualname):
