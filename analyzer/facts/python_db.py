@@ -512,18 +512,25 @@ def _class_part(name: Optional[str]) -> Optional[str]:
 WRITE_STATEMENTS = frozenset({"update", "delete", "insert"})
 
 
+def followed(db: DbFacts, node, follow: int = 3):
+    """`node` unwrapped; for a local name, the value assigned to it before `node`, through up to
+    `follow` names (`stmt = select(...)` ... `session.execute(stmt)`). None when a name has no
+    value in sight."""
+    node = unwrap(node)
+    while node is not None and node.type == "identifier" and follow:
+        value = db.assigned_value(db.text(node), node)
+        node = unwrap(value) if value is not None else None
+        follow -= 1
+    return node
+
+
 def statement_kind(db: DbFacts, steps) -> Optional[str]:
     """"update" / "delete" / "insert" when execute() runs such a statement."""
     for step in steps:
         if step.call is None or step.name not in ("execute", "exec"):
             continue
         positional, _ = call_args(step.call)
-        node = unwrap(positional[0]) if positional else None
-        follow = 3
-        while node is not None and node.type == "identifier" and follow:
-            value = db.assigned_value(db.text(node), node)
-            node = unwrap(value) if value is not None else None
-            follow -= 1
+        node = followed(db, positional[0]) if positional else None
         if node is None:
             return None
         root, _ = chain_of(db, node)
@@ -567,12 +574,7 @@ def statement_steps(db: DbFacts, steps) -> list:
         if step.call is not None and step.name in STATEMENT_RUNNERS:
             positional, _ = call_args(step.call)
             if positional:
-                node = unwrap(positional[0])
-                follow = 3
-                while node is not None and node.type == "identifier" and follow:
-                    node = db.assigned_value(db.text(node), node)
-                    node = unwrap(node) if node is not None else None
-                    follow -= 1
+                node = followed(db, positional[0])
                 if node is not None:
                     _, inner = chain_of(db, node)
                     out += inner

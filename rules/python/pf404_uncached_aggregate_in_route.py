@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from perfscan.async_index import async_index, route_of
-from perfscan.facts.python_db import call_args, chain_of, unwrap
+from perfscan.facts.python_db import call_args, chain_of, followed, unwrap
 from perfscan.findings import Related
 from perfscan.models import model_named, project_db_facts
 from perfscan.per_request import PerRequest, per_request_entry
@@ -356,7 +356,7 @@ class UncachedAggregateInRoute(Rule):
         if first.name == "query":
             return call_args(first.call)[0]
         positional, _ = call_args(first.call)
-        statement = self._followed(db, positional[0]) if positional else None
+        statement = followed(db, positional[0]) if positional else None
         if statement is None:
             return []
         root, _ = chain_of(db, statement)
@@ -382,15 +382,6 @@ class UncachedAggregateInRoute(Rule):
                         yield name
             stack.extend(reversed(current.named_children))
 
-    @staticmethod
-    def _followed(db, node, depth: int = MAX_FOLLOW):
-        node = unwrap(node)
-        while node is not None and node.type == "identifier" and depth:
-            value = db.assigned_value(db.text(node), node)
-            node = unwrap(value) if value is not None else None
-            depth -= 1
-        return node
-
     # -- over a table: nothing the request brings filters it -------------------------------
 
     def _over_table(self, ctx, db, query) -> bool:
@@ -401,7 +392,7 @@ class UncachedAggregateInRoute(Rule):
         arguments = [step.call.child_by_field_name("arguments") for step in query.steps if step.call is not None]
         if query.kind == "sqlalchemy" and query.steps and query.steps[0].call is not None:
             positional, _ = call_args(query.steps[0].call)
-            statement = self._followed(db, positional[0]) if positional else None
+            statement = followed(db, positional[0]) if positional else None
             if statement is None:
                 return False  # a statement built where it cannot be read
             root, inner = chain_of(db, statement)
