@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numbers
 
-from .model import Frame, Profile, ProfileError
+from .model import MAX_STACK_DEPTH, Frame, Profile, ProfileError
 
 _LEFT_OUT = frozenset({"(idle)", "(root)"})
-MAX_DEPTH = 10_000
 
 
 def is_cpuprofile(document) -> bool:
@@ -101,7 +100,7 @@ def _profile(path: str, format_name: str, call_frames: dict, parents: dict, samp
         chain = []
         current = node_id
         while current is not None and current not in stacks:
-            if current not in call_frames or len(chain) > MAX_DEPTH:
+            if current not in call_frames or len(chain) > MAX_STACK_DEPTH:
                 raise ProfileError(f"{path}: a V8 CPU profile node's parents do not lead to the root")
             chain.append(current)
             current = parents.get(current)

@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 
+# The deepest call stack a reader follows: deeper than any real program's, and a malformed
+# file's cycle or runaway tree stops there instead of at the machine's limits.
+MAX_STACK_DEPTH = 10_000
+
+
 class ProfileError(Exception):
     """A profile that cannot be read: the message names the file and says why."""
 

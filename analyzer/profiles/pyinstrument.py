@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import numbers
 
-from .model import Frame, Profile, ProfileError
-
-MAX_DEPTH = 10_000
+from .model import MAX_STACK_DEPTH, Frame, Profile, ProfileError
 
 
 def is_pyinstrument(document) -> bool:
@@ -35,8 +33,8 @@ def read_pyinstrument(path: str, document: dict) -> Profile:
             index[key] = len(profile.frames)
             profile.frames.append(Frame(name=key[0], file=key[1], line=max(key[2], 0), first_line=True))
         stack = parents + (index[key],)
-        if len(stack) > MAX_DEPTH:
-            raise ProfileError(f"{path}: the pyinstrument call tree is deeper than {MAX_DEPTH} frames")
+        if len(stack) > MAX_STACK_DEPTH:
+            raise ProfileError(f"{path}: the pyinstrument call tree is deeper than {MAX_STACK_DEPTH} frames")
         children = node.get("children") or []
         if not isinstance(children, list):
             raise ProfileError(f"{path}: a pyinstrument frame's children are not a list")
