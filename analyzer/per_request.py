@@ -330,4 +330,4 @@ def _stored_for_reuse(facts, call) -> bool:
     text = facts.source.node_text(left)
     if left.type == "attribute" and ".state." in f".{text}":
         return True
-    return left.type == "identifier" and text in facts._globals.get(call.scope.node.id, ())
+    return left.type == "identifier" and facts.declares_global(call.scope.node, text)

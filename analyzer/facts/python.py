@@ -1131,6 +1131,10 @@ class PythonFacts:
         """Whether `name` is bound (to anything, known or not) where `at_node` is."""
         return self._lookup(name, self._binding_key(at_node), at_node.start_byte) is not _MISSING
 
+    def declares_global(self, function_node, name: str) -> bool:
+        """Whether the function `function_node` declares `name` with a `global` statement."""
+        return name in self._globals.get(function_node.id, ())
+
     def type_of(self, node) -> Optional[str]:
         """The qualified type of the instance `node` evaluates to, if known."""
         resolved = self._qualify(node, self._binding_key(node), node.start_byte)
