@@ -76,8 +76,8 @@ class Config:
         """Whether `rule` runs. An opt-in rule (PF000, PF001) runs only when asked for: by its
         switch (`report-unused-ignores`; a profile for PF001), by its own code or name in
         `select`, or when a caller names it (`named`, as the rule examples do)."""
-        if getattr(rule, "opt_in", False):
-            switched_on = getattr(self, getattr(rule, "switch", "report_unused_ignores"), False)
+        if rule.opt_in:
+            switched_on = bool(rule.switch) and getattr(self, rule.switch)
             if not (named or switched_on or _asks_for(self.select, rule)):
                 return False
         elif self.select and not any(_matches(rule, key) for key in self.select):

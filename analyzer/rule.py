@@ -77,6 +77,10 @@ class Rule:
     # Reports only what costs time on a hot path: nothing in test files unless tests are
     # included, then at level `note` (analyzer/test_paths.py; applied by the engine).
     hot_path_only: ClassVar[bool] = False
+    # Off unless asked for (PF000, PF001): by the Config field named `switch`, or by its own
+    # code or name in `select` (Config.rule_enabled).
+    opt_in: ClassVar[bool] = False
+    switch: ClassVar[str] = ""
 
     def check(self, ctx: "RuleContext") -> Iterable[Finding]:  # pragma: no cover
         raise NotImplementedError

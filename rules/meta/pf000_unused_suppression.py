@@ -20,6 +20,7 @@ class UnusedSuppression(Rule):
     # Off unless asked for: `--report-unused-ignores`, `report-unused-ignores = true`, or
     # `select = ["PF000"]` (selecting everything does not turn it on).
     opt_in = True
+    switch = "report_unused_ignores"
     summary = "A suppression comment names an unknown rule code, or silences no finding."
     what_it_does = """
         Reports `# perfscan: ignore[...]` and `perfscan-ignore-next-line` comments that no
