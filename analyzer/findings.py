@@ -92,3 +92,9 @@ class Notification:
     line: Optional[int] = None
     col: Optional[int] = None
     kind: str = "file"  # short id: "unreadable", "decode", "binary", "too-large", "partial-parse", "skipped", "config"
+
+
+def short_text(text: str, limit: int = 40) -> str:
+    """Code quoted in a message: whitespace runs folded to one space, cut to `limit` characters with `…`."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .facts import tsx as model
-from .findings import Fix, Related, Span, TextEdit
+from .findings import Fix, Related, Span, TextEdit, short_text
 from .react_index import (compilation_mode_for, compiler_for, configured_memo_wrappers, memoized_child, memoized_module_default,
                           wraps_in_memo)
 
@@ -202,11 +202,6 @@ def empty_fallback(facts, expr) -> bool:
     return (operator is not None and facts.text(operator) in ("||", "??") and fallback is not None
             and fallback.type in ("array", "object") and not fallback.named_children
             and left is not None and left.type in ("identifier", "member_expression", "call_expression", "subscript_expression"))
-
-
-def short_text(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # `Array(3)`, `Object()`: called without `new`, these still build a new value each time.

@@ -14,7 +14,7 @@ from perfscan.facts.python_db import (
     tainted_names,
 )
 from perfscan.facts.python_per_row import is_chunked_query, is_migration, queries_per_iteration
-from perfscan.findings import Related
+from perfscan.findings import Related, short_text
 from perfscan.models import django_manager_target, project_db_facts, queries_of_function
 from perfscan.rule import Rule, flag, ok
 
@@ -28,11 +28,6 @@ SHOP_MODELS = """
     class OrderLine(models.Model):
         order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
 """
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _batched_advice(query) -> str:
@@ -536,7 +531,7 @@ class QueryInLoop(Rule):
         # The detection is shared with the file's summary (the cross-stack route map reads it there).
         for found in queries_per_iteration(ctx.facts, db):
             query, info, variable = found.query, found.info, found.variable
-            text = _short(db.text(query.node))
+            text = short_text(db.text(query.node), 60)
             if variable is not None:
                 origin = found.origin
                 via = f"`{variable}`" if variable == origin else f"`{variable}` (from `{origin}`)"
@@ -579,11 +574,11 @@ class QueryInLoop(Rule):
             origin = tainted[sorted(used)[0]]
             name = call.callee.rsplit(".", 1)[-1]
             message = (
-                f"`{_short(db.text(call.node))}` calls `{name}`, which runs a query ([`{_short(first.text, 40)}`](1)), "
+                f"`{short_text(db.text(call.node), 60)}` calls `{name}`, which runs a query ([`{short_text(first.text, 40)}`](1)), "
                 f"once per iteration of the loop over `{origin}`; {_batched_advice(None)} "
                 f"and pass the results to `{name}`."
             )
-            ctx.report(call.node, message, related=[Related(first.span, f"`{_short(first.text, 40)}`")],
+            ctx.report(call.node, message, related=[Related(first.span, f"`{short_text(first.text, 40)}`")],
                        properties={"loop_variable": origin})
 
 
@@ -630,7 +625,7 @@ def _related_managers(ctx, db, reported):
         model = target.rsplit(".", 1)[-1]
         ctx.report(
             call.node,
-            f"`{_short(db.text(call.node))}` queries the related `{model}` rows of each `{db.text(owner)}`, one query "
+            f"`{short_text(db.text(call.node), 60)}` queries the related `{model}` rows of each `{db.text(owner)}`, one query "
             f"per iteration; load them with the rows (`.prefetch_related(\"{manager}\")` on the queryset the loop "
             f"walks) or fetch them at once (`{model}.objects.filter(<fk>__in=...)`).",
             properties={"loop_variable": db.text(owner)},
@@ -705,10 +700,9 @@ def _resolver_queries(ctx, db, reported):
             reported.add(node.id)
             ctx.report(
                 node,
-                f"`{_short(db.text(node))}` runs in the GraphQL resolver `{function.name}`, once per "
+                f"`{short_text(db.text(node), 60)}` runs in the GraphQL resolver `{function.name}`, once per "
                 f"`{function.class_name.rsplit('.', 1)[-1]}` in the response (N+1 for a list of them); load it "
                 "through a DataLoader (`info.context` loader `.load(key)`) or declare it on the field "
                 "(strawberry-django `prefetch_related=` / graphene-django `prefetch_related` on the parent query).",
                 properties={"loop_variable": parent_name},
             )
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from perfscan.facts.python_db import call_args, db_facts, unwrap
+from perfscan.findings import short_text
 from perfscan.models import models_of
 from perfscan.rule import Rule, flag, ok
 
@@ -246,7 +247,7 @@ class LeadingWildcardLike(Rule):
                 if method in LIKE_METHODS and positional and _leading_percent(db, positional[0]):
                     ctx.report(
                         call.node,
-                        f"`{_short(db.text(call.node))}` starts the pattern with `%`, so no B-tree index can "
+                        f"`{short_text(db.text(call.node), 60)}` starts the pattern with `%`, so no B-tree index can "
                         "serve it and every row is scanned; use a trigram (pg_trgm GIN) or full-text index, "
                         "or a prefix pattern.",
                     )
@@ -257,7 +258,7 @@ class LeadingWildcardLike(Rule):
                     if self._is_string_column(ctx, db, models, receiver):
                         ctx.report(
                             call.node,
-                            f"`{_short(db.text(call.node))}` compiles to `LIKE '%...%'`, which no B-tree index "
+                            f"`{short_text(db.text(call.node), 60)}` compiles to `LIKE '%...%'`, which no B-tree index "
                             "can serve, so every row is scanned; use a trigram (pg_trgm GIN) or full-text index.",
                         )
                         continue
@@ -385,8 +386,3 @@ def _served_by_index(ctx, models, model, lookup: str) -> bool:
             continue
         return False
     return True
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

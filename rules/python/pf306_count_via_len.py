@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfscan.facts.python_db import call_args, unwrap
-from perfscan.findings import Fix, TextEdit
+from perfscan.findings import Fix, TextEdit, short_text
 from perfscan.models import project_db_facts
 from perfscan.rule import Rule, flag, ok
 
@@ -167,18 +167,13 @@ class CountViaLen(Rule):
         if query.kind == "django" or (query.kind == "sqlalchemy-legacy" and "\n" not in text):
             replacement = f"{base}.count()"
             fix = Fix(f"Count with `{replacement}`", (TextEdit(ctx.source.span(call.node), replacement),))
-            advice = f"use `{_short(replacement)}`"
+            advice = f"use `{short_text(replacement, 60)}`"
         else:
             model = (query.model or "Model").rsplit(".", 1)[-1]
             advice = f"use `session.scalar(select(func.count()).select_from({model}).where(...))`"
         ctx.report(
             call.node,
-            f"`{_short(db.text(call.node))}` loads every row only to count them; {advice} so the database "
+            f"`{short_text(db.text(call.node), 60)}` loads every row only to count them; {advice} so the database "
             "returns one number.",
             fix=fix,
         )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -19,7 +19,7 @@ from perfscan.facts.python_db import (
     is_small_literal,
     loop_info,
 )
-from perfscan.findings import FlowStep, Related
+from perfscan.findings import FlowStep, Related, short_text
 from perfscan.models import project_db_facts, queries_of_function
 from perfscan.rule import Rule, flag, ok
 from perfscan.rules.tsx import pf402_tsx
@@ -40,11 +40,6 @@ ADVICE_PY = (
     "send them concurrently with `asyncio.gather(...)` or a `TaskGroup`, bounded by an `asyncio.Semaphore`, "
     "or fetch them at once from a batch endpoint"
 )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _LoopBody:
@@ -175,11 +170,11 @@ def python_findings(rule, ctx) -> None:
         per_loop.setdefault(info.node.id, []).append((call, info, origin, request))
     for found in per_loop.values():
         call, info, origin, (what, related, flow) = found[0]
-        others = [Related(ctx.source.span(other.node), f"`await {_short(db.text(other.node), 40)}`, also once per item")
+        others = [Related(ctx.source.span(other.node), f"`await {short_text(db.text(other.node), 40)}`, also once per item")
                   for other, *_ in found[1:]]
         also = f" (and {len(others)} more request{'s' if len(others) > 1 else ''} in the same loop)" if others else ""
         message = (
-            f"`await {_short(db.text(call.node))}` {what} once per item of `{_short(db.text(info.iterable), 40)}`{also}, "
+            f"`await {short_text(db.text(call.node), 60)}` {what} once per item of `{short_text(db.text(info.iterable), 40)}`{also}, "
             f"each waiting for the previous one (N round trips in sequence); {ADVICE_PY}."
         )
         ctx.report(call.node, message, related=(*related, *others), flow=flow, properties={"loop_variable": origin})

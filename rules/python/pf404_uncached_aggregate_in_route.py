@@ -6,7 +6,7 @@ from typing import Optional
 
 from perfscan.async_index import async_index, route_of
 from perfscan.facts.python_db import call_args, chain_of, followed, unwrap
-from perfscan.findings import Related
+from perfscan.findings import Related, short_text
 from perfscan.models import model_named, project_db_facts
 from perfscan.per_request import PerRequest, per_request_entry
 from perfscan.project import question
@@ -530,7 +530,7 @@ class UncachedAggregateInRoute(Rule):
             also = f" (and {len(related)} more aggregate{'s' * (len(related) != 1)}: {links})"
         ctx.report(
             query.node,
-            f"`{_short(db.text(query.node))}` computes {what} over {where} on every {phrase}{also}"
+            f"`{short_text(db.text(query.node), 60)}` computes {what} over {where} on every {phrase}{also}"
             + (f" (`{scope.name}` is {why})" if why else "")
             + ", with no cache in sight; its cost grows with the table: cache the result with a TTL (in memory, Redis "
             "or the framework cache), send `Cache-Control`, and refresh it when rows are written.",
@@ -622,8 +622,3 @@ def cached_by_callers(index, qualname: str) -> bool:
         if level & graph["cached"]:
             return True
     return False
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

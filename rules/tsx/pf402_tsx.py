@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from perfscan.facts.tsx import FUNCTION_TYPES, TRANSPARENT_TYPES, unwrap
-from perfscan.findings import Related
+from perfscan.findings import Related, short_text
 from perfscan.route_map import request_link, route_for_call
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -156,9 +156,9 @@ def report_findings(ctx) -> None:
     for request in sequential_requests(facts, lambda call: _routed_method(ctx, call)):
         per_loop.setdefault(request.loop.id, []).append(request)
     for request, *others in per_loop.values():
-        call_text = _short(facts.text(request.call))
+        call_text = short_text(facts.text(request.call), 60)
         if request.kind == "helper":
-            what = f"calls `{_short(facts.text(request.call.child_by_field_name('function')), 40)}`, which sends an HTTP request,"
+            what = f"calls `{short_text(facts.text(request.call.child_by_field_name('function')), 40)}`, which sends an HTTP request,"
         elif request.kind == "api-method":
             what = "sends an API request"
         elif request.kind == "routed":
@@ -167,8 +167,8 @@ def report_findings(ctx) -> None:
             what = f"sends an HTTP {request.method} request"
         related = ()
         if request.helper_request is not None:
-            related = (Related(ctx.source.span(request.helper_request), f"`{_short(facts.text(request.helper_request), 40)}`"),)
-        related += tuple(Related(ctx.source.span(other.call), f"`await {_short(facts.text(other.call), 40)}`, also once per item")
+            related = (Related(ctx.source.span(request.helper_request), f"`{short_text(facts.text(request.helper_request), 40)}`"),)
+        related += tuple(Related(ctx.source.span(other.call), f"`await {short_text(facts.text(other.call), 40)}`, also once per item")
                          for other in others)
         also = f" (and {len(others)} more request{'s' if len(others) > 1 else ''} in the same loop)" if others else ""
         items = request.items or "the loop"
@@ -199,11 +199,6 @@ def report_findings(ctx) -> None:
 
 
 # -- the pieces ------------------------------------------------------------------------------------
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _property(facts, member) -> str:
