@@ -510,10 +510,13 @@ class Cache:
     key: Optional[bytes] = field(default=None, repr=False)  # None: no cache at all
 
     @classmethod
-    def open(cls, cache_dir: str, root: str, check_key_value: str, load: bool = True) -> "Cache":
-        """The cache of `root` in `cache_dir`; with `load=False` an empty one (that a save replaces)."""
+    def open(cls, cache_dir: str, root: str, check_key_value: str, load: bool = True,
+             facts_mode: str = "") -> "Cache":
+        """The cache of `root` in `cache_dir`; with `load=False` an empty one (that a save replaces).
+        `facts_mode`: what decides which files get names-only facts (analyzer/facts/__init__.py):
+        summaries made in another mode are not reused."""
         name = "files-" + hashlib.blake2b(os.path.abspath(root).encode(), digest_size=8).hexdigest() + ".bin"
-        cache = cls(os.path.join(cache_dir, name), root, code_key(), check_key_value)
+        cache = cls(os.path.join(cache_dir, name), root, code_key() + ":" + facts_mode, check_key_value)
         if not cache._directory_usable():
             return cache
         remove_stale_temporaries(cache_dir)

@@ -17,6 +17,7 @@ from .cache import Cache, CacheCorrupt, check_key, project_inputs_digest
 from .checker import EARLY_CHECK_FAMILIES, FileChecker, load_source, select_rules, source_from_bytes
 from .config import Config
 from .discovery import discover
+from .facts import facts_mode_key
 from .findings import Finding
 from .memory import DEFAULT_MEMORY_MB, memory_budget_mb, peak_resident_kb, tune_gc
 from .parallel import MIN_BYTES_PER_WORKER, Checkers, worker_count
@@ -86,7 +87,8 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     cache = None
     if cache_dir is not None:
         inputs_key = project_inputs_digest(discovery.root)
-        cache = Cache.open(cache_dir, discovery.root, check_key(rules, config, inputs_key), load=load_cache)
+        cache = Cache.open(cache_dir, discovery.root, check_key(rules, config, inputs_key), load=load_cache,
+                           facts_mode=facts_mode_key(config.project_settings))
     ledger = stages.look_up_cache(discovery, project_files, cache, stats, config.max_file_size)
     checkers = Checkers(discovery.root, config, rules, early_families, jobs=jobs, file_timeout=file_timeout,
                         budget_kb=memory_budget_mb(memory_mb) * 1024)

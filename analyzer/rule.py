@@ -85,6 +85,13 @@ class Rule:
     def check(self, ctx: "RuleContext") -> Iterable[Finding]:  # pragma: no cover
         raise NotImplementedError
 
+    def needs_facts(self, source: "SourceFile") -> bool:
+        """Whether this rule may need the full facts of `source` (its text is all that is read
+        yet). Asked only of rules that run on test code (not `hot_path_only`): where none of
+        them does, a test file gets names-only facts (analyzer/facts/__init__.py). Answer True
+        unless the text proves the rule has nothing to report."""
+        return True
+
     # -- documentation, rendered from the parts above ------------------------
 
     @classmethod

@@ -1,15 +1,67 @@
-"""Per-file semantic facts, built once per file and shared by every rule."""
+"""Per-file semantic facts, built once per file and shared by every rule.
+
+Facts on demand: a file gets the full model only where something can ask for it. Test code
+is not a hot path (analyzer/test_paths.py): unless tests are included, the hot-path rules do
+not run on a test file and the project index does not count its functions as callers. A test
+module the runner collects (`test_*.py`, `*_test.py`, `conftest.py`) is imported by no
+application code either, so it needs its names only (module, imports, functions, classes: for
+name resolution across files) -- unless a rule that does run there may need more of it
+(`Rule.needs_facts`). Helper modules in test folders keep their full facts: application code
+may call them (saleor's `populatedb` runs `checkout/tests/utils.py`). On large projects test
+modules are most of the code (60 % of saleor's bytes).
+`PERFSCAN_EAGER_FACTS=1` builds the full model for every file, to compare (the findings must
+be the same: tests/test_facts_on_demand.py, benchmarks/same_findings.py).
+"""
 
 from __future__ import annotations
 
+import functools
+import os
+
 from ..source import SourceFile
+from ..test_paths import includes_tests, is_test_path, test_patterns
+
+EAGER_ENV = "PERFSCAN_EAGER_FACTS"
 
 
-def build_facts(source: SourceFile):
+def is_test_module(rel_path: str) -> bool:
+    """A module a test runner collects (pytest's default names), by its file name."""
+    name = rel_path.rsplit("/", 1)[-1]
+    return name == "conftest.py" or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
+
+
+def build_facts(source: SourceFile, names_only: bool = False):
     if source.family == "python":
         from .python import PythonFacts
 
-        return PythonFacts.build(source)
+        return PythonFacts.build(source, names_only=names_only)
     from .tsx import TsxFacts
 
     return TsxFacts.build(source)
+
+
+def names_only(source: SourceFile, settings: dict) -> bool:
+    """Whether `source` needs only its names (see the module docstring), under the project
+    settings `settings` (test paths, include-tests). Every rule of the rule set that runs on
+    test code is asked, selected or not: a summary does not depend on the selection, so the
+    cache reuses summaries across rule sets."""
+    if source.family != "python" or os.environ.get(EAGER_ENV) == "1":
+        return False
+    if includes_tests(settings) or not is_test_module(source.rel_path) or not is_test_path(settings, source.rel_path):
+        return False
+    return not any(rule.needs_facts(source) for rule in _rules_on_test_code(source.family))
+
+
+@functools.lru_cache(maxsize=None)
+def _rules_on_test_code(family: str) -> tuple:
+    from ..rules import all_rules
+
+    return tuple(rule for rule in all_rules() if family in rule.languages and not rule.hot_path_only)
+
+
+def facts_mode_key(settings: dict) -> str:
+    """What decides which files get names-only facts, for the cache: a summary made under
+    other settings is not reused."""
+    if os.environ.get(EAGER_ENV) == "1":
+        return "eager"
+    return repr((includes_tests(settings), test_patterns(settings)))

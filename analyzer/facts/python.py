@@ -440,14 +440,19 @@ class PythonFacts:
         self._key_memo: dict[int, Optional[int]] = {}
         self._call_loops: dict[int, tuple] = {}
         self._alias_names: set[str] = set()  # names bound to `Annotated[...]` type aliases
+        self.names_only = False  # see build()
 
     # -- building -----------------------------------------------------------
 
     @classmethod
-    def build(cls, source) -> "PythonFacts":
+    def build(cls, source, names_only: bool = False) -> "PythonFacts":
+        """`names_only`: the module, its imports, functions and classes, nothing else: no
+        bindings beyond imports and definitions, no calls, so no queries, blocking calls or
+        routes either (analyzer/facts/__init__.py says for which files)."""
         facts = cls(source)
+        facts.names_only = names_only
         root = source.tree.root_node
-        found = grammars.captures("python", "facts", root)
+        found = grammars.captures("python", "names" if names_only else "facts", root)
         # python_db.py's candidates come from the same query pass (one walk of the tree).
         facts.db_candidates = {name: found.get(name, []) for name in ("assignment", "for", "for_in")}
         by_position = lambda name: sorted(found.get(name, ()), key=attrgetter("start_byte"))  # noqa: E731
@@ -459,7 +464,7 @@ class PythonFacts:
         for node in by_position("import"):
             facts._add_import(node)
         facts._collect_bindings(found)
-        for function in facts.functions:
+        for function in () if names_only else facts.functions:
             facts._collect_decorators(function)
         facts._collect_awaits(by_position("await"), by_position("for"), by_position("with_item"), by_position("for_in"))
         facts._collect_calls(by_position("call"), found.get("await", ()))
@@ -683,7 +688,7 @@ class PythonFacts:
 
     def _collect_bindings(self, found) -> None:
         work = []
-        for function in self.functions:
+        for function in () if self.names_only else self.functions:
             work.append((function.node.start_byte, 0, "params", function))
         for kind in ("assignment", "rebind", "walrus", "with_item", "for", "except"):
             for node in found.get(kind, ()):

@@ -111,3 +111,6 @@ class HotSpot(Rule):
 
     def check(self, ctx):
         return ()  # reported by the measure stage, after every rule, from the profiles given
+
+    def needs_facts(self, source):
+        return False  # the measure stage reads profiles and findings, never a file's facts

@@ -7,6 +7,8 @@ from perfscan.facts.python_async import async_facts
 from perfscan.findings import Fix, Span, TextEdit
 from perfscan.rule import Rule, flag, ok
 
+_ASYNC_SESSION_WORDS = (b"sync", b"ession", b"Depends")
+
 
 class UnawaitedAsyncCall(Rule):
     code = "PF202"
@@ -135,6 +137,14 @@ class UnawaitedAsyncCall(Rule):
             why="a sync session's `commit` is not a coroutine (PF201 reports it instead)",
         ),
     )
+
+    def needs_facts(self, source):
+        # An async session reaches a file through an async API (`AsyncSession`, `async_sessionmaker`,
+        # an `async def` dependency), a session maker or variable (`SessionLocal()`, `session`)
+        # or a FastAPI dependency. Text with none of these words (most test files of a sync
+        # project) has no call for this rule, unless a project helper of another name hands
+        # one out to sync code, which could never await it.
+        return any(word in source.data for word in _ASYNC_SESSION_WORDS)
 
     def check(self, ctx):
         data = async_facts(ctx.facts)
