@@ -141,18 +141,23 @@ def _per_request_functions(index) -> dict:
     names = found_index.names
     settings = index.settings
     functions: dict = {}  # qualname -> its summary record
-    test_functions: set = set()
+    defined_in: dict = {}  # qualname -> the files defining it
     for rel_path, summary in index.python.items():
-        in_tests = is_test_path(settings, rel_path)
         for record in summary.get("functions", ()):
             functions[record["qualname"]] = record
-            if in_tests:
-                test_functions.add(record["qualname"])
+            defined_in.setdefault(record["qualname"], []).append(rel_path)
+    test_files: dict = {}  # rel_path -> whether it is test code: asked for the few seeds only
+
+    def in_tests(rel_path: str) -> bool:
+        if rel_path not in test_files:
+            test_files[rel_path] = is_test_path(settings, rel_path)
+        return test_files[rel_path]
+
     seeds: dict = {}
 
     def seed(qualname: Optional[str], entry: PerRequest) -> None:
-        if qualname and qualname in functions and qualname not in test_functions:
-            seeds.setdefault(qualname, entry)
+        if qualname and qualname in functions and qualname not in seeds and not any(map(in_tests, defined_in[qualname])):
+            seeds[qualname] = entry
 
     for rel_path, summary in index.python.items():
         for record in summary.get("functions", ()):
@@ -193,9 +198,10 @@ def _per_request_functions(index) -> dict:
             if top_level and (tuple(params[:1]) == ("request",) or VIEW_DECORATORS & set(record.get("decorators") or ())):
                 seed(qualname, PerRequest(f"view `{_short(qualname)}`", "view"))
     for rel_path, summary in index.python.items():
-        if is_test_path(settings, rel_path):
+        depends = (summary.get("db") or {}).get("depends", ())
+        if not depends or in_tests(rel_path):
             continue  # a test's own app: its dependencies run per test, not per request
-        for _, target in (summary.get("db") or {}).get("depends", ()):
+        for _, target in depends:
             seed(names.resolve(target), PerRequest("a dependency resolved on every request", "dependency"))
     return _reach(seeds, functions, names)
 

@@ -30,6 +30,8 @@ class ProjectIndex:
     derived: dict = field(default_factory=dict)
     # Answers to questions (see `question` below), by (question, arguments): many files ask the same.
     answers: dict = field(default_factory=dict)
+    # Their fingerprints, for comparing with recorded traces (`trace_holds`): one per answer.
+    digests: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, root: str, summaries: dict[str, tuple[str, object]], settings: Optional[dict] = None) -> "ProjectIndex":
@@ -43,7 +45,7 @@ class ProjectIndex:
     def __getstate__(self) -> dict:
         # Sent to worker processes: the summaries and settings, not this process's caches
         # (derived indexes are rebuilt where needed; answers name functions pickle cannot).
-        return {**self.__dict__, "derived": {}, "answers": {}}
+        return {**self.__dict__, "derived": {}, "answers": {}, "digests": {}}
 
     def get_derived(self, key: str, build):
         """Compute a derived index once per run: `index.get_derived("memo", build_memo_index)`."""
@@ -111,6 +113,19 @@ def answer(index: ProjectIndex, ask, args: tuple):
     return found
 
 
+def answer_digest(index: ProjectIndex, ask, args: tuple) -> bytes:
+    """`fingerprint(answer(index, ask, args))`, once per index."""
+    key = (ask, args)
+    try:
+        return index.digests[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable arguments (see `answer`)
+        return fingerprint(answer(index, ask, args))
+    digest = index.digests[key] = fingerprint(answer(index, ask, args))
+    return digest
+
+
 def fingerprint(value) -> bytes:
     """A digest of an answer that is equal for equal answers in any process (sets sorted)."""
     return hashlib.blake2b(_canonical(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
@@ -175,7 +190,7 @@ def trace_holds(trace: Optional[list], index: ProjectIndex) -> bool:
     try:
         for name, args, digest in trace:
             ask = QUESTIONS.get(name)
-            if ask is None or not isinstance(args, tuple) or fingerprint(answer(index, ask, args)) != digest:
+            if ask is None or not isinstance(args, tuple) or answer_digest(index, ask, args) != digest:
                 return False
     except Exception:  # a malformed trace or a question that fails now: check the file again
         return False
