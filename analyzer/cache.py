@@ -55,6 +55,7 @@ from typing import Optional
 from . import __version__
 from .findings import Finding, FlowStep, Fix, Related, Span, TextEdit
 from .safe_read import MAX_CONFIG_FILE_SIZE, UnreadableFile, is_within, read_bounded
+from .summaries import PackedSummary, unpacked
 
 MAGIC = b"PERFSCAN-CACHE\x00v3\n"
 DEFAULT_DIR_NAME = ".perfscan_cache"
@@ -198,7 +199,7 @@ class Entry:
         self.checked_with = checked_with  # digest of the language's index the findings were computed with
         self.findings = findings if findings is not None else []  # plain findings
         self.check_notes = check_notes if check_notes is not None else []
-        self._summary = summary  # facts.summary()
+        self._summary = summary  # facts.summary(), or a PackedSummary of it
         # The questions the rules asked of the index and digests of the answers
         # (analyzer/project.py); None when the check read the index some other way.
         self._trace = trace
@@ -218,6 +219,15 @@ class Entry:
     @property
     def summary(self):
         self._unpickle()
+        if isinstance(self._summary, PackedSummary):
+            self._summary = self._summary.unpack()
+        return self._summary
+
+    @property
+    def index_summary(self):
+        """The summary as the project index takes it: packed while it came packed from a worker
+        (only the index that reads it unpacks it: analyzer/summaries.py)."""
+        self._unpickle()
         return self._summary
 
     @property
@@ -234,7 +244,8 @@ class Entry:
 def _entry_to_plain(entry: Entry) -> tuple:
     blob = entry._blob
     if blob is None:
-        blob = pickle.dumps((entry._summary, entry._trace), protocol=5)
+        # A packed summary is unpacked for this entry's blob alone, never kept.
+        blob = pickle.dumps((unpacked(entry._summary), entry._trace), protocol=5)
     return (
         entry.digest,
         entry.language,

@@ -25,6 +25,7 @@ from .project import ProjectIndex, RecordingIndex, trace_holds
 from .rule import Rule, RuleContext
 from .safe_read import UnreadableFile, read_bounded
 from .source import SourceFile
+from .summaries import UNPACKED_PER_PACKED, PackedSummary
 from .suppression import apply_suppressions
 from .test_paths import TEST_LEVEL, includes_tests, is_test_path
 
@@ -178,7 +179,7 @@ class Extracted:
     language: str
     digest: Optional[bytes] = None  # content hash of the bytes read; None if unreadable
     partial: bool = False
-    summary: object = None  # facts.summary(); None when the file has no facts
+    summary: object = None  # facts.summary() (a PackedSummary of it from a worker); None when the file has no facts
     summary_digest: Optional[bytes] = None
     notes: list = field(default_factory=list)  # Notifications
     # Phase 2 goes back to the process that extracted it: it kept the early findings or the tree.
@@ -227,11 +228,16 @@ class FileChecker:
         rules: Optional[Iterable[Rule]] = None,
         hold_limit_kb: Optional[int] = None,
         early_families: frozenset = EARLY_CHECK_FAMILIES,
+        workers: int = 0,
     ):
         self.early_families = early_families
         # Over this resident size, trees and facts are let go after phase 1 and
         # the file is parsed again in phase 2: the memory cap wins over "parse once".
         self.hold_limit_kb = hold_limit_kb
+        # In a worker (one of `workers`), summaries are packed for the parent, and the trees held
+        # in phase 1 leave room for the index phase 2 brings: every worker's summaries, unpacked.
+        self.workers = workers
+        self.packed_bytes = 0  # of this process's summaries so far
         # rel_path -> (DiscoveredFile or None, findings, notes, RecordingIndex)
         self.early_checked: dict[str, tuple] = {}
         self._early_index: Optional[ProjectIndex] = None
@@ -299,6 +305,9 @@ class FileChecker:
         try:
             out.summary = facts.summary()
             out.summary_digest = summary_digest(out.summary)
+            if self.workers:
+                out.summary = PackedSummary.of(out.summary)
+                self.packed_bytes += len(out.summary)
             return True
         except Exception as error:
             out.summary = None
@@ -334,28 +343,33 @@ class FileChecker:
             _release(facts)
         return out
 
-    def _may_hold(self) -> bool:
+    def _may_hold(self, incoming_kb: Optional[float] = None) -> bool:
         if self.hold_limit_kb is None:
             return True
         if self._full:
             return False
-        # Trees are kept only up to part of the limit: phase 2 adds the index and the indexes
-        # derived from it, and memory a process once used is not given back (fragmentation),
-        # so what phase 1 takes stays taken. Resident size first (cheap); a forked worker
-        # shares its parent's pages, so the proportional size decides once the resident one is over.
-        limit = self.hold_limit_kb * HOLD_FRACTION
+        # Trees are kept only up to part of the limit: phase 2 adds the indexes derived from the
+        # project index, and memory a process once used is not given back (fragmentation), so
+        # what phase 1 takes stays taken. The project index itself is reserved for: in phase 1
+        # as an estimate (this worker's summaries, as many times over as there are workers),
+        # when it arrives at its size. Resident size first (cheap); a forked worker shares its
+        # parent's pages, so the proportional size decides once the resident one is over.
+        if incoming_kb is None:
+            incoming_kb = self.packed_bytes / 1024 * UNPACKED_PER_PACKED * self.workers if self.index is None else 0
+        limit = self.hold_limit_kb * HOLD_FRACTION - incoming_kb
         if resident_kb() < limit or proportional_kb() < limit:
             return True
         self._full = True
         return False
 
-    def limit_holdings(self, hold_limit_kb: Optional[int]) -> None:
-        """Phase 2 starts with a new share of the budget (the parent has grown, this process now
-        holds a copy of the index): over it, kept trees are let go and those files parsed again
-        when their early answers changed -- the cap holds for the whole run, not only phase 1."""
+    def limit_holdings(self, hold_limit_kb: Optional[int], incoming_kb: float = 0) -> None:
+        """Phase 2 starts with a new share of the budget (the parent has grown) and is about to
+        unpack the project index (`incoming_kb`): over it, kept trees are let go first and those
+        files parsed again when their early answers changed -- the cap holds for the whole run,
+        not only phase 1."""
         self.hold_limit_kb = hold_limit_kb
         self._full = False
-        if self._may_hold():
+        if self._may_hold(incoming_kb):
             return
         for rel in [rel for rel in self.held if self.early_checked.get(rel, (None,))[0] is not None]:
             _release(self.held.pop(rel)[1])

@@ -109,7 +109,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
             stats[f"{family}_index_s"] = round(clock.lap(), 3)
             plan = stages.plan_recheck(ledger, extracted, family_index)
             bar.update(len((set(cached) | {out.rel_path for out in extracted}) - set(plan.held) - set(plan.stale)))
-            checked = stages.recheck(checkers, ledger, plan, family_index.index, bar.update)
+            checked = stages.recheck(checkers, ledger, plan, family_index.inputs, bar.update)
             stages.record_checked(ledger, checked, family_index.digest)
             stats[f"{family}_recheck_s"] = round(clock.lap(), 3)
             stats["phase1_s"] += stats[f"{family}_extract_s"]

@@ -28,7 +28,6 @@ grammars and rules), `spawn` elsewhere.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import multiprocessing
 import os
@@ -44,8 +43,8 @@ from typing import Callable, Optional
 from .checker import Checked, Extracted, FileChecker, note_key
 from .findings import Notification
 from .memory import tune_gc, worker_share_kb
-from .project import ProjectIndex
 from .source import LANGUAGE_FAMILY
+from .summaries import UNPACKED_PER_PACKED, IndexInputs, PackedSummary
 
 # Chunks small enough to balance the load, large enough to keep messages few.
 MAX_CHUNK = 16
@@ -132,18 +131,19 @@ class Checkers:
             progress(1)
         return extracted
 
-    def check(self, index, held: list[str], stale_files: list, stale_bytes: int,
+    def check(self, inputs: Optional[IndexInputs], held: list[str], stale_files: list, stale_bytes: int,
               progress: Callable[[int], None]) -> list[Checked]:
-        """Phase 2: held files where they were extracted, then `stale_files` (parsed again)."""
+        """Phase 2 against the index built from `inputs`: held files where they were extracted,
+        then `stale_files` (parsed again)."""
         self._use_pool(worker_count(self.jobs, stale_bytes, len(stale_files)), stale_files)
         checked = []
         if not self._held_by_pool:
-            self.local.set_index(index)
+            self.local.set_index(inputs.index() if inputs is not None else None)
             for rel in sorted(held):
                 checked.append(self.local.check_held(rel))
                 progress(1)
         if self.pool is not None:
-            return checked + self.pool.check(index, held if self._held_by_pool else [], stale_files, progress)
+            return checked + self.pool.check(inputs, held if self._held_by_pool else [], stale_files, progress)
         for file in stale_files:
             checked.append(self.local.check_file(file))
             progress(1)
@@ -185,14 +185,15 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb) -> None:
+def _worker_main(conn, clock, root, config, rules, early_families, workers, hold_limit_kb) -> None:
     tune_gc()  # a spawned worker does not inherit the parent's settings
-    checker = FileChecker(root, config, rules, hold_limit_kb=hold_limit_kb, early_families=early_families)
+    checker = FileChecker(root, config, rules, hold_limit_kb=hold_limit_kb, early_families=early_families,
+                          workers=workers)
     handlers = {"extract": checker.extract, "summarize": checker.summarize, "check_held": checker.check_held,
                 "check_files": checker.check_file}
     inputs_sent = notes_sent = 0
-    # The summaries this worker made: the parent's index comes without them (see WorkerPool.check).
-    produced: dict[str, tuple[str, object]] = {}
+    # The summaries this worker made, packed: the parent's index comes without them (see WorkerPool.check).
+    produced: dict[str, tuple[str, PackedSummary]] = {}
     while True:
         try:
             message = conn.recv()
@@ -201,9 +202,12 @@ def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb
         op = message[0]
         try:
             if op == "index":
-                index, share, mine = pickle.loads(message[1])
-                checker.set_index(_with_summaries(index, produced, mine))
-                checker.limit_holdings(share)
+                inputs, share, mine = pickle.loads(message[1])
+                inputs.summaries.update((rel, produced[rel]) for rel in mine)
+                # Trees are let go, if need be, before the index is unpacked, not after.
+                checker.limit_holdings(share, inputs.packed_bytes() / 1024 * UNPACKED_PER_PACKED)
+                checker.set_index(inputs.index())
+                del inputs  # the packed summaries; this worker's own stay in `produced`
                 conn.send(("ok", None))
             elif op == "stop":
                 conn.send(("ok", (checker.parsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
@@ -229,17 +233,6 @@ def _worker_main(conn, clock, root, config, rules, early_families, hold_limit_kb
                 inputs_sent, notes_sent = len(inputs), len(notes)
         except Exception:
             conn.send(("error", traceback.format_exc()))
-
-
-def _with_summaries(index: ProjectIndex, produced: dict, mine: list[str]) -> ProjectIndex:
-    """The parent's index with this worker's own summaries put back, in the order
-    ProjectIndex.build gives (sorted paths), so every answer is the parent's."""
-    for rel in mine:
-        family, summary = produced[rel]
-        getattr(index, family)[rel] = summary
-    for family in ("python", "tsx"):
-        setattr(index, family, dict(sorted(getattr(index, family).items())))
-    return index
 
 
 # The two slots of a worker's clock: items started so far, and when the last one started.
@@ -333,7 +326,7 @@ class WorkerPool:
         self._holder: dict[str, _Worker] = {}  # rel_path -> worker that extracted (holds) it
         self._producer: dict[str, _Worker] = {}  # rel_path -> worker that made its summary
         self._files: dict = {}  # rel_path -> DiscoveredFile, to parse a file again elsewhere
-        self._index = None  # phase 2's index, for a worker started during phase 2
+        self._inputs: Optional[IndexInputs] = None  # phase 2's index, for a worker started during phase 2
 
     def _share_kb(self) -> Optional[int]:
         return worker_share_kb(self.budget_kb, self.count) if self.budget_kb else None
@@ -343,7 +336,7 @@ class WorkerPool:
         # parent's objects it inherited (grammars, rules, summaries).
         gc.freeze()
         try:
-            return _Worker(self._context, (*self._args, self._share_kb()))
+            return _Worker(self._context, (*self._args, self.count, self._share_kb()))
         finally:
             gc.unfreeze()
 
@@ -360,9 +353,10 @@ class WorkerPool:
             out.append(item)
         return out
 
-    def check(self, index, held: list[str], stale_files: list, progress: Callable[[int], None]) -> list[Checked]:
+    def check(self, inputs: Optional[IndexInputs], held: list[str], stale_files: list,
+              progress: Callable[[int], None]) -> list[Checked]:
         """Phase 2: held files where they were parsed, then the stale ones anywhere."""
-        self._index = index
+        self._inputs = inputs
         for worker in self.workers:
             self._send_index(worker)
         for slot, worker in enumerate(self.workers):
@@ -381,23 +375,17 @@ class WorkerPool:
             else:
                 queues.setdefault(self.workers.index(worker), []).append(rel)
         out = [item for _, item in self._dispatch(queues, lost + list(stale_files), "check_held", "check_files", progress)]
-        self._index = None
+        self._inputs = None
         return out
 
     def _send_index(self, worker: _Worker) -> None:
-        """The index, less the summaries the worker made itself (it puts them back): pickling
-        and unpickling them cost ~0.7 s of a 7 s run over polar/server with one worker. The
-        share of the budget is set again now that the parent holds the index and the worker
-        is about to hold a copy."""
-        mine = sorted(rel for rel, producer in self._producer.items() if producer is worker)
-        index = self._index
-        if mine:
-            index = dataclasses.replace(
-                index,
-                python={rel: s for rel, s in index.python.items() if self._producer.get(rel) is not worker},
-                tsx={rel: s for rel, s in index.tsx.items() if self._producer.get(rel) is not worker},
-            )
-        blob = pickle.dumps((index, self._share_kb(), mine), protocol=pickle.HIGHEST_PROTOCOL)
+        """What the index is built from (the summaries, packed as the workers made them), less
+        the summaries the worker made itself (it puts them back). The share of the budget is
+        set again now that the parent has grown and the worker is about to hold the index."""
+        mine = {rel for rel, producer in self._producer.items() if producer is worker}
+        inputs = self._inputs.without(mine) if mine else self._inputs
+        blob = pickle.dumps((inputs, self._share_kb(), sorted(mine & set(self._inputs.summaries))),
+                            protocol=pickle.HIGHEST_PROTOCOL)
         try:
             worker.conn.send(("index", blob))
         except OSError:
@@ -491,7 +479,7 @@ class WorkerPool:
         self.workers[slot].kill()
         self.replaced += 1
         replacement = self._start()
-        if self._index is not None:
+        if self._inputs is not None:
             self._send_index(replacement)
             replacement.receive()
         self.workers[slot] = replacement

@@ -27,6 +27,7 @@ from .project import ProjectIndex, trace_holds
 from .results import LazySource, RunResult
 from .safe_read import UnreadableFile, is_within, read_bounded
 from .source import LANGUAGE_FAMILY
+from .summaries import IndexInputs
 
 # One language family after the other: a family's rules read only its part of the index, and
 # only one family's trees are held at a time (half the memory on a full-stack repository, so
@@ -67,12 +68,18 @@ class Ledger:
 
 @dataclass
 class FamilyIndex:
-    """A family's project index (None when nothing of the family changed), the digest its
-    findings are keyed on, and the cached files whose family index is no longer theirs."""
+    """What a family's project index is built from (None when nothing of the family changed),
+    the digest its findings are keyed on, and the cached files whose family index is no longer
+    theirs. The index itself is built only by a process that asks it something: the workers,
+    or this one for an in-process run or to replay the questions of cached files."""
 
-    index: Optional[ProjectIndex]
+    inputs: Optional[IndexInputs]
     digest: bytes
     changed: list[str]
+
+    @property
+    def index(self) -> Optional[ProjectIndex]:
+        return self.inputs.index() if self.inputs is not None else None
 
 
 @dataclass
@@ -209,11 +216,13 @@ def build_index(ledger: Ledger, family: str, extracted: list[Extracted], cached:
     changed = [rel for rel in cached if rel not in fresh and ledger.entries[rel].checked_with != digest]
     if not changed and not any(out.has_facts for out in extracted):
         return FamilyIndex(None, digest, changed)
-    # Only now are cached summaries unpickled: an unchanged tree never needs them.
+    # Only now are cached summaries unpickled: an unchanged tree never needs them. Summaries
+    # from workers stay packed here: this process only passes them on (analyzer/summaries.py).
     summaries = {
-        rel: (LANGUAGE_FAMILY[e.language], e.summary) for rel, e in ledger.entries.items() if e.summary_digest is not None
+        rel: (LANGUAGE_FAMILY[e.language], e.index_summary) for rel, e in ledger.entries.items()
+        if e.summary_digest is not None
     }
-    return FamilyIndex(ProjectIndex.build(ledger.root, summaries, settings), digest, changed)
+    return FamilyIndex(IndexInputs(ledger.root, summaries, settings), digest, changed)
 
 
 def plan_recheck(ledger: Ledger, extracted: list[Extracted], family_index: FamilyIndex) -> Recheck:
@@ -229,9 +238,9 @@ def plan_recheck(ledger: Ledger, extracted: list[Extracted], family_index: Famil
             stats["findings_replayed"] += 1
         else:
             stale.append(rel)
-    if family_index.index is not None:  # the answers just replayed read project files here
-        ledger.note_project(derived_reports("project_inputs")(family_index.index),
-                            derived_reports("project_notes")(family_index.index))
+    built = family_index.inputs.built if family_index.inputs is not None else None
+    if built is not None:  # the answers just replayed read project files here
+        ledger.note_project(derived_reports("project_inputs")(built), derived_reports("project_notes")(built))
     held = [out.rel_path for out in extracted if out.held]
     # Files whose trees were let go to stay under the memory cap are parsed again.
     reported = [out for out in extracted if ledger.reports(out.rel_path)]
@@ -240,13 +249,13 @@ def plan_recheck(ledger: Ledger, extracted: list[Extracted], family_index: Famil
     return Recheck(held, stale)
 
 
-def recheck(checkers, ledger: Ledger, plan: Recheck, index: Optional[ProjectIndex], progress) -> list[Checked]:
+def recheck(checkers, ledger: Ledger, plan: Recheck, inputs: Optional[IndexInputs], progress) -> list[Checked]:
     """Phase 2: held files where they were extracted; stale ones parsed again, largest first."""
     if not plan.held and not plan.stale:
         return []
     sizes = {rel: _size(ledger.files[rel].path) for rel in plan.stale}
     stale_files = [ledger.files[rel] for rel in sorted(plan.stale, key=lambda r: -sizes[r])]
-    return checkers.check(index, plan.held, stale_files, sum(sizes.values()), progress)
+    return checkers.check(inputs, plan.held, stale_files, sum(sizes.values()), progress)
 
 
 def record_checked(ledger: Ledger, checked: list[Checked], digest: bytes) -> None:
