@@ -112,10 +112,24 @@ def route_map(index) -> RouteMap:
     return index.get_derived("route_map", _build)
 
 
+def backend_routes(index) -> list:
+    """The backend routes alone (the first part of the route map, built once per index)."""
+    return index.get_derived("route_map.routes", _backend_routes)
+
+
+def _any_matchable(index) -> bool:
+    return any(route.mounted and not route.dynamic for route in backend_routes(index))
+
+
 @question
 def route_for_call(index, rel_path: str, line: int, col: int) -> Optional[RouteLink]:
     """The backend route the call starting at (line, col) of `rel_path` reaches, with its
     handler and the slow call on its way, or None when that cannot be proven."""
+    if not _any_matchable(index):
+        # No route a request could reach (a frontend without a backend here, or none with a
+        # proven path): the answer is None whatever the frontend sends, so its requests, their
+        # wrappers across files and its dev-server proxies are not worked out at all.
+        return None
     found = route_map(index)
     call = found.by_position.get((rel_path, line, col))
     if call is None or call.route is None:
@@ -198,7 +212,7 @@ def _per_row_cost(found, info) -> Optional[tuple]:
 
 def _build(index) -> RouteMap:
     found = RouteMap()
-    found.routes = _backend_routes(index)
+    found.routes = backend_routes(index)
     frontend = _Frontend(index, found)
     matcher = _Matcher(found.routes)
     for rel_path in sorted(index.tsx):
@@ -413,6 +427,9 @@ class _Frontend:
         self.found = found
         self.api_prefix = (index.settings.get(API_PREFIX_SETTING) or "").rstrip("/")
         self._functions: dict = {}  # (file, name, this) -> request or None
+        self._by_function: dict = {}  # file -> {named function: [its call records, in order]}
+        self._callees: dict = {}  # (file, name, member) -> what `_callee` found
+        self._exports: dict = {}  # (file, exported name) -> what `_exported_local` found
         self._packages: Optional[dict] = None  # workspace package name -> its directory
         self._proxies: dict = {}  # directory -> proxy table or None
 
@@ -473,9 +490,7 @@ class _Frontend:
             return None
         seen = seen | {key}
         found = []
-        for record in (self.files.get(file, {}).get("http") or {}).get("calls", ()):
-            if record.get("fn") != name:
-                continue
+        for record in self._records_of(file).get(name, ()):
             request = self.request(file, record, depth, seen, this)
             if request is not None:
                 found.append((*request, tuple(record["at"])))
@@ -487,6 +502,16 @@ class _Frontend:
             result = (method, parts, via, at)
         self._functions[key] = result
         return result
+
+    def _records_of(self, file: str) -> dict:
+        """The file's call records by the named function they are in (built once per file:
+        every call of a project function asks for its function's records)."""
+        found = self._by_function.get(file)
+        if found is None:
+            found = self._by_function[file] = {}
+            for record in (self.files.get(file, {}).get("http") or {}).get("calls", ()):
+                found.setdefault(record.get("fn"), []).append(record)
+        return found
 
     # classes ----------------------------------------------------------------------------------
 
@@ -629,10 +654,17 @@ class _Frontend:
 
     def _callee(self, rel_path: str, callee: list):
         """("function", file, name) or ("instance", file, name) for a called name."""
-        name, member = callee
+        key = (rel_path, *callee)
+        try:
+            return self._callees[key]
+        except KeyError:
+            found = self._callees[key] = self._find_callee(rel_path, *callee)
+            return found
+
+    def _find_callee(self, rel_path: str, name: str, member: Optional[str]):
         summary = self.files.get(rel_path, {})
         local = name if member is None else f"{name}.{member}"
-        if any(r.get("fn") == local for r in (summary.get("http") or {}).get("calls", ())):
+        if local in self._records_of(rel_path):
             return "function", rel_path, local
         spec = summary.get("imports", {}).get(name)
         if not spec:
@@ -656,6 +688,16 @@ class _Frontend:
 
     def _exported_local(self, rel_path: str, name: str, depth: int):
         """(file, local name) that `rel_path` exports as `name`, following re-exports."""
+        if depth:
+            return self._follow_export(rel_path, name, depth)
+        key = (rel_path, name)
+        try:
+            return self._exports[key]
+        except KeyError:
+            found = self._exports[key] = self._follow_export(rel_path, name, 0)
+            return found
+
+    def _follow_export(self, rel_path: str, name: str, depth: int):
         summary = self.files.get(rel_path)
         if summary is None or depth > 16:
             return None
