@@ -106,11 +106,15 @@ def sequential_requests(facts, routed=None) -> list:
     data = facts.source.data
     if b"await" not in data:
         return []
-    helpers = _request_helpers(facts)
+    # Only an awaited call can be a helper's request or one awaited per iteration: the others
+    # (most calls of a file) are never read as requests.
+    awaited_calls = [(call, awaited) for call in facts.calls if (awaited := _awaited(facts, call)) is not None]
+    requests = {call.id: request_call(facts, call) for call, _ in awaited_calls}
+    helpers = _request_helpers(facts, awaited_calls, requests)
     bodies: dict = {}
     found = []
-    for call in facts.calls:
-        request = request_call(facts, call)
+    for call, awaited in awaited_calls:
+        request = requests[call.id]
         helper = None
         if request is None:
             helper = _helper_request(facts, call, helpers)
@@ -118,9 +122,6 @@ def sequential_requests(facts, routed=None) -> list:
                 request = ("helper", None, helper[2])
             elif routed is None:
                 continue
-        awaited = _awaited(facts, call)
-        if awaited is None:
-            continue
         place = _loop_of(awaited)
         if place is None:
             continue
@@ -269,15 +270,16 @@ def _function_name(facts, function) -> str:
     return ""
 
 
-def _request_helpers(facts) -> dict:
+def _request_helpers(facts, awaited_calls: list, requests: dict) -> dict:
     """Function name -> (its node, the request call in it) for this file's named functions that
-    await a request directly: a loop calling one of them sends that request per iteration."""
+    await a request directly: a loop calling one of them sends that request per iteration.
+    `awaited_calls`: [(call, its await)] in document order; `requests`: call id -> request_call."""
     helpers: dict = {}
     ambiguous = set()
-    for call in facts.calls:
-        request = request_call(facts, call)
+    for call, _ in awaited_calls:
+        request = requests[call.id]
         # A helper counts when its request is evident (a URL): an API method's name is already a guess.
-        if request is None or request[0] == "api-method" or _awaited(facts, call) is None:
+        if request is None or request[0] == "api-method":
             continue
         function = facts.enclosing_function(call)
         if function is None:
