@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .async_index import async_index, session_kind
+from .async_index import DottedNames, async_index, session_kind
 from .facts.python import build_object_types, dotted_suffixes
 from .facts.python_db import DbFacts, db_facts
 from .findings import Span
@@ -290,11 +290,11 @@ class QueryLocation:
 
 @dataclass
 class QueryFunctions:
-    """Functions that run queries by qualified name, with a suffix index so a
-    suffix match is a dict lookup instead of a scan of every name."""
+    """Functions that run queries by qualified name, and the same names found by dotted suffix
+    (a bisection, not a scan of every name)."""
 
     by_name: dict  # qualname -> [QueryLocation]
-    by_suffix: dict  # proper dotted suffix -> [qualname]
+    names: DottedNames
 
 
 def _build_query_functions(index) -> QueryFunctions:
@@ -306,11 +306,7 @@ def _build_query_functions(index) -> QueryFunctions:
                     if len(q) < 6 or async_index(index).session_kind(tuple(q[5])) in ("sync", "async")]
             if kept:
                 functions[qualname] = kept
-    by_suffix: dict[str, list] = {}
-    for qualname in functions:
-        for suffix in dotted_suffixes(qualname):
-            by_suffix.setdefault(suffix, []).append(qualname)
-    return QueryFunctions(functions, by_suffix)
+    return QueryFunctions(functions, DottedNames(functions))
 
 
 def _build_object_suffixes(index) -> dict:
@@ -343,11 +339,10 @@ def queries_of_function(index, callee: Optional[str]) -> list:
     found = functions.by_name.get(callee)
     if found is not None:
         return found
-    # Names ending with `.callee`, and names that `callee` ends with.
-    longer = functions.by_suffix.get(callee, ())
-    shorter = [suffix for suffix in dotted_suffixes(callee) if suffix in functions.by_name]
-    if len(longer) + len(shorter) == 1:
-        return functions.by_name[longer[0] if longer else shorter[0]]
+    # The one name ending with `.callee`, or that `callee` ends with.
+    unique = functions.names.unique(callee)
+    if unique is not None:
+        return functions.by_name[unique]
     owner, _, method = callee.rpartition(".")
     if owner:
         type_ = index.get_derived("python.objects", build_object_types).get(owner)

@@ -177,10 +177,8 @@ class RecordingIndex:
         """The record as built-in data for the cache (None when it cannot be replayed)."""
         if self.opaque:
             return None
-        return sorted(
-            ([_name(ask), args, fingerprint(found)] for (ask, args), found in self.trace.items()),
-            key=repr,
-        )
+        # The recorded answers are the base index's own (`answer` keeps them): their digests too.
+        return sorted(([_name(ask), args, answer_digest(self._base, ask, args)] for ask, args in self.trace), key=repr)
 
 
 def trace_holds(trace: Optional[list], index: ProjectIndex) -> bool:

@@ -137,6 +137,8 @@ def test_answer_digests_are_the_fingerprints_of_the_answers_and_traces_replay_wi
     asked = blocking_helper(recording, "app.io.fetch")
     trace = recording.plain_trace()
     assert answer_digest(index, blocking_helper.__wrapped__, ("app.io.fetch",)) == fingerprint(asked)
+    assert trace == [["perfscan.async_index.blocking_helper", ("app.io.fetch",), fingerprint(asked)]]
+    assert asked is not None and asked[0] == "app.io.fetch"
     assert trace_holds(trace, index) and trace_holds(trace, index)
     assert not trace_holds(trace, ProjectIndex.build("/p", {}))  # no such helper in an empty project
     copy = pickle.loads(pickle.dumps(index))
@@ -161,3 +163,27 @@ def test_a_function_defined_in_test_code_and_elsewhere_under_one_name_is_not_per
     assert per_request_entry(_index({"test_rates.py": route}), "test_rates.rates") is None
     both = _index({"test_rates/__init__.py": route, "test_rates.py": route})
     assert per_request_entry(both, "test_rates.rates") is None
+
+
+def test_query_functions_are_found_by_a_unique_dotted_suffix_either_way():
+    from perfscan.models import queries_of_function
+
+    def runs(*names):
+        return {name: [[line, 4, line, 20, "db.query(User).all()"]] for line, name in enumerate(names, 1)}
+
+    index = ProjectIndex.build("/p", {
+        "backend/app/crud.py": ("python", {"module": "backend.app.crud", "db": {"query_functions": runs(
+            "backend.app.crud.list_users", "backend.app.crud.Repo.get")}}),
+        "backend/app/other.py": ("python", {"module": "backend.app.other", "db": {"query_functions": runs(
+            "backend.app.other.Repo.get")}}),
+    })
+
+    def lines(callee):
+        return [q.where[0] for q in queries_of_function(index, callee)]
+
+    assert lines("backend.app.crud.list_users") == [1]  # exact
+    assert lines("app.crud.list_users") == [1]  # a suffix of it
+    assert lines("x.backend.app.crud.list_users") == [1]  # it is a suffix of the name
+    assert lines("crud.Repo.get") == [2]
+    assert lines("Repo.get") == []  # two functions end with it
+    assert lines("app.crud.missing") == []
