@@ -455,7 +455,9 @@ class PythonFacts:
         found = grammars.captures("python", "names" if names_only else "facts", root)
         # python_db.py's candidates come from the same query pass (one walk of the tree).
         facts.db_candidates = {name: found.get(name, []) for name in ("assignment", "for", "for_in")}
-        by_position = lambda name: sorted(found.get(name, ()), key=attrgetter("start_byte"))  # noqa: E731
+        # Source order, an enclosing node first: the captures of nested nodes starting at one byte
+        # (`a.b().c()`) come in no fixed order, and a summary must be the same on every run.
+        by_position = lambda name: grammars.outer_first(found.get(name, ()))  # noqa: E731
         facts._sweep(found)
         facts._return_nodes = found.get("return", ())
         facts._collect_scopes(by_position("class"), by_position("function") + by_position("lambda"))
