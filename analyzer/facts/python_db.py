@@ -148,6 +148,7 @@ class DbFacts:
     models: list = field(default_factory=list)  # plain dicts (see _model_record)
     queries: list = field(default_factory=list)
     assignments: dict = field(default_factory=dict)  # (scope key, name) -> [(pos, value node, assignment node)]
+    assigned_names: set = field(default_factory=set)  # the names in `assignments`, in any scope
     loops: list = field(default_factory=list)  # for_statement / for_in_clause nodes
     queries_by_node: dict = field(default_factory=dict)
     uses_sqlalchemy: bool = False
@@ -175,6 +176,8 @@ class DbFacts:
 
     def assigned_value(self, name: str, at_node):
         """The value last assigned to local `name` before `at_node` in its scope."""
+        if name not in self.assigned_names:
+            return None  # most chain roots (`self`, modules, parameters): no scope walk up the tree
         key = self.facts._binding_key(at_node)
         entries = self.assignments.get((key, name), ())
         before = [e for e in entries if e[0] < at_node.start_byte and not _contains(e[2], at_node)]
@@ -275,6 +278,7 @@ def _build(facts) -> DbFacts:
                 db.assignments.setdefault((key, db.text(name)), []).append((node.start_byte, right, node))
     for entries in db.assignments.values():
         entries.sort(key=lambda e: e[0])
+    db.assigned_names = {name for _, name in db.assignments}
     db.loops = sorted(list(found.get("for", ())) + list(found.get("for_in", ())), key=lambda n: n.start_byte)
     for qualname, node in facts.classes.items():
         record = _model_record(db, qualname, node)
@@ -363,9 +367,9 @@ def class_rooted(root, steps, first_names=DJANGO_MANAGERS | {"query"}):
     return root, steps
 
 
-def _first_step_name(db: DbFacts, node) -> Optional[str]:
-    """`chain_of(db, node, follow=0)[1][0].name` (None for no steps), without
-    building the chain: only the innermost step's name is read."""
+def _chain_ends(db: DbFacts, node) -> tuple[Optional[str], object]:
+    """(`chain_of(db, node, follow=0)[1][0].name` or None for no steps, the chain's root),
+    without building the chain: only the innermost step's name is read."""
     last = None  # the innermost step so far: its attribute node, or "[]"
     current = unwrap(node)
     while current is not None:
@@ -384,8 +388,28 @@ def _first_step_name(db: DbFacts, node) -> Optional[str]:
         else:
             break
     if last is None or last == "[]":
-        return last
-    return db.text(last)
+        return last, current
+    return db.text(last), current
+
+
+# A query chain names a manager or `query` among its steps (classify_call), unless its first
+# step is a session or cursor round trip.
+_QUERY_CHAIN_WORDS = ("objects", "_manager", "query")
+
+
+def _may_be_query(db: DbFacts, call) -> bool:
+    """A quick over-approximation of `classify_call(db, call) is not None` for an attribute call
+    not chained into another: its text names a manager or `query`, its first step is a round
+    trip, or its root is a local whose assigned value may be such a chain (followed only then)."""
+    node = call.node
+    if not db.may_follow:
+        return _chain_ends(db, node)[0] in _FIRST_STEPS_OF_QUERIES or ".query" in db.text(node)
+    if any(word in call.callee_text for word in _QUERY_CHAIN_WORDS):
+        return True
+    first, root = _chain_ends(db, node)
+    if first in _FIRST_STEPS_OF_QUERIES:
+        return True
+    return root is not None and root.type == "identifier" and db.text(root) in db.assigned_names
 
 
 def call_args(call):
@@ -674,8 +698,8 @@ def classify_call(db: DbFacts, call) -> Optional[Query]:
     # Only the outermost call of a chain is classified, so one chain is one query.
     if node.id in db.chained:
         return None
-    if not db.may_follow and _first_step_name(db, node) not in _FIRST_STEPS_OF_QUERIES and ".query" not in db.text(node):
-        return None  # no Django manager in this file: only a session/cursor method can start a query chain
+    if not _may_be_query(db, call):
+        return None  # in a file without a Django manager only a session/cursor method can start a query chain
     direct_root, direct_steps = chain_of(db, node, follow=0)
     # Following local assignments changes the chain only at an identifier
     # root, and matters only for Django managers (or in a tree with errors,
