@@ -246,6 +246,7 @@ class TsxFacts:
         self._class_components: dict[int, Owner] = {}  # class node id -> owner
         self._enclosing_cache: dict[int, object] = {}
         self._callee_cache: dict[int, Optional[str]] = {}
+        self._callee_nodes: dict[int, object] = {}  # call id -> its unwrapped callee (see callee)
         self._chain_tops: dict[int, object] = {}  # call id -> outermost call of its method chain
         self._outer_by_call: Optional[dict] = None  # see _outer_calls
         # function id -> {node id: Binding}: root_binding's answers (names resolve the same
@@ -496,9 +497,28 @@ class TsxFacts:
             self._read_import(node)
 
         # Which functions render JSX or call hooks: a capitalized function doing either is a component.
+        # One pass over the calls (a file has thousands) reads what every step below needs of them.
         renders_jsx: set[int] = set()
-        # `React.createElement(...)` renders as JSX does (code written without a JSX transform).
-        element_calls = [call for call in self.calls if self._callee_name(call) == "createElement"]
+        element_calls = []  # `React.createElement(...)` renders as JSX does (code written without a JSX transform)
+        calls_hooks: set[int] = set()
+        memo_by_name: dict[str, object] = {}
+        calls_with_deps = []  # `useEffect(f, deps)`, `useMemo(f, deps)`...: hook_calls, once owners are known
+        for call in self.calls:
+            name = self._callee_name(call)
+            if not name:
+                continue
+            if name == "createElement":
+                element_calls.append(call)
+            if HOOK_NAME.match(name):
+                function = self.enclosing_function(call)
+                if function is not None:
+                    calls_hooks.add(function.id)
+                if name in HOOKS_WITH_DEPS:
+                    calls_with_deps.append(call)
+            if name in MEMO_WRAPPERS:
+                argument = unwrap(self._argument(call, 0))
+                if argument is not None and argument.type == "identifier" and self._wrapper_name(call) in MEMO_WRAPPERS:
+                    memo_by_name.setdefault(self.text(argument), call)
         for node in jsx_nodes + element_calls:
             # Every enclosing function "contains JSX" (`rows.map(r => <Row/>)` inside a component);
             # stop at the first one already marked: its ancestors are marked too.
@@ -506,18 +526,6 @@ class TsxFacts:
             while function is not None and function.id not in renders_jsx:
                 renders_jsx.add(function.id)
                 function = self.enclosing_function(function)
-        calls_hooks: set[int] = set()
-        memo_by_name: dict[str, object] = {}
-        for call in self.calls:
-            name = self._callee_name(call)
-            if name and HOOK_NAME.match(name):
-                function = self.enclosing_function(call)
-                if function is not None:
-                    calls_hooks.add(function.id)
-            if name in MEMO_WRAPPERS:
-                argument = unwrap(self._argument(call, 0))
-                if argument is not None and argument.type == "identifier" and self._wrapper_name(call) in MEMO_WRAPPERS:
-                    memo_by_name.setdefault(self.text(argument), call)
 
         for function in functions:
             name, memo_call, forward_ref = self._function_identity(function)
@@ -575,12 +583,10 @@ class TsxFacts:
         else:
             self._unbound = (found, functions, declarators)  # built on first lookup, if ever
 
-        for call in self.calls:
-            name = self._callee_name(call)
-            if name in HOOKS_WITH_DEPS:
-                self.hook_calls.append(
-                    HookCall(name, call, self.render_owner(call), self._argument(call, 0), self._argument(call, 1))
-                )
+        for call in calls_with_deps:
+            self.hook_calls.append(
+                HookCall(self._callee_name(call), call, self.render_owner(call), self._argument(call, 0), self._argument(call, 1))
+            )
         for node in jsx_nodes:
             self.jsx_elements.append(self._read_jsx(node))
 
@@ -1035,8 +1041,18 @@ class TsxFacts:
             self._callee_cache[key] = self._compute_callee_name(call)
         return self._callee_cache[key]
 
+    def callee(self, call):
+        """The called expression of `call`, unwrapped (`(f as F)(x)`: `f`); None if it has none.
+        Read once per call: the facts and the HTTP reader both look at every call's callee."""
+        key = call.id
+        try:
+            return self._callee_nodes[key]
+        except KeyError:
+            found = self._callee_nodes[key] = unwrap(call.child_by_field_name("function"))
+            return found
+
     def _compute_callee_name(self, call) -> Optional[str]:
-        callee = unwrap(call.child_by_field_name("function"))
+        callee = self.callee(call)
         if callee is None:
             return None
         if callee.type == "identifier":

@@ -43,7 +43,7 @@ def http_summary(facts) -> dict:
 class _HttpReader:
     def __init__(self, facts):
         self.facts = facts
-        self.text = facts.text
+        self.text = facts.source.node_text  # what facts.text calls, one call less per name
         self.clients: dict[str, str] = {}  # local name -> "axios" / "ky" (the default imports)
         for local, (module, imported) in facts.imports.items():
             if imported == "default" and module in AXIOS_MODULES:
@@ -214,58 +214,71 @@ class _HttpReader:
             found = self._named_cache[key] = (function, (params, inner))
         return found
 
-    def _worth_reading(self, callee) -> bool:
+    def _read_callee(self, callee) -> Optional[tuple]:
         """A quick look at the callee: most calls (`xs.map`, `setState`, a library's function)
-        can be neither a request nor a project function's call."""
+        can be neither a request nor a project function's call (None). Else what the readers
+        below need of it, read once: (name, None, None) for `name(...)`, (method, its object
+        node, the object's name or None) for `object.method(...)`."""
         kind = callee.type
+        text = self.text
         if kind == "identifier":
-            name = self.text(callee)
-            return name == "fetch" or name in self.clients or name in self.instances or name in self.named_names \
-                or name in self.facts.imports
+            name = text(callee)
+            if name == "fetch" or name in self.clients or name in self.instances or name in self.named_names \
+                    or name in self.facts.imports:
+                return name, None, None
+            return None
         if kind != "member_expression":
-            return False
-        method = self.text(callee.child_by_field_name("property"))
-        if method in HTTP_VERBS or method in _SPEC_VERBS or method == "request":
-            return True
+            return None
+        method = text(callee.child_by_field_name("property"))
         owner = unwrap(callee.child_by_field_name("object"))
+        owner_type = owner.type if owner is not None else None
+        owner_name = text(owner) if owner_type == "identifier" or owner_type == "this" else None
+        if method in HTTP_VERBS or method in _SPEC_VERBS or method == "request":
+            return method, owner, owner_name
         if owner is None:
-            return False
-        if owner.type == "this":
-            return bool(self.classes)
-        if owner.type != "identifier":
-            return False
-        name = self.text(owner)
-        return name in self.facts.imports or name in self.objects or name == "window" or f"{name}.{method}" in self.named_names
+            return None
+        if owner_type == "this":
+            return (method, owner, owner_name) if self.classes else None
+        if owner_type != "identifier":
+            return None
+        name = owner_name
+        if name in self.facts.imports or name in self.objects or name == "window" or f"{name}.{method}" in self.named_names:
+            return method, owner, owner_name
+        return None
 
     def _call(self, call) -> Optional[dict]:
-        callee = unwrap(call.child_by_field_name("function"))
-        if callee is None or not self._worth_reading(callee):
+        callee = self.facts.callee(call)
+        if callee is None:
+            return None
+        read = self._read_callee(callee)
+        if read is None:
             return None
         function, params = self._named_function(call)
-        record = self._http(call, callee, params)
+        items = call_arguments(call)
+        record = self._http(call, callee, read, items, params)
         if record is None:
-            record = self._via(call, callee, params)
+            record = self._via(call, callee, read, items, params)
         if record is None:
             return None
         record["at"] = list(self.facts.source.position(call))
         record["fn"] = self.named.get(function.id) if function is not None else None
         return record
 
-    def _http(self, call, callee, params) -> Optional[dict]:
+    def _http(self, call, callee, read, items, params) -> Optional[dict]:
         """A request this call makes itself: {"method", "url", "base"?}."""
-        first = _argument(call, 0)
+        first = unwrap(items[0]) if items else None
+        second = unwrap(items[1]) if len(items) > 1 else None
         if callee.type == "identifier":
-            name = self.text(callee)
+            name = read[0]
             lib = self.clients.get(name)
             if name == "fetch" and name not in self.facts.imports:
-                return self._with_init(first, _argument(call, 1), call, params)
+                return self._with_init(first, second, call, params)
             if lib is not None:  # `axios(url, config)`, `axios(config)`, `ky(url, init)`
-                return self._config_or_url(first, _argument(call, 1), call, params)
+                return self._config_or_url(first, second, call, params)
             if name in self.instances:
                 return self._on_instance(name, None, call, params)
-        elif callee.type == "member_expression":
-            owner = unwrap(callee.child_by_field_name("object"))
-            method = self.text(callee.child_by_field_name("property"))
+        else:
+            method, owner, name = read
             if owner is not None and owner.type == "member_expression" and method in HTTP_VERBS:
                 this = unwrap(owner.child_by_field_name("object"))
                 if this is not None and this.type == "this":  # `this.axiosInstance.get(url)`
@@ -273,23 +286,22 @@ class _HttpReader:
                     if url is not None:
                         return {"method": method.upper(), "url": url, "field": self.text(owner.child_by_field_name("property"))}
             if owner is not None and owner.type == "identifier":
-                name = self.text(owner)
                 if name == "window" and method == "fetch":
-                    return self._with_init(first, _argument(call, 1), call, params)
+                    return self._with_init(first, second, call, params)
                 if name in self.clients:
                     return self._verb_call(method, call, params, base=[])
                 if name in self.instances:
                     return self._on_instance(name, method, call, params)
-            found = self._spec_client(method, call, params)  # any receiver: `(options.client ?? client).get`
+            found = self._spec_client(method, first, call, params)  # any receiver: `(options.client ?? client).get`
             if found is not None:
                 return found
-        return self._described(call, params)
+        return self._described(items, call, params)
 
-    def _spec_client(self, method: str, call, params) -> Optional[dict]:
+    def _spec_client(self, method: str, first, call, params) -> Optional[dict]:
         """Clients generated from the backend's OpenAPI spec, whose URL is the spec's path:
         openapi-fetch `api.GET("/v1/users/{id}", ...)` (the verb in capitals), hey-api
-        `client.get({ url: "/api/v1/items/{id}", ... })`. The path must be a literal."""
-        first = _argument(call, 0)
+        `client.get({ url: "/api/v1/items/{id}", ... })`. The path must be a literal.
+        `first`: the call's first argument."""
         if method in _SPEC_VERBS and first is not None and first.type == "string":
             url = self.parts(first, call, params)
         elif method in HTTP_VERBS and first is not None and first.type == "object":
@@ -332,10 +344,9 @@ class _HttpReader:
             return {"method": self._method(first, default="GET"), "url": url} if url is not None else None
         return self._with_init(first, second, call, params)
 
-    def _described(self, call, params) -> Optional[dict]:
+    def _described(self, items, call, params) -> Optional[dict]:
         """An argument `{method: "GET", url: "/api/v1/items/{id}"}`: a request, whoever sends it."""
-        arguments = call.child_by_field_name("arguments")
-        for argument in arguments.named_children if arguments is not None else ():
+        for argument in items:
             if argument.type != "object":
                 continue
             method, url_node = _property(self, argument, "method"), _property(self, argument, "url")
@@ -359,23 +370,19 @@ class _HttpReader:
         literal = _literal(self, value)
         return literal.upper() if literal is not None and literal.lower() in HTTP_VERBS else None
 
-    def _via(self, call, callee, params) -> Optional[dict]:
+    def _via(self, call, callee, read, items, params) -> Optional[dict]:
         """A call of a function that may wrap a request: `getJson("/users")`, `api.orders(id)`."""
         if callee.type == "identifier":
-            name, member = self.text(callee), None
-        elif callee.type == "member_expression":
-            owner = unwrap(callee.child_by_field_name("object"))
-            if owner is None or owner.type not in ("identifier", "this"):
-                return None
-            name, member = self.text(owner), self.text(callee.child_by_field_name("property"))
+            name, member = read[0], None
         else:
-            return None
+            if read[2] is None:  # the object is no plain name nor `this`
+                return None
+            name, member = read[2], read[0]
         local = name if member is None else f"{name}.{member}"
         if name != "this" and local not in self.named_names and name not in self.facts.imports and name not in self.objects:
             return None
         if name == "this" and not self.classes:
             return None
-        items = call_arguments(call)
         if len(items) > MAX_ARGUMENTS:
             return None
         args = [self.parts(item, call, params) for item in items]
