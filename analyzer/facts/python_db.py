@@ -149,6 +149,9 @@ class DbFacts:
     queries: list = field(default_factory=list)
     assignments: dict = field(default_factory=dict)  # (scope key, name) -> [(pos, value node, assignment node)]
     assigned_names: set = field(default_factory=set)  # the names in `assignments`, in any scope
+    # Names whose assigned value, followed through other such names, may name a manager or
+    # `query` (`_may_be_query`): a chain rooted elsewhere is not followed.
+    query_roots: set = field(default_factory=set)
     loops: list = field(default_factory=list)  # for_statement / for_in_clause nodes
     queries_by_node: dict = field(default_factory=dict)
     uses_sqlalchemy: bool = False
@@ -279,6 +282,7 @@ def _build(facts) -> DbFacts:
     for entries in db.assignments.values():
         entries.sort(key=lambda e: e[0])
     db.assigned_names = {name for _, name in db.assignments}
+    db.query_roots = _query_roots(db)
     db.loops = sorted(list(found.get("for", ())) + list(found.get("for_in", ())), key=lambda n: n.start_byte)
     for qualname, node in facts.classes.items():
         record = _model_record(db, qualname, node)
@@ -409,7 +413,34 @@ def _may_be_query(db: DbFacts, call) -> bool:
     first, root = _chain_ends(db, node)
     if first in _FIRST_STEPS_OF_QUERIES:
         return True
-    return root is not None and root.type == "identifier" and db.text(root) in db.assigned_names
+    return root is not None and root.type == "identifier" and db.text(root) in db.query_roots
+
+
+def _query_roots(db: DbFacts) -> set:
+    """The assigned names (any scope) following which may reach a manager or `query` step: a
+    value naming one, or rooted at such a name (a fixed point, as chains are followed in turn)."""
+    if not db.may_follow:
+        return set()
+    roots: set = set()
+    rooted_at: dict = {}  # name -> names its values are rooted at
+    for (_, name), entries in db.assignments.items():
+        for _, value, _ in entries:
+            if name in roots:
+                break
+            if any(word in db.text(value) for word in _QUERY_CHAIN_WORDS):
+                roots.add(name)
+            else:
+                root = _chain_ends(db, value)[1]
+                if root is not None and root.type == "identifier":
+                    rooted_at.setdefault(name, set()).add(db.text(root))
+    changed = True
+    while changed:
+        changed = False
+        for name, sources in rooted_at.items():
+            if name not in roots and sources & roots:
+                roots.add(name)
+                changed = True
+    return roots
 
 
 def call_args(call):
