@@ -64,9 +64,9 @@ def proportional_kb() -> int:
 
 # Memory for a whole run (all processes), in MiB; PERFSCAN_MAX_MEMORY_MB overrides.
 DEFAULT_MEMORY_MB = 400
-# What the parent still adds once the workers' shares are set: the project index, built from
-# every summary, and the findings.
-PARENT_RESERVE_KB = 64 * 1024
+# What the parent still adds once the workers' shares are set: the packed summaries it passes on
+# (it never unpacks them: analyzer/summaries.py), the findings and the results (+13 MiB on saleor).
+PARENT_RESERVE_KB = 32 * 1024
 # Below this a worker could not hold even a few trees: it still gets this much.
 MIN_WORKER_SHARE_KB = 64 * 1024
 

@@ -6,6 +6,7 @@ must also cover the index phase 2 brings."""
 from __future__ import annotations
 
 import os
+import textwrap
 
 from perfscan import engine
 from perfscan.cache import Entry, _entry_from_plain, _entry_to_plain
@@ -125,3 +126,21 @@ def test_phase_1_leaves_room_for_the_index_of_every_worker(project):
     for file in files:
         alone.extract(file)
     assert set(alone.held) == ASKED
+
+
+def test_over_the_limit_smaller_trees_are_kept_in_place_of_larger_ones(project):
+    padding = "# padding\n" * 3000
+    routes = textwrap.dedent(BLOCKING_HELPER["app/routes.py"]).lstrip()
+    write_tree(project, {**BLOCKING_HELPER, "app/big_routes.py": routes + padding,
+                         "app/big_routes2.py": routes + padding})
+    files = {f.rel_path: f for f in discover([str(project)], Config()).files}
+    checker = FileChecker(str(project), Config(), hold_limit_kb=None, workers=2)
+    checker.extract(files["app/big_routes.py"])
+    assert set(checker.held) == {"app/big_routes.py"}
+    checker.hold_limit_kb = 1  # from now on over the limit
+    checker.extract(files["app/routes.py"])
+    assert set(checker.held) == {"app/routes.py"}  # the larger tree made room for it
+    checker.extract(files["app/big_routes2.py"])
+    assert set(checker.held) == {"app/routes.py"}  # nothing larger left to give way
+    # Every early check stands; phase 2 parses again what it needs of the files let go.
+    assert set(checker.early_checked) == {"app/big_routes.py", "app/routes.py", "app/big_routes2.py"}
