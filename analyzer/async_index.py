@@ -12,7 +12,7 @@ for module-level instances, methods a class inherits from project bases
 (`self.helper()`), and `f().method` on what project function `f` returns
 (`data_dir().iterdir` -> `pathlib.Path.iterdir` for `def data_dir() -> Path`).
 
-"May block" is computed for every sync function at once, by a breadth-first
+"May block" is computed for every sync function at once, when first asked, by a breadth-first
 walk backwards from the functions that block directly, so each function gets
 its shortest chain, every edge is visited once, and cycles terminate.
 """
@@ -231,13 +231,23 @@ class AsyncIndex:
     routes: dict  # handler qualname -> Route (registered by call)
     class_routes: dict  # class qualname -> Route (Django class-based views)
     object_types: dict
-    chains: dict = field(default_factory=dict)  # qualname -> tuple[Step]
     aliases: dict = field(default_factory=dict)  # module-level type alias -> (type, Depends target)
     _alias_suffixes: Optional[dict] = None
     # The blocking cause (the last Step of a chain) -> [Caller]: async functions calling a sync
     # helper whose chain ends there. Filled by `blocking_groups(index)`.
     groups: Optional[dict] = None
     _awaited_names: Optional[set] = None
+    _chains: Optional[dict] = None
+
+    @property
+    def chains(self) -> dict:
+        """qualname -> tuple[Step], for every sync function that may block: made on first use
+        (the per-request functions, the query functions and session kinds need the names only)."""
+        if self._chains is None:
+            chains: dict = {}
+            _compute_chains(self, chains)
+            self._chains = chains
+        return self._chains
 
     @property
     def awaited_names(self) -> set:
@@ -431,15 +441,12 @@ def build_async_index(index) -> AsyncIndex:
     names = ProjectNames(functions.keys(), modules, object_types, bases,
                          {q: f.returns for q, f in functions.items() if f.returns and not f.is_async},
                          {q: f.returns for q, f in functions.items() if f.returns and f.is_async})
-    result = AsyncIndex(names, functions, factories, routes, class_routes, object_types, aliases=aliases)
-    _compute_chains(result)
-    return result
+    return AsyncIndex(names, functions, factories, routes, class_routes, object_types, aliases=aliases)
 
 
-def _compute_chains(result: AsyncIndex) -> None:
+def _compute_chains(result: AsyncIndex, chains: dict) -> None:
     from .blocking import blocking_call
 
-    chains = result.chains
     names = result.names
     callers: dict = {}  # callee qualname -> [(caller qualname, path, where)]
     queue = deque()

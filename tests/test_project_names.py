@@ -116,6 +116,8 @@ def test_blocking_chains_name_each_callee_on_the_way_down():
                 outer()
         """,
     })
+    assert per_request_entry(index, "app.io.outer") is None
+    assert async_index(index)._chains is None  # the per-request functions need the names only
     chain = async_index(index).chain("app.io.outer")
     assert [(step.where[0], step.message) for step in chain] == [
         (10, "calls `load`"), (7, "calls `fetch`"), (4, "`requests.get` blocks (HTTP request)"),
