@@ -70,3 +70,41 @@ def test_push_on_state_suggests_the_setter_and_push_on_context_is_not_reported()
     )
     assert [(f.span.line, f.span.col) for f in found] == [(4, 9)]
     assert "setItems([...items, item])" in found[0].message
+
+
+def test_sorting_what_a_selector_builds_is_not_a_store_mutation():
+    # mitmproxy's OptionModal: the selector returns `Object.keys(...)`, a new array the store never held
+    assert findings(
+        """
+        export default function OptionModal() {
+          const options = useAppSelector((state) => Object.keys(state.options_meta), shallowEqual).sort();
+          const names = useSelector((state) => state.users.map((u) => u.name));
+          names.sort();
+          return <List options={options} names={names} />;
+        }
+        """
+    ) == []
+    (finding,) = findings(
+        """
+        export default function Users() {
+          const users = useAppSelector((state) => state.users);
+          users.sort(byName);
+          return <List users={users} />;
+        }
+        """
+    )
+    assert finding.span.line == 3 and "the `users` store selection (from `useAppSelector`)" in finding.message
+
+
+def test_a_hook_result_sorted_where_it_is_called_is_named_by_its_code():
+    messages = [f.message for f in findings(
+        """
+        export default function A() {
+          const items = useAppSelector((s) => s.items).sort();
+          const c = useContext(Ctx).sort();
+          return <L items={items} c={c} />;
+        }
+        """
+    )]
+    assert messages[0].startswith("Sorts `useAppSelector((s) => s.items)` (a store selection) in place during render")
+    assert messages[1].startswith("Sorts `useContext(Ctx)` (a context value) in place during render")

@@ -1034,6 +1034,25 @@ class TsxFacts:
 
     # -- calls ----------------------------------------------------------------------------
 
+    def _selects_fresh_array(self, call) -> bool:
+        """Whether the selector given to a store hook is an arrow function returning a new array:
+        `Object.keys(...)`, `xs.map(...)`, `[...]`."""
+        selector = unwrap(self._argument(call, 0))
+        if selector is None or selector.type != "arrow_function":
+            return False
+        body = unwrap(selector.child_by_field_name("body"))
+        if body is None:
+            return False
+        if body.type == "array":
+            return True
+        if body.type != "call_expression":
+            return False
+        name = self._callee_name(body) or ""
+        callee = unwrap(body.child_by_field_name("function"))
+        return name in FRESH_ARRAY_STATICS or (
+            callee is not None and callee.type == "member_expression" and name in FRESH_ARRAY_METHODS
+        )
+
     def _callee_name(self, call) -> Optional[str]:
         """`useState` for `useState(...)` and `React.useState(...)`; `map` for `xs.map(...)`; `Array.from`, `Object.keys`."""
         key = call.id
@@ -1426,6 +1445,10 @@ class TsxFacts:
         if name == "useCallback":
             return Binding(CALLBACK, "", call, owner=owner)
         if name in STORE_HOOKS or STORE_HOOK_NAME.match(name):
+            if self._selects_fresh_array(call):
+                # `useSelector((s) => Object.keys(s.items))`: the selector builds the array, the store
+                # does not hold it (with an equality function the hook hands back its last one)
+                return Binding(FRESH_ARRAY, "", call)
             return Binding(STORE, "", call, owner=owner, via=name)
         if name in ("useState", "useReducer"):
             return Binding(STATE if name == "useState" else REDUCER_STATE, "", call, owner=owner)

@@ -432,6 +432,10 @@ def _describe(binding, receiver_text: str) -> str:
     """`the `users` prop`, or `` `props.users` (the `users` prop)`` when the code names it differently."""
     source = binding.source or binding.name
     kind = binding.kind
+    if not source and kind in (model.CONTEXT, model.STORE):
+        # `useContext(Ctx).sort()`: the hook's result itself, named by the code quoted before it
+        what = "context value" if kind == model.CONTEXT else "store selection"
+        return f"`{receiver_text}` (a {what})"
     if kind == model.PROP:
         whole = f"the `{source}` prop"
     elif kind == model.STATE:
