@@ -15,9 +15,10 @@ clock (start-up and imports included, as a user or CI sees them):
   down): the largest sum of PSS over the process and its workers, sampled
   every 50 ms (Linux);
 - with `--scaling`: cold checks of a quarter, half and all of the files;
-- peers, when installed (ruff and semgrep for Python files; Biome and ESLint
-  with react-hooks + react-perf for TS/TSX): their wall time on the same
-  directory and perfscan's speed-up over each (peer time / perfscan cold time).
+- peers, when installed (ruff and semgrep for Python files; Biome, ESLint
+  with react-hooks + react-perf, and oxlint with its React plugins for
+  TS/TSX): their wall time on the same directory and perfscan's speed-up over
+  each (peer time / perfscan cold time).
 
 Ratios measured in one run on one machine are the numbers to compare; absolute
 times depend on the machine.
@@ -187,6 +188,12 @@ def peer_commands(tools: str, jobs: int, languages: set[str], tsx_share: float) 
             config = os.path.join(tools, "perfscan-bench.eslint.config.mjs")
             shutil.copyfile(os.path.join(HERE, "peers", "eslint.config.mjs"), config)
             peers.append(("eslint", [eslint, "--config", config, "."], env))
+        oxlint = _tool(tools, "node_modules/.bin/oxlint")
+        if oxlint:
+            # Its default rules plus the React and React-performance plugins, on as many threads as
+            # perfscan has processes; no configuration file is read.
+            peers.append(("oxlint", [oxlint, "--react-plugin", "--react-perf-plugin", "--quiet", "--threads",
+                                     str(jobs), "."], env))
     return peers
 
 
