@@ -430,6 +430,7 @@ class _Frontend:
         self._by_function: dict = {}  # file -> {named function: [its call records, in order]}
         self._callees: dict = {}  # (file, name, member) -> what `_callee` found
         self._exports: dict = {}  # (file, exported name) -> what `_exported_local` found
+        self._resolved: dict = {}  # (importing folder, specifier) -> what `_resolve` found
         self._packages: Optional[dict] = None  # workspace package name -> its directory
         self._proxies: dict = {}  # directory -> proxy table or None
 
@@ -613,6 +614,14 @@ class _Frontend:
         """The project file an import names: tsconfig resolution (react_index), else a package of
         this workspace (`@plane/constants` -> packages/constants, its `src/index.ts` or what its
         package.json names)."""
+        key = (posixpath.dirname(rel_path), spec)  # files of one folder resolve an import alike
+        try:
+            return self._resolved[key]
+        except KeyError:
+            found = self._resolved[key] = self._find_module(rel_path, spec)
+            return found
+
+    def _find_module(self, rel_path: str, spec: str) -> Optional[str]:
         found = self.react.resolve(rel_path, spec)
         if found is not None or spec.startswith(".") or not spec:
             return found
@@ -925,6 +934,9 @@ class _Matcher:
     def __init__(self, routes: list):
         self.all = routes
         self.routes = [(i, backend_segments(r.path)) for i, r in enumerate(routes) if r.mounted and not r.dynamic]
+        # A path without a `{rest:path}` segment matches only paths of its own length (see _score).
+        self.fixed_length = {i: len(segments) for i, segments in self.routes
+                             if segments is not None and all(kind != REST for kind, _ in segments)}
 
     def match(self, method: Optional[str], parts: list) -> Optional[int]:
         """The one route the request reaches: the method agrees (any, when the request's is not
@@ -934,7 +946,10 @@ class _Matcher:
         if wanted is None:
             return None
         scored = []
+        length = len(wanted)
         for position, segments in self.routes:
+            if self.fixed_length.get(position, length) != length:
+                continue
             route = self.all[position]
             if segments is None or method is not None and method not in route.methods and "*" not in route.methods:
                 continue

@@ -300,8 +300,13 @@ class WholeLibraryImport(Rule):
             return
         candidates = []
         for statement in statements:
+            # Most imports name no library this rule knows: their specifier says so before the
+            # rest of the statement is read.
+            source = statement.child_by_field_name("source")
+            if source is None or _listed(ctx.source.node_text(source)[1:-1]) is None:
+                continue
             parsed = _read_import(ctx, statement)
-            if parsed is not None and _listed(parsed[0]) is not None:
+            if parsed is not None:
                 candidates.append((statement, *parsed))
         if not candidates or not self._shipped(ctx, statements):
             return
