@@ -50,26 +50,45 @@ def unpacked(summary, strings: Optional[dict] = None):
     if not isinstance(summary, PackedSummary):
         return summary
     summary = summary.unpack()
-    return summary if strings is None else _share_strings(summary, strings, {})
+    if strings is None or type(summary) not in _CONTAINERS:
+        return summary
+    return _share_strings(summary, strings, {})
+
+
+_CONTAINERS = (dict, list, tuple)
 
 
 def _share_strings(value, strings: dict, done: dict):
-    """`value` with every string taken from `strings` (equal strings become one object);
-    containers are rebuilt once each (`done`, by id), so what the summary shared it still shares."""
-    kind = type(value)
-    if kind is str:
-        return strings.setdefault(value, value)
-    if kind not in (dict, list, tuple):
-        return value  # numbers, None, booleans: nothing to share
+    """A copy of `value` (a dict, list or tuple) with every string taken from `strings` (equal
+    strings become one object); containers are copied once each (`done`, by id), so what the
+    summary shared it still shares. Strings and scalars are handled in the loop, not by a call
+    each: this walk runs over every summary of the project in every worker (saleor: 0.4 s of
+    CPU for 0.3 s of unpickling)."""
     known = done.get(id(value))
     if known is not None:
         return known[1]
-    if kind is dict:
-        copy = {_share_strings(key, strings, done): _share_strings(item, strings, done) for key, item in value.items()}
-    elif kind is list:
-        copy = [_share_strings(item, strings, done) for item in value]
+    get = strings.setdefault
+    if type(value) is dict:
+        copy = {}
+        for key, item in value.items():
+            kind = type(item)
+            if kind is str:
+                item = get(item, item)
+            elif kind is dict or kind is list or kind is tuple:
+                item = _share_strings(item, strings, done)
+            copy[get(key, key) if type(key) is str else key] = item
     else:
-        copy = tuple([_share_strings(item, strings, done) for item in value])
+        items = []
+        append = items.append
+        for item in value:
+            kind = type(item)
+            if kind is str:
+                append(get(item, item))
+            elif kind is dict or kind is list or kind is tuple:
+                append(_share_strings(item, strings, done))
+            else:
+                append(item)
+        copy = items if type(value) is list else tuple(items)
     done[id(value)] = (value, copy)  # the original kept alive, so its id is not reused meanwhile
     return copy
 
