@@ -144,3 +144,20 @@ def test_over_the_limit_smaller_trees_are_kept_in_place_of_larger_ones(project):
     assert set(checker.held) == {"app/routes.py"}  # nothing larger left to give way
     # Every early check stands; phase 2 parses again what it needs of the files let go.
     assert set(checker.early_checked) == {"app/big_routes.py", "app/routes.py", "app/big_routes2.py"}
+
+
+def test_before_the_index_only_as_many_trees_go_as_it_needs_largest_first(project):
+    from perfscan.checker import HOLD_FRACTION
+    from perfscan.memory import proportional_kb, resident_kb
+
+    routes = textwrap.dedent(BLOCKING_HELPER["app/routes.py"]).lstrip()
+    write_tree(project, {**BLOCKING_HELPER, "app/big_routes.py": routes + "# padding\n" * 3000})
+    checker = FileChecker(str(project), Config(), hold_limit_kb=None, workers=2)
+    for file in discover([str(project)], Config()).files:
+        checker.extract(file)
+    assert set(checker.held) == ASKED | {"app/big_routes.py"}
+    limit_kb = 1 << 30
+    # An index 64 KiB too large: letting the largest tree go (~30 KB of source) makes room.
+    incoming_kb = limit_kb * HOLD_FRACTION - min(resident_kb(), proportional_kb()) + 64
+    checker.limit_holdings(limit_kb, incoming_kb)
+    assert set(checker.held) == ASKED
