@@ -18,6 +18,7 @@ with cycle protection.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import posixpath
@@ -213,6 +214,15 @@ class ReactIndex:
         if posixpath.isabs(rel_path) or rel_path == ".." or rel_path.startswith("../"):
             return self._not_read(rel_path, "outside the project root, not followed")
         path = os.path.join(self.root, rel_path)
+        try:
+            os.lstat(path)
+        except OSError as error:
+            # Most paths asked are absent (a `node_modules/<package>/package.json` per folder up
+            # from each file, build configs a package does not have): one stat says so, where
+            # resolving the links of every folder on the way costs one per folder. Other errors
+            # (a folder we may not read) are reported as before.
+            if error.errno in (errno.ENOENT, errno.ENOTDIR):
+                return None
         if not is_within(os.path.realpath(path), self._root_real):
             if os.path.lexists(path):
                 return self._not_read(rel_path, "a link to outside the project root, not followed")
