@@ -131,6 +131,9 @@ class SourceFile:
 
     def position(self, node) -> tuple[int, int, int, int]:
         """(line, col, end_line, end_col) of a node: a Span's numbers, without a Span."""
+        if self.is_ascii:  # every call of a summary has one: the common case without a call per number
+            start, end = node.start_point, node.end_point
+            return start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1
         return self._numbers(node.start_point, node.end_point)
 
     def _numbers(self, start_point, end_point) -> tuple[int, int, int, int]:
