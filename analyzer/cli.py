@@ -437,6 +437,7 @@ def routes_command(paths, output_format, output, config_path, jobs, no_cache, ca
     started = time.perf_counter()
     from .config import ConfigError
     from .engine import run
+    from .facts import LIST_REQUESTS
     from .reporters.text import format_notification
     from .route_map import map_of_run, render_routes_text, routes_data
     from .settings import CommandLine, Settings
@@ -450,6 +451,7 @@ def routes_command(paths, output_format, output, config_path, jobs, no_cache, ca
             raise ConfigError(f"config file does not exist: {config_path}")
         settings = Settings(paths, CommandLine(), config_path)
         config = settings.run_config()
+        config.project_settings[LIST_REQUESTS] = True  # the requests no route is found for are listed too
         run_started = time.perf_counter()
         result = run(paths, config, jobs=jobs, cache_dir=_cache_dir(paths, no_cache, cache_dir),
                      file_timeout=config.file_timeout or None)

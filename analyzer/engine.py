@@ -79,6 +79,7 @@ def _run(paths, config: Config, *, jobs, cache_dir, progress, memory_mb, file_ti
     stats = dict(files=0, parsed=0, summaries_cached=0, findings_cached=0, workers=1)
     discovery = discover(paths, config)
     project_files = stages.discover_project(discovery, paths, config)
+    config = stages.with_project_shape(config, project_files)
     stats["files"], stats["project_files"] = len(discovery.files), len(project_files)
     # Seconds per stage (`PERFSCAN_STATS=1` prints them: analyzer/run_stats.py).
     stats["discover_s"] = round(clock.lap(), 3)

@@ -22,6 +22,7 @@ from .cache import note_from_plain, note_to_plain
 from .checker import Checked, Extracted, derived_reports, note_key
 from .config import repository_top
 from .discovery import Discovery, DiscoveredFile, discover
+from .facts import BACKEND_IN_PROJECT
 from .findings import Finding
 from .project import ProjectIndex, trace_holds
 from .results import LazySource, RunResult
@@ -133,6 +134,14 @@ def discover_project(discovery: Discovery, paths: list[str], config) -> list[Dis
     files = {f.rel_path: f for f in discover([scope], config).files}
     files.update((f.rel_path, f) for f in discovery.files)  # a named file is checked even if ignored
     return [files[rel] for rel in sorted(files)]
+
+
+def with_project_shape(config, project_files: list[DiscoveredFile]):
+    """The run's config with what the project's file list says (a copy): whether it has a
+    backend, for the facts TS/TSX files need (analyzer/facts/__init__.py)."""
+    config = config.merged()
+    config.project_settings.setdefault(BACKEND_IN_PROJECT, any(f.language == "python" for f in project_files))
+    return config
 
 
 def look_up_cache(discovery: Discovery, project_files: list[DiscoveredFile], cache: Optional[Cache], stats: dict,

@@ -175,3 +175,63 @@ def test_cached_names_only_summaries_are_not_reused_when_tests_are_included(tmp_
     assert test_findings({}) == []
     assert test_findings({"include_tests": True}) == [("app/tests/test_seed.py", 6)]
     assert test_findings({}) == []
+
+
+# -- requests are read only where a backend can receive them -----------------------------------
+
+_FRONTEND = {
+    "web/src/api.ts": """
+        export async function getUser(id: number) {
+          const response = await fetch(`/api/users/${id}`);
+          return response.json();
+        }
+    """,
+    "web/src/Users.tsx": """
+        import { getUser } from "./api";
+        export async function loadAll(ids: number[]) {
+          for (const id of ids) {
+            await getUser(id);
+          }
+        }
+    """,
+}
+_BACKEND = {
+    "backend/app/main.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/api/users/{user_id}")
+        async def get_user(user_id: int):
+            return {}
+    """,
+}
+
+
+def _run(tmp_path, files: dict, settings: dict):
+    from tests.conftest import write_tree
+
+    write_tree(tmp_path, files)
+    result = run([str(tmp_path)], Config(project_settings=settings), jobs=1)
+    summaries = result.project_summaries()
+    http = {path: summary.get("http") for path, (family, summary) in summaries.items() if family == "tsx"}
+    findings = sorted((f.code, f.span.path, f.span.line, f.message) for f in result.findings)
+    return http, findings
+
+
+@pytest.mark.parametrize("backend", [False, True])
+def test_frontend_requests_are_summarized_only_with_a_backend_or_for_perfscan_routes(tmp_path, monkeypatch, backend):
+    from perfscan.facts import LIST_REQUESTS
+
+    files = {**_FRONTEND, **(_BACKEND if backend else {})}
+    http, findings = _run(tmp_path / "lean", files, {})
+    assert all((value is not None) is backend for value in http.values()) and len(http) == 2
+    listed, listed_findings = _run(tmp_path / "listed", files, {LIST_REQUESTS: True})
+    assert all(value is not None for value in listed.values())
+    monkeypatch.setenv(EAGER_ENV, "1")
+    eager, eager_findings = _run(tmp_path / "eager", files, {})
+    assert all(value is not None for value in eager.values())
+    strip = lambda found: [(code, path.split("/", 1)[1], line, message) for code, path, line, message in found]  # noqa: E731
+    assert strip(findings) == strip(listed_findings) == strip(eager_findings)
+    # the cross-stack finding needs the backend: the loop awaits a request its route answers
+    assert any(code == "PF402" for code, *_ in findings) is backend

@@ -8,6 +8,7 @@ import os
 
 from perfscan.config import Config
 from perfscan.engine import run
+from perfscan.facts import LIST_REQUESTS
 from perfscan.project import ProjectIndex
 from perfscan.route_map import map_of_run, route_for_call, route_map
 from tests.conftest import write_tree
@@ -60,7 +61,7 @@ UNMOUNTED = {**MOUNTED, "app/main.py": MOUNTED["app/main.py"].replace('app.inclu
 def answers(root: str) -> tuple:
     """(every frontend request's position, the whole map's link for each, the asked answers from
     an index that built nothing before, whether asking built the frontend's requests)."""
-    config = Config()
+    config = Config(project_settings={LIST_REQUESTS: True})  # as `perfscan routes` runs
     result = run([root], config, jobs=1)
     whole, _ = map_of_run(result, config.project_settings)
     fresh = ProjectIndex.build(result.root, result.project_summaries(), config.project_settings)

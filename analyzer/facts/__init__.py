@@ -22,6 +22,9 @@ from ..source import SourceFile
 from ..test_paths import includes_tests, is_test_path, test_patterns
 
 EAGER_ENV = "PERFSCAN_EAGER_FACTS"
+# project settings (Config.project_settings) set by the run
+BACKEND_IN_PROJECT = "backend_in_project"  # the project has Python files (engine)
+LIST_REQUESTS = "list_requests"  # `perfscan routes`: every request, linked to a route or not
 
 
 def is_test_module(rel_path: str) -> bool:
@@ -30,14 +33,24 @@ def is_test_module(rel_path: str) -> bool:
     return name == "conftest.py" or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
 
 
-def build_facts(source: SourceFile, names_only: bool = False):
+def build_facts(source: SourceFile, names_only: bool = False, requests: bool = True):
+    """`names_only` (Python): see `names_only()`; `requests` (TS/TSX): see `reads_requests()`."""
     if source.family == "python":
         from .python import PythonFacts
 
         return PythonFacts.build(source, names_only=names_only)
     from .tsx import TsxFacts
 
-    return TsxFacts.build(source)
+    return TsxFacts.build(source, requests=requests)
+
+
+def reads_requests(settings: dict) -> bool:
+    """Whether TS/TSX summaries list the requests each file makes. They serve the route map,
+    which links a request to a route of this project's backend: a project without a Python
+    file has none (the engine says so in BACKEND_IN_PROJECT), unless `perfscan routes` lists
+    the requests themselves (LIST_REQUESTS). On a frontend alone, reading every call as a
+    possible request or request wrapper was a fifth of the run."""
+    return os.environ.get(EAGER_ENV) == "1" or bool(settings.get(LIST_REQUESTS)) or settings.get(BACKEND_IN_PROJECT, True)
 
 
 def names_only(source: SourceFile, settings: dict) -> bool:
@@ -64,4 +77,4 @@ def facts_mode_key(settings: dict) -> str:
     other settings is not reused."""
     if os.environ.get(EAGER_ENV) == "1":
         return "eager"
-    return repr((includes_tests(settings), test_patterns(settings)))
+    return repr((includes_tests(settings), test_patterns(settings), reads_requests(settings)))

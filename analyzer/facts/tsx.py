@@ -228,6 +228,7 @@ def _candidates_query(lang: str) -> tree_sitter.Query:
 class TsxFacts:
     def __init__(self, source: SourceFile):
         self.source = source
+        self.reads_requests = True  # see build()
         self.imports: dict[str, tuple[str, str]] = {}
         self.exports: dict[str, Export] = {}
         self.star_reexports: list[str] = []
@@ -470,14 +471,17 @@ class TsxFacts:
             "star_reexports": list(self.star_reexports),
             "imports": {local: list(spec) for local, spec in self.imports.items()},
             # requests this file makes, for the cross-stack route map (analyzer/route_map.py)
-            "http": http_summary(self),
+            "http": http_summary(self) if self.reads_requests else None,
         }
 
     # -- building ---------------------------------------------------------------
 
     @classmethod
-    def build(cls, source: SourceFile) -> "TsxFacts":
+    def build(cls, source: SourceFile, requests: bool = True) -> "TsxFacts":
+        """`requests`: whether the summary lists the requests the file makes, for the route map
+        (only a project with a backend can use them: analyzer/facts/__init__.py)."""
         facts = cls(source)
+        facts.reads_requests = requests
         facts._build()
         return facts
 
