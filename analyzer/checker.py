@@ -18,7 +18,7 @@ from perfscan import grammars
 from .cache import content_digest, summary_digest
 from .config import DEFAULT_MAX_FILE_SIZE, Config
 from .discovery import DiscoveredFile, minified_note
-from .facts import build_facts, names_only, reads_requests
+from .facts import build_facts, names_only, reads_cross_stack
 from .findings import Finding, Notification
 from .memory import proportional_kb, release_memory, resident_kb
 from .project import ProjectIndex, RecordingIndex, trace_holds
@@ -270,7 +270,7 @@ class FileChecker:
             notes.append(partial_parse_notification(source))
         try:
             settings = self.config.project_settings
-            return build_facts(source, names_only(source, settings), reads_requests(settings))
+            return build_facts(source, names_only(source, settings), reads_cross_stack(source, settings))
         except Exception as error:  # a bug of ours must not lose the other files
             notes.append(_internal_error(source.rel_path, "building facts", error))
             return None

@@ -22,7 +22,7 @@ from .cache import note_from_plain, note_to_plain
 from .checker import Checked, Extracted, derived_reports, note_key
 from .config import repository_top
 from .discovery import Discovery, DiscoveredFile, discover
-from .facts import BACKEND_IN_PROJECT
+from .facts import BACKEND_IN_PROJECT, FRONTEND_IN_PROJECT
 from .findings import Finding
 from .project import ProjectIndex, trace_holds
 from .results import LazySource, RunResult
@@ -138,9 +138,11 @@ def discover_project(discovery: Discovery, paths: list[str], config) -> list[Dis
 
 def with_project_shape(config, project_files: list[DiscoveredFile]):
     """The run's config with what the project's file list says (a copy): whether it has a
-    backend, for the facts TS/TSX files need (analyzer/facts/__init__.py)."""
+    backend and a frontend, for what the facts summarize (analyzer/facts/__init__.py)."""
     config = config.merged()
-    config.project_settings.setdefault(BACKEND_IN_PROJECT, any(f.language == "python" for f in project_files))
+    families = {LANGUAGE_FAMILY[f.language] for f in project_files}
+    config.project_settings.setdefault(BACKEND_IN_PROJECT, "python" in families)
+    config.project_settings.setdefault(FRONTEND_IN_PROJECT, "tsx" in families)
     return config
 
 

@@ -214,18 +214,23 @@ def _run(tmp_path, files: dict, settings: dict):
     write_tree(tmp_path, files)
     result = run([str(tmp_path)], Config(project_settings=settings), jobs=1)
     summaries = result.project_summaries()
-    http = {path: summary.get("http") for path, (family, summary) in summaries.items() if family == "tsx"}
+    key = {"tsx": "http", "python": "routing"}
+    http = {path: summary.get(key[family]) for path, (family, summary) in summaries.items()}
     findings = sorted((f.code, f.span.path, f.span.line, f.message) for f in result.findings)
     return http, findings
 
 
-@pytest.mark.parametrize("backend", [False, True])
-def test_frontend_requests_are_summarized_only_with_a_backend_or_for_perfscan_routes(tmp_path, monkeypatch, backend):
+@pytest.mark.parametrize("backend, frontend", [(False, True), (True, False), (True, True)])
+def test_the_cross_stack_parts_are_summarized_only_with_both_sides_or_for_perfscan_routes(
+    tmp_path, monkeypatch, backend, frontend
+):
+    """A TS/TSX file's requests and a Python file's router mounts serve the route map alone."""
     from perfscan.facts import LIST_REQUESTS
 
-    files = {**_FRONTEND, **(_BACKEND if backend else {})}
+    files = {**(_FRONTEND if frontend else {}), **(_BACKEND if backend else {})}
     http, findings = _run(tmp_path / "lean", files, {})
-    assert all((value is not None) is backend for value in http.values()) and len(http) == 2
+    assert all((value is not None) is (backend and frontend) for value in http.values())
+    assert len(http) == 2 * frontend + backend
     listed, listed_findings = _run(tmp_path / "listed", files, {LIST_REQUESTS: True})
     assert all(value is not None for value in listed.values())
     monkeypatch.setenv(EAGER_ENV, "1")
@@ -234,4 +239,4 @@ def test_frontend_requests_are_summarized_only_with_a_backend_or_for_perfscan_ro
     strip = lambda found: [(code, path.split("/", 1)[1], line, message) for code, path, line, message in found]  # noqa: E731
     assert strip(findings) == strip(listed_findings) == strip(eager_findings)
     # the cross-stack finding needs the backend: the loop awaits a request its route answers
-    assert any(code == "PF402" for code, *_ in findings) is backend
+    assert any(code == "PF402" for code, *_ in findings) is (backend and frontend)

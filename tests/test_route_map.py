@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from perfscan.cli import cli
 from perfscan.config import Config
 from perfscan.engine import run
+from perfscan.facts import LIST_REQUESTS
 from perfscan.route_map import map_of_run
 from tests.conftest import write_tree
 
@@ -43,6 +44,7 @@ def build(tmp_path, files: dict, settings=None):
     write_tree(tmp_path, files)
     config = Config()
     config.project_settings.update(settings or {})
+    config.project_settings[LIST_REQUESTS] = True  # the whole map, as `perfscan routes` builds it
     result = run([str(tmp_path)], config, jobs=1)
     return map_of_run(result, config.project_settings)[0]
 

@@ -9,8 +9,9 @@ name resolution across files) -- unless a rule that does run there may need more
 (`Rule.needs_facts`). Helper modules in test folders keep their full facts: application code
 may call them (saleor's `populatedb` runs `checkout/tests/utils.py`). On a large Django project
 such test modules are 40 % of the bytes (saleor).
-A TS/TSX file's summary lists the requests it makes only where the route map can use them: in a
-project with a backend, or for `perfscan routes` (`reads_requests`).
+What only the cross-stack route map reads (a TS/TSX file's requests, a Python file's router
+mounts) is summarized only where it can link something: in a project with both sides, or for
+`perfscan routes` (`reads_cross_stack`).
 `PERFSCAN_EAGER_FACTS=1` builds the full model for every file, to compare (the findings must
 be the same: tests/test_facts_on_demand.py, benchmarks/same_findings.py).
 """
@@ -26,7 +27,8 @@ from ..test_paths import includes_tests, is_test_path, test_patterns
 EAGER_ENV = "PERFSCAN_EAGER_FACTS"
 # project settings (Config.project_settings) set by the run
 BACKEND_IN_PROJECT = "backend_in_project"  # the project has Python files (engine)
-LIST_REQUESTS = "list_requests"  # `perfscan routes`: every request, linked to a route or not
+FRONTEND_IN_PROJECT = "frontend_in_project"  # the project has TS/TSX files (engine)
+LIST_REQUESTS = "list_requests"  # `perfscan routes`: every route and request, linked or not
 
 
 def is_test_module(rel_path: str) -> bool:
@@ -35,24 +37,29 @@ def is_test_module(rel_path: str) -> bool:
     return name == "conftest.py" or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
 
 
-def build_facts(source: SourceFile, names_only: bool = False, requests: bool = True):
-    """`names_only` (Python): see `names_only()`; `requests` (TS/TSX): see `reads_requests()`."""
+def build_facts(source: SourceFile, names_only: bool = False, cross_stack: bool = True):
+    """`names_only` (Python): see `names_only()`; `cross_stack`: whether the summary holds what
+    only the route map reads (`reads_cross_stack()`)."""
     if source.family == "python":
         from .python import PythonFacts
 
-        return PythonFacts.build(source, names_only=names_only)
+        return PythonFacts.build(source, names_only=names_only, routing=cross_stack)
     from .tsx import TsxFacts
 
-    return TsxFacts.build(source, requests=requests)
+    return TsxFacts.build(source, requests=cross_stack)
 
 
-def reads_requests(settings: dict) -> bool:
-    """Whether TS/TSX summaries list the requests each file makes. They serve the route map,
-    which links a request to a route of this project's backend: a project without a Python
-    file has none (the engine says so in BACKEND_IN_PROJECT), unless `perfscan routes` lists
-    the requests themselves (LIST_REQUESTS). On a frontend alone, reading every call as a
-    possible request or request wrapper was a fifth of the run."""
-    return os.environ.get(EAGER_ENV) == "1" or bool(settings.get(LIST_REQUESTS)) or settings.get(BACKEND_IN_PROJECT, True)
+def reads_cross_stack(source: SourceFile, settings: dict) -> bool:
+    """Whether a summary holds what only the route map reads, which links this project's
+    frontend requests to its backend routes: a TS/TSX file's requests (and every call that may
+    wrap one), a Python file's router mounts and URL confs. A project without the other side
+    has nothing to link (the engine says which sides it has), unless `perfscan routes` lists
+    them (LIST_REQUESTS). On a frontend alone, reading every call as a possible request was a
+    fifth of the run."""
+    if os.environ.get(EAGER_ENV) == "1" or settings.get(LIST_REQUESTS):
+        return True
+    other_side = BACKEND_IN_PROJECT if source.family == "tsx" else FRONTEND_IN_PROJECT
+    return bool(settings.get(other_side, True))
 
 
 def names_only(source: SourceFile, settings: dict) -> bool:
@@ -79,4 +86,5 @@ def facts_mode_key(settings: dict) -> str:
     other settings is not reused."""
     if os.environ.get(EAGER_ENV) == "1":
         return "eager"
-    return repr((includes_tests(settings), test_patterns(settings), reads_requests(settings)))
+    sides = [settings.get(key, True) for key in (BACKEND_IN_PROJECT, FRONTEND_IN_PROJECT, LIST_REQUESTS)]
+    return repr((includes_tests(settings), test_patterns(settings), sides))

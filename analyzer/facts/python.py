@@ -441,16 +441,19 @@ class PythonFacts:
         self._call_loops: dict[int, tuple] = {}
         self._alias_names: set[str] = set()  # names bound to `Annotated[...]` type aliases
         self.names_only = False  # see build()
+        self.reads_routing = True  # see build()
 
     # -- building -----------------------------------------------------------
 
     @classmethod
-    def build(cls, source, names_only: bool = False) -> "PythonFacts":
+    def build(cls, source, names_only: bool = False, routing: bool = True) -> "PythonFacts":
         """`names_only`: the module, its imports, functions and classes, nothing else: no
         bindings beyond imports and definitions, no calls, so no queries, blocking calls or
-        routes either (analyzer/facts/__init__.py says for which files)."""
+        routes either; `routing`: whether the summary says how routers are mounted, for the
+        route map (analyzer/facts/__init__.py says for which files)."""
         facts = cls(source)
         facts.names_only = names_only
+        facts.reads_routing = routing
         root = source.tree.root_node
         found = grammars.captures("python", "names" if names_only else "facts", root)
         # python_db.py's candidates come from the same query pass (one walk of the tree).
@@ -1431,7 +1434,7 @@ class PythonFacts:
             # blocking calls, session factories, route registrations (analyzer/async_index.py)
             "async": async_summary(self),
             # where routers are mounted, for the cross-stack route map (analyzer/route_map.py)
-            "routing": routing_summary(self, ROUTE_ATTRIBUTES, ROUTE_FUNCTIONS),
+            "routing": routing_summary(self, ROUTE_ATTRIBUTES, ROUTE_FUNCTIONS) if self.reads_routing else None,
         }
 
 
