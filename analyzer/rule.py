@@ -157,7 +157,7 @@ class Rule:
 
 TEST_CODE_POLICY = (
     "**Test code** is not a hot path: files under `tests/`, `test/` or `__tests__/`, `test_*.py`, `*_test.py`, "
-    "`conftest.py`, `*.test.tsx` / `*.spec.ts` (any JS/TS extension) and Storybook `*.stories.tsx` "
+    "`conftest.py`, Django's `tests.py`, `*.test.tsx` / `*.spec.ts` (any JS/TS extension) and Storybook `*.stories.tsx` "
     "(config `test-paths`, gitignore-style patterns; add `\"scripts/\"` there to treat "
     "one-off scripts the same way) are not reported. `--include-tests` or `include-tests = true` "
     "reports them at level `note`."

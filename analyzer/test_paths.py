@@ -19,7 +19,7 @@ import functools
 import pathspec
 
 DEFAULT_TEST_PATHS = (
-    "tests/", "test/", "test_*.py", "*_test.py", "conftest.py",
+    "tests/", "test/", "test_*.py", "*_test.py", "conftest.py", "tests.py",  # Django's `app/tests.py`
     # JS/TS: Jest/Vitest test files and folders, Storybook stories (a story renders once, for a designer)
     "__tests__/", "*.test.[cm][jt]s", "*.test.[jt]s", "*.test.[jt]sx", "*.spec.[cm][jt]s", "*.spec.[jt]s", "*.spec.[jt]sx",
     "*.stories.[jt]s", "*.stories.[jt]sx", "*.stories.mdx",

@@ -40,6 +40,8 @@ _SYNC_TEST = """
         ("app/tests/test_orders.py", _SYNC_TEST, {}, True),
         ("conftest.py", _SYNC_TEST, {}, True),
         ("app/orders_test.py", _SYNC_TEST, {}, True),
+        ("shop/tests.py", _SYNC_TEST, {}, True),  # Django's test module
+        ("shop/testing.py", _SYNC_TEST, {}, False),
         # a helper module in a test folder: application code may call it
         ("app/tests/utils.py", _SYNC_TEST, {}, False),
         ("app/orders.py", _SYNC_TEST, {}, False),
@@ -240,3 +242,18 @@ def test_the_cross_stack_parts_are_summarized_only_with_both_sides_or_for_perfsc
     assert strip(findings) == strip(listed_findings) == strip(eager_findings)
     # the cross-stack finding needs the backend: the loop awaits a request its route answers
     assert any(code == "PF402" for code, *_ in findings) is (backend and frontend)
+
+
+def test_djangos_tests_module_is_test_code():
+    # wagtail's contrib/search_promotions/tests.py was reported as application code
+    files = {
+        "shop/models.py": "from django.db import models\n\nclass Promo(models.Model):\n    name = models.CharField()\n",
+        "shop/tests.py": (
+            "from shop.models import Promo\n\ndef test_promos(names):\n"
+            "    assert len(Promo.objects.filter(name__in=names)) == len(names)\n"
+        ),
+    }
+    assert _findings(files, {}) == []
+    assert [(code, path, line, level) for code, path, line, _, level, _ in _findings(files, {"include_tests": True})] == [
+        ("PF306", "shop/tests.py", 4, "note")
+    ]

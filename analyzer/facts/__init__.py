@@ -3,7 +3,7 @@
 Facts on demand: a file gets the full model only where something can ask for it. Test code
 is not a hot path (analyzer/test_paths.py): unless tests are included, the hot-path rules do
 not run on a test file and the project index does not count its functions as callers. A test
-module the runner collects (`test_*.py`, `*_test.py`, `conftest.py`) is imported by no
+module the runner collects (`test_*.py`, `*_test.py`, `conftest.py`, `tests.py`) is imported by no
 application code either, so it needs its names only (module, imports, functions, classes: for
 name resolution across files) -- unless a rule that does run there may need more of it
 (`Rule.needs_facts`). Helper modules in test folders keep their full facts: application code
@@ -32,9 +32,11 @@ LIST_REQUESTS = "list_requests"  # `perfscan routes`: every route and request, l
 
 
 def is_test_module(rel_path: str) -> bool:
-    """A module a test runner collects (pytest's default names), by its file name."""
+    """A module a test runner collects, by its file name: pytest's defaults, Django's `tests.py`."""
     name = rel_path.rsplit("/", 1)[-1]
-    return name == "conftest.py" or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
+    return name in ("conftest.py", "tests.py") or (
+        name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+    )
 
 
 def build_facts(source: SourceFile, names_only: bool = False, cross_stack: bool = True):

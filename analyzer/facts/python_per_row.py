@@ -45,7 +45,7 @@ def is_migration(rel_path: str) -> bool:
     data row by row on purpose. Neither is request-path code."""
     parts = rel_path.replace("\\", "/").split("/")
     name = parts[-1]
-    if "tests" in parts[:-1] or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+    if "tests" in parts[:-1] or name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "tests.py"):
         return True
     return "migrations" in parts or ("versions" in parts and any(p in ("alembic", "revisions", "migrations") for p in parts))
 
