@@ -257,3 +257,19 @@ def test_djangos_tests_module_is_test_code():
     assert [(code, path, line, level) for code, path, line, _, level, _ in _findings(files, {"include_tests": True})] == [
         ("PF306", "shop/tests.py", 4, "note")
     ]
+
+
+def test_summaries_cached_without_requests_are_not_reused_by_perfscan_routes(tmp_path):
+    from perfscan.facts import LIST_REQUESTS
+    from tests.conftest import write_tree
+
+    write_tree(tmp_path / "web", _FRONTEND)
+    cache = str(tmp_path / "cache")
+
+    def requests_summarized(settings):
+        result = run([str(tmp_path / "web")], Config(project_settings=settings), jobs=1, cache_dir=cache)
+        return sorted(summary.get("http") is not None for _, summary in result.project_summaries().values())
+
+    assert requests_summarized({}) == [False, False]
+    assert requests_summarized({LIST_REQUESTS: True}) == [True, True]
+    assert requests_summarized({}) == [False, False]

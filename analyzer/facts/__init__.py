@@ -84,9 +84,10 @@ def _rules_on_test_code(family: str) -> tuple:
 
 
 def facts_mode_key(settings: dict) -> str:
-    """What decides which files get names-only facts, for the cache: a summary made under
-    other settings is not reused."""
+    """What decides how much a summary holds (names only, the cross-stack parts), for the
+    cache: a summary made under other settings is not reused."""
     if os.environ.get(EAGER_ENV) == "1":
         return "eager"
-    sides = [settings.get(key, True) for key in (BACKEND_IN_PROJECT, FRONTEND_IN_PROJECT, LIST_REQUESTS)]
+    sides = (settings.get(BACKEND_IN_PROJECT, True), settings.get(FRONTEND_IN_PROJECT, True),
+             bool(settings.get(LIST_REQUESTS)))
     return repr((includes_tests(settings), test_patterns(settings), sides))
