@@ -390,6 +390,12 @@ class FileChecker:
         self._full = True
         return False
 
+    def index_fits(self, hold_limit_kb: Optional[int], incoming_kb: float) -> bool:
+        """Whether an index of `incoming_kb` fits under the phase-2 limit with every kept tree."""
+        self.hold_limit_kb = hold_limit_kb
+        self._full = False
+        return self._may_hold(incoming_kb)
+
     def limit_holdings(self, hold_limit_kb: Optional[int], incoming_kb: float = 0) -> None:
         """Phase 2 starts with a new share of the budget (the parent has grown) and is about to
         unpack the project index (`incoming_kb`): over it, kept trees are let go first and those

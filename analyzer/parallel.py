@@ -44,7 +44,7 @@ from .checker import Checked, Extracted, FileChecker, note_key
 from .findings import Notification
 from .memory import tune_gc, worker_share_kb
 from .source import LANGUAGE_FAMILY
-from .summaries import UNPACKED_PER_PACKED, IndexInputs, PackedSummary
+from .summaries import UNPACKED_PER_PACKED, UNSHARED_PER_PACKED, IndexInputs, PackedSummary
 
 # Chunks small enough to balance the load, large enough to keep messages few.
 MAX_CHUNK = 16
@@ -204,9 +204,13 @@ def _worker_main(conn, clock, root, config, rules, early_families, workers, hold
             if op == "index":
                 inputs, share, mine = pickle.loads(message[1])
                 inputs.summaries.update((rel, produced[rel]) for rel in mine)
+                # Strings are shared only where the index would not fit as it comes: sharing saves
+                # a quarter of its memory for ~0.3 s of CPU per worker on saleor.
+                packed_kb = inputs.packed_bytes() / 1024
+                share_strings = not checker.index_fits(share, packed_kb * UNSHARED_PER_PACKED)
                 # Trees are let go, if need be, before the index is unpacked, not after.
-                checker.limit_holdings(share, inputs.packed_bytes() / 1024 * UNPACKED_PER_PACKED)
-                checker.set_index(inputs.index())
+                checker.limit_holdings(share, packed_kb * (UNPACKED_PER_PACKED if share_strings else UNSHARED_PER_PACKED))
+                checker.set_index(inputs.index(share_strings))
                 del inputs  # the packed summaries; this worker's own stay in `produced`
                 conn.send(("ok", None))
             elif op == "stop":

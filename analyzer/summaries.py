@@ -4,9 +4,10 @@ A file's summary (facts.summary()) is made in a worker and read by the project i
 worker in phase 2; the parent only passes it on. As Python objects a summary is ~5 times the
 size of its pickle (4,337 summaries of saleor: 62 MB of dicts, lists and strings, 12.5 MB
 pickled), so it travels and waits packed: a worker pickles it once, the parent keeps the bytes
-(and sends them on as they are), and only the index that reads it unpacks it. Unpacking the
-summaries of a whole project shares equal strings between files (module and function names
-recur in every importer): 25-30 % less memory for the index a worker holds in phase 2.
+(and sends them on as they are), and only the index that reads it unpacks it. Where the
+index would not fit a worker's share of the memory cap as it comes, unpacking shares equal
+strings between files (module and function names recur in every importer): 25-30 % less
+memory, for about three times the CPU of unpickling (0.3 s per worker on saleor).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .project import ProjectIndex
 
 # Memory of unpacked summaries (with shared strings) per byte packed: 51.5 MB from 12.5 MB on saleor.
 UNPACKED_PER_PACKED = 4
+# The same without sharing strings: 52 MB from 10 MB on saleor (39 MB shared), a little over.
+UNSHARED_PER_PACKED = 5.5
 
 
 class PackedSummary:
@@ -113,9 +116,11 @@ class IndexInputs:
         """The index if this process has built it, else None."""
         return self._index
 
-    def index(self) -> ProjectIndex:
+    def index(self, share_strings: bool = True) -> ProjectIndex:
+        """The index, built on the first call. `share_strings`: make equal strings one object (a
+        quarter less memory for the index, for about three times the CPU of unpickling it)."""
         if self._index is None:
-            strings: dict = {}
+            strings: Optional[dict] = {} if share_strings else None
             summaries = {rel: (family, unpacked(summary, strings)) for rel, (family, summary) in self.summaries.items()}
             self._index = ProjectIndex.build(self.root, summaries, self.settings)
         return self._index

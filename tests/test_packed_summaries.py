@@ -42,6 +42,20 @@ def test_an_index_from_packed_summaries_is_the_index_from_the_summaries():
     assert index.python["app/a.py"]["imports"]["get"] is index.python["app/b.py"]["imports"]["get"]
 
 
+def test_strings_are_shared_only_when_asked():
+    packed = {rel: (family, PackedSummary.of(summary)) for rel, (family, summary) in SUMMARIES.items()}
+    index = IndexInputs("/p", packed).index(share_strings=False)
+    assert index.python == ProjectIndex.build("/p", SUMMARIES).python
+    assert index.python["app/a.py"]["imports"]["get"] is not index.python["app/b.py"]["imports"]["get"]
+
+
+def test_a_worker_shares_the_index_strings_only_when_the_index_would_not_fit(project):
+    checker = _checker_with_held_trees(project, workers=2)
+    assert checker.index_fits(1 << 30, incoming_kb=1024)  # room to spare: unpacked as it comes
+    assert not checker.index_fits(1 << 30, incoming_kb=1 << 30)  # too big: strings shared
+    assert set(checker.held) == ASKED  # asking lets no tree go
+
+
 def test_unpacking_keeps_what_a_summary_shared_and_leaves_unpacked_summaries_alone():
     calls = [("a.f", 1, 2)]
     summary = {"first": calls, "second": calls, "pair": ("x", calls)}
