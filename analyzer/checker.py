@@ -401,9 +401,7 @@ class FileChecker:
         unpack the project index (`incoming_kb`): over it, kept trees are let go first and those
         files parsed again when their early answers changed -- the cap holds for the whole run,
         not only phase 1."""
-        self.hold_limit_kb = hold_limit_kb
-        self._full = False
-        if self._may_hold(incoming_kb):
+        if self.index_fits(hold_limit_kb, incoming_kb):
             return
         # Only as many trees as the index needs room for, largest first (fewest files parsed
         # again). What a tree frees is estimated from its size: the process's size would not say

@@ -208,8 +208,9 @@ def _worker_main(conn, clock, root, config, rules, early_families, workers, hold
                 # a quarter of its memory for ~0.3 s of CPU per worker on saleor.
                 packed_kb = inputs.packed_bytes() / 1024
                 share_strings = not checker.index_fits(share, packed_kb * UNSHARED_PER_PACKED)
-                # Trees are let go, if need be, before the index is unpacked, not after.
-                checker.limit_holdings(share, packed_kb * (UNPACKED_PER_PACKED if share_strings else UNSHARED_PER_PACKED))
+                if share_strings:
+                    # Trees are let go, if need be, before the index is unpacked, not after.
+                    checker.limit_holdings(share, packed_kb * UNPACKED_PER_PACKED)
                 checker.set_index(inputs.index(share_strings))
                 del inputs  # the packed summaries; this worker's own stay in `produced`
                 conn.send(("ok", None))
