@@ -524,8 +524,8 @@ class Cache:
     def open(cls, cache_dir: str, root: str, check_key_value: str, load: bool = True,
              facts_mode: str = "") -> "Cache":
         """The cache of `root` in `cache_dir`; with `load=False` an empty one (that a save replaces).
-        `facts_mode`: what decides which files get names-only facts (analyzer/facts/__init__.py):
-        summaries made in another mode are not reused."""
+        `facts_mode`: what decides how much a summary holds (analyzer/facts/__init__.py
+        `facts_mode_key`): summaries made in another mode are not reused."""
         name = "files-" + hashlib.blake2b(os.path.abspath(root).encode(), digest_size=8).hexdigest() + ".bin"
         cache = cls(os.path.join(cache_dir, name), root, code_key() + ":" + facts_mode, check_key_value)
         if not cache._directory_usable():

@@ -31,6 +31,11 @@ FRONTEND_IN_PROJECT = "frontend_in_project"  # the project has TS/TSX files (eng
 LIST_REQUESTS = "list_requests"  # `perfscan routes`: every route and request, linked or not
 
 
+def _eager() -> bool:
+    """Read at each decision: a test or a benchmark switches it within one process."""
+    return os.environ.get(EAGER_ENV) == "1"
+
+
 def is_test_module(rel_path: str) -> bool:
     """A module a test runner collects, by its file name: pytest's defaults, Django's `tests.py`."""
     name = rel_path.rsplit("/", 1)[-1]
@@ -58,7 +63,7 @@ def reads_cross_stack(source: SourceFile, settings: dict) -> bool:
     has nothing to link (the engine says which sides it has), unless `perfscan routes` lists
     them (LIST_REQUESTS). On a frontend alone, reading every call as a possible request was a
     fifth of the run."""
-    if os.environ.get(EAGER_ENV) == "1" or settings.get(LIST_REQUESTS):
+    if _eager() or settings.get(LIST_REQUESTS):
         return True
     other_side = BACKEND_IN_PROJECT if source.family == "tsx" else FRONTEND_IN_PROJECT
     return bool(settings.get(other_side, True))
@@ -69,7 +74,7 @@ def names_only(source: SourceFile, settings: dict) -> bool:
     settings `settings` (test paths, include-tests). Every rule of the rule set that runs on
     test code is asked, selected or not: a summary does not depend on the selection, so the
     cache reuses summaries across rule sets."""
-    if source.family != "python" or os.environ.get(EAGER_ENV) == "1":
+    if source.family != "python" or _eager():
         return False
     if includes_tests(settings) or not is_test_module(source.rel_path) or not is_test_path(settings, source.rel_path):
         return False
@@ -86,7 +91,7 @@ def _rules_on_test_code(family: str) -> tuple:
 def facts_mode_key(settings: dict) -> str:
     """What decides how much a summary holds (names only, the cross-stack parts), for the
     cache: a summary made under other settings is not reused."""
-    if os.environ.get(EAGER_ENV) == "1":
+    if _eager():
         return "eager"
     sides = (settings.get(BACKEND_IN_PROJECT, True), settings.get(FRONTEND_IN_PROJECT, True),
              bool(settings.get(LIST_REQUESTS)))
