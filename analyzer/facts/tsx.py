@@ -1049,13 +1049,7 @@ class TsxFacts:
             return False
         if body.type == "array":
             return True
-        if body.type != "call_expression":
-            return False
-        name = self._callee_name(body) or ""
-        callee = unwrap(body.child_by_field_name("function"))
-        return name in FRESH_ARRAY_STATICS or (
-            callee is not None and callee.type == "member_expression" and name in FRESH_ARRAY_METHODS
-        )
+        return body.type == "call_expression" and self._classify_call(body, body).kind == FRESH_ARRAY
 
     def _callee_name(self, call) -> Optional[str]:
         """`useState` for `useState(...)` and `React.useState(...)`; `map` for `xs.map(...)`; `Array.from`, `Object.keys`."""
