@@ -225,7 +225,7 @@ def _expression_kind(facts, node) -> Optional[str]:
         return "class"
     if kind == "call_expression":
         name = facts._callee_name(node)
-        callee = model.unwrap(node.child_by_field_name("function"))
+        callee = facts.callee(node)
         is_member = callee is not None and callee.type == "member_expression"
         if name == "bind" and is_member:
             return "bound function"

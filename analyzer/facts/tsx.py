@@ -735,7 +735,7 @@ class TsxFacts:
     def _wrapper_name(self, call) -> Optional[str]:
         """What a call wrapping a component is: "memo", "forwardRef", "lazy" (React's, through
         aliases), "observer" (MobX's only), or the name of any other function called by name."""
-        callee = unwrap(call.child_by_field_name("function"))
+        callee = self.callee(call)
         if callee is None or callee.type not in ("identifier", "member_expression"):
             return None
         name = self._callee_name(call)
@@ -1087,7 +1087,7 @@ class TsxFacts:
         return None
 
     def _is_member_call(self, call) -> bool:
-        callee = unwrap(call.child_by_field_name("function"))
+        callee = self.callee(call)
         return callee is not None and callee.type == "member_expression"
 
     def _argument(self, call, index: int):
@@ -1130,7 +1130,7 @@ class TsxFacts:
         parent = function.parent
         if parent is not None and parent.type == "arguments" and params:
             call = parent.parent
-            callee = unwrap(call.child_by_field_name("function"))
+            callee = self.callee(call)
             if callee is not None and callee.type == "member_expression" and self._callee_name(call) in ITERATION_METHODS:
                 container = self._classify(callee.child_by_field_name("object"), call)
                 # Elements of someone else's array are someone else's objects (a fresh copy is shallow,
@@ -1359,7 +1359,7 @@ class TsxFacts:
             if operator is not None and self.text(operator) in ("??", "||", "&&"):
                 return [s for s in (node.child_by_field_name("left"), node.child_by_field_name("right")) if s is not None]
         if kind == "call_expression":
-            callee = unwrap(node.child_by_field_name("function"))
+            callee = self.callee(node)
             if callee is not None and callee.type == "member_expression" and self._callee_name(node) in SELF_RETURNING_METHODS:
                 return [callee.child_by_field_name("object")]  # `xs.sort()` returns its (mutated) receiver
         return None
@@ -1430,7 +1430,7 @@ class TsxFacts:
 
     def _classify_call(self, call, at) -> Binding:
         name = self._callee_name(call) or ""
-        callee = unwrap(call.child_by_field_name("function"))
+        callee = self.callee(call)
         owner = self.render_owner(call)
         if name in ("useContext", "use"):
             argument = self._argument(call, 0)

@@ -131,7 +131,7 @@ class _HttpReader:
 
     def _instance(self, call, params=((), ())) -> Optional[dict]:
         """`axios.create({baseURL})`, `ky.create({prefixUrl})` / `ky.extend(...)`."""
-        callee = unwrap(call.child_by_field_name("function"))
+        callee = self.facts.callee(call)
         if callee is None or callee.type != "member_expression":
             return None
         owner = unwrap(callee.child_by_field_name("object"))

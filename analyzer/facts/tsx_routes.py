@@ -198,7 +198,7 @@ def _tanstack_routes(facts) -> list:
     parents = set()  # names of routes given children: `layoutRoute.addChildren([...])`
     for call in facts.calls:
         if facts._callee_name(call) == "addChildren":
-            callee = model.unwrap(call.child_by_field_name("function"))
+            callee = facts.callee(call)
             receiver = model.unwrap(callee.child_by_field_name("object")) if callee.type == "member_expression" else None
             if receiver is not None and receiver.type == "identifier":
                 parents.add(facts.text(receiver))

@@ -371,7 +371,7 @@ class MissingUseMemo(Rule):
         name = facts._callee_name(call)
         if name not in ("sort", "toSorted", "reduce") and name not in NESTED_SEARCHES:
             return None
-        callee = model.unwrap(call.child_by_field_name("function"))
+        callee = facts.callee(call)
         if callee is None or callee.type != "member_expression":
             return None
         owner = facts.render_owner(call)
